@@ -1,0 +1,55 @@
+{
+  "target_defaults": {
+    "include_dirs": ["native"],
+    "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-fexceptions", "-Wall", "-Wno-unused-function"],
+    "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
+    "xcode_settings": {
+      "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+      "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+      "MACOSX_DEPLOYMENT_TARGET": "11.0"
+    },
+    "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17"] } }
+  },
+  "targets": [
+    {
+      # AVX2/FMA kernels in their own library with their own flags; the addon itself stays
+      # at the baseline ISA and picks these at run time (never -march=native).
+      "target_name": "tl_kernels_avx2",
+      "type": "static_library",
+      "conditions": [
+        ["target_arch=='x64' or target_arch=='ia32'", {
+          "sources": ["native/kernels/elementwise_avx2.cc", "native/kernels/matmul_avx2.cc"],
+          "cflags_cc": ["-mavx2", "-mfma"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma"] },
+          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX2"] } }
+        }, {
+          "sources": ["native/kernels/empty.cc"]
+        }]
+      ]
+    },
+    {
+      "target_name": "tensorloom",
+      "sources": [
+        "native/addon.cc",
+        "native/core.cc",
+        "native/cpu.cc",
+        "native/graph.cc",
+        "native/executor.cc",
+        "native/threadpool.cc",
+        "native/kernels/registry.cc",
+        "native/kernels/array.cc",
+        "native/kernels/unary.cc",
+        "native/kernels/binary.cc",
+        "native/kernels/cast.cc",
+        "native/kernels/reduce.cc",
+        "native/kernels/softmax.cc",
+        "native/kernels/matmul.cc"
+      ],
+      "dependencies": [
+        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",
+        "tl_kernels_avx2"
+      ],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"]
+    }
+  ]
+}

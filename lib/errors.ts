@@ -1,0 +1,79 @@
+// tf.errors: OpError and its subclasses with TF's numeric codes (error_codes.proto).
+import type { Operation } from './graph';
+
+export const OK = 0, CANCELLED = 1, UNKNOWN = 2, INVALID_ARGUMENT = 3, DEADLINE_EXCEEDED = 4,
+  NOT_FOUND = 5, ALREADY_EXISTS = 6, PERMISSION_DENIED = 7, RESOURCE_EXHAUSTED = 8,
+  FAILED_PRECONDITION = 9, ABORTED = 10, OUT_OF_RANGE = 11, UNIMPLEMENTED = 12, INTERNAL = 13,
+  UNAVAILABLE = 14, DATA_LOSS = 15, UNAUTHENTICATED = 16;
+
+/** A GraphDef-style description of the op an error is about. */
+export interface NodeDefLike { name: string; op: string; input: string[]; attr: Record<string, unknown> }
+
+/**
+ * Base of every runtime and value error, like TF's `tf.errors.OpError`.
+ * `op` is the failing operation when known; `stack` ends with the JS stack of where that op
+ * was built ("Original stack trace for 'name'").
+ */
+export class OpError extends Error {
+  readonly code: number;
+  readonly op: Operation | null;
+  readonly nodeDef: NodeDefLike | null;
+  /** Alias of `code`, as TF's `error_code`. */
+  get errorCode(): number { return this.code; }
+
+  constructor(nodeDef: NodeDefLike | null, op: Operation | null, message: string, code: number = UNKNOWN) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.op = op;
+    this.nodeDef = nodeDef;
+    const built = op?.traceback;
+    if (built && this.stack) this.stack += `\n\nOriginal stack trace for '${op!.name}':\n${built}`;
+  }
+}
+
+function sub(name: string, code: number) {
+  const C = class extends OpError {
+    constructor(nodeDef: NodeDefLike | null, op: Operation | null, message: string) { super(nodeDef, op, message, code); }
+  };
+  Object.defineProperty(C, 'name', { value: name });
+  return C;
+}
+
+export const CancelledError = sub('CancelledError', CANCELLED);
+export const UnknownError = sub('UnknownError', UNKNOWN);
+export const InvalidArgumentError = sub('InvalidArgumentError', INVALID_ARGUMENT);
+export const DeadlineExceededError = sub('DeadlineExceededError', DEADLINE_EXCEEDED);
+export const NotFoundError = sub('NotFoundError', NOT_FOUND);
+export const AlreadyExistsError = sub('AlreadyExistsError', ALREADY_EXISTS);
+export const PermissionDeniedError = sub('PermissionDeniedError', PERMISSION_DENIED);
+export const ResourceExhaustedError = sub('ResourceExhaustedError', RESOURCE_EXHAUSTED);
+export const FailedPreconditionError = sub('FailedPreconditionError', FAILED_PRECONDITION);
+export const AbortedError = sub('AbortedError', ABORTED);
+export const OutOfRangeError = sub('OutOfRangeError', OUT_OF_RANGE);
+export const UnimplementedError = sub('UnimplementedError', UNIMPLEMENTED);
+export const InternalError = sub('InternalError', INTERNAL);
+export const UnavailableError = sub('UnavailableError', UNAVAILABLE);
+export const DataLossError = sub('DataLossError', DATA_LOSS);
+export const UnauthenticatedError = sub('UnauthenticatedError', UNAUTHENTICATED);
+
+const BY_CODE: Record<number, ReturnType<typeof sub>> = {
+  [CANCELLED]: CancelledError, [UNKNOWN]: UnknownError, [INVALID_ARGUMENT]: InvalidArgumentError,
+  [DEADLINE_EXCEEDED]: DeadlineExceededError, [NOT_FOUND]: NotFoundError, [ALREADY_EXISTS]: AlreadyExistsError,
+  [PERMISSION_DENIED]: PermissionDeniedError, [RESOURCE_EXHAUSTED]: ResourceExhaustedError,
+  [FAILED_PRECONDITION]: FailedPreconditionError, [ABORTED]: AbortedError, [OUT_OF_RANGE]: OutOfRangeError,
+  [UNIMPLEMENTED]: UnimplementedError, [INTERNAL]: InternalError, [UNAVAILABLE]: UnavailableError,
+  [DATA_LOSS]: DataLossError, [UNAUTHENTICATED]: UnauthenticatedError,
+};
+
+/** The OpError subclass for a TF error code (UnknownError for unknown codes). */
+export function errorForCode(code: number, message: string, op: Operation | null = null,
+                             nodeDef: NodeDefLike | null = null): OpError {
+  const C = BY_CODE[code] ?? UnknownError;
+  return new C(nodeDef, op, message);
+}
+
+/** Shorthand for the build-time value errors (TF's ValueError) this library raises as InvalidArgumentError. */
+export function invalidArgument(message: string, op: Operation | null = null): OpError {
+  return new InvalidArgumentError(null, op, message);
+}

@@ -1,0 +1,302 @@
+// Graph, Operation and Tensor: the symbolic side. A Graph is an append-only list of
+// Operations (node index = position, so order is topological), with TF1's naming rules
+// (case-insensitive uniquification, name scopes) and control-dependency contexts.
+import { writeFileSync } from 'node:fs';
+import { DType } from './dtypes';
+import { invalidArgument, NodeDefLike } from './errors';
+import type { NDArray } from './ndarray';
+import type { AttrKind } from './ops/schema';
+
+export type StaticShape = (number | null)[] | null;
+export interface AttrValue { kind: AttrKind; value: unknown }
+export type FeedDict = Map<Tensor | string, unknown> | Iterable<readonly [Tensor | string, unknown]>;
+
+/** Where ops are built from; attached lazily by lib/ops (avoids an import cycle). */
+export interface TensorMethods {
+  add(a: Tensor, b: unknown): Tensor; sub(a: Tensor, b: unknown): Tensor; mul(a: Tensor, b: unknown): Tensor;
+  div(a: Tensor, b: unknown): Tensor; matmul(a: Tensor, b: unknown, o?: object): Tensor;
+  reshape(a: Tensor, shape: unknown): Tensor; cast(a: Tensor, d: DType): Tensor;
+  unary(type: string, a: Tensor): Tensor; reduce(type: string, a: Tensor, axis?: unknown, o?: object): Tensor;
+}
+export const tensorMethods = {} as TensorMethods;
+/** Session hook used by eval/run (set by lib/session). */
+export const sessionHooks = {} as {
+  evalTensor(t: Tensor, feedDict: FeedDict | undefined, session: unknown): NDArray;
+  runOp(o: Operation, feedDict: FeedDict | undefined, session: unknown): void;
+};
+
+const VALID_ROOT = /^[A-Za-z0-9.][A-Za-z0-9_.\-/]*$/;
+const VALID_NESTED = /^[A-Za-z0-9_.\-/]*$/;
+
+/** A symbolic handle to one output of an Operation. */
+export class Tensor {
+  constructor(readonly op: Operation, readonly valueIndex: number, readonly dtype: DType, readonly shape: StaticShape) {}
+  get name(): string { return `${this.op.name}:${this.valueIndex}`; }
+  get graph(): Graph { return this.op.graph; }
+  /** Consumers of this tensor, in creation order. */
+  consumers(): Operation[] { return this.graph.getOperations().filter((o) => o.inputs.includes(this)); }
+  /** Runs this tensor in a session (the default one unless given): `sess.run(this, feedDict)`. */
+  eval(feedDict?: FeedDict, session?: unknown): NDArray { return sessionHooks.evalTensor(this, feedDict, session); }
+  toString(): string {
+    const s = this.shape === null ? '<unknown>' : `(${this.shape.map((d) => (d === null ? '?' : d)).join(', ')}${this.shape.length === 1 ? ',' : ''})`;
+    return `Tensor("${this.name}", shape=${s}, dtype=${this.dtype})`;
+  }
+  add(b: unknown): Tensor { return tensorMethods.add(this, b); }
+  sub(b: unknown): Tensor { return tensorMethods.sub(this, b); }
+  mul(b: unknown): Tensor { return tensorMethods.mul(this, b); }
+  div(b: unknown): Tensor { return tensorMethods.div(this, b); }
+  matmul(b: unknown, options?: { transposeA?: boolean; transposeB?: boolean; name?: string }): Tensor { return tensorMethods.matmul(this, b, options); }
+  reshape(shape: unknown): Tensor { return tensorMethods.reshape(this, shape); }
+  cast(dtype: DType): Tensor { return tensorMethods.cast(this, dtype); }
+  neg(): Tensor { return tensorMethods.unary('Neg', this); }
+  abs(): Tensor { return tensorMethods.unary('Abs', this); }
+  exp(): Tensor { return tensorMethods.unary('Exp', this); }
+  log(): Tensor { return tensorMethods.unary('Log', this); }
+  sqrt(): Tensor { return tensorMethods.unary('Sqrt', this); }
+  square(): Tensor { return tensorMethods.unary('Square', this); }
+  tanh(): Tensor { return tensorMethods.unary('Tanh', this); }
+  sigmoid(): Tensor { return tensorMethods.unary('Sigmoid', this); }
+  relu(): Tensor { return tensorMethods.unary('Relu', this); }
+  softmax(): Tensor { return tensorMethods.unary('Softmax', this); }
+  sum(axis?: number | number[], options?: { keepDims?: boolean }): Tensor { return tensorMethods.reduce('Sum', this, axis, options); }
+  mean(axis?: number | number[], options?: { keepDims?: boolean }): Tensor { return tensorMethods.reduce('Mean', this, axis, options); }
+  max(axis?: number | number[], options?: { keepDims?: boolean }): Tensor { return tensorMethods.reduce('Max', this, axis, options); }
+}
+
+/** A node of the graph. */
+export class Operation {
+  readonly outputs: Tensor[] = [];
+  /** Creation stack (formatted lazily by V8). */
+  private readonly site: { stack?: string } = {};
+  constructor(
+    readonly graph: Graph,
+    readonly id: number,
+    readonly name: string,
+    readonly type: string,
+    readonly inputs: Tensor[],
+    readonly controlInputs: Operation[],
+    readonly attrs: ReadonlyMap<string, AttrValue>,
+  ) {
+    Error.captureStackTrace(this.site, Graph.prototype.createOp);
+  }
+  /** The JS stack of where this op was built. */
+  get traceback(): string { return (this.site.stack ?? '').split('\n').slice(1).join('\n'); }
+  /** The first stack frame outside tensorloom, e.g. "/app/model.ts:12:7". */
+  get definedAt(): string {
+    const frames = this.traceback.split('\n').map((l) => l.trim().replace(/^at /, ''));
+    const user = frames.find((f) => !/[\\/]lib[\\/](ops|graph|session)/.test(f) && !f.includes('node:')) ?? frames[0] ?? '';
+    const m = /\(([^)]*)\)$/.exec(user);
+    return m ? m[1] : user;
+  }
+  getAttr(name: string): unknown {
+    const a = this.attrs.get(name);
+    if (!a) throw invalidArgument(`Operation '${this.name}' has no attr named '${name}'.`);
+    return a.value;
+  }
+  /** Runs this op in a session (the default one unless given); returns nothing, like TF. */
+  run(feedDict?: FeedDict, session?: unknown): void { sessionHooks.runOp(this, feedDict, session); }
+  get nodeDef(): NodeDefLike { return this.graph.nodeDef(this); }
+  toString(): string { return `Operation '${this.name}' type=${this.type}`; }
+}
+
+interface ControlContext { ops: Operation[]; created: Set<Operation> }
+
+const defaultGraphStack: Graph[] = [];
+let globalDefaultGraph: Graph | null = null;
+
+export class Graph {
+  private readonly ops: Operation[] = [];
+  private readonly byName = new Map<string, Operation>();
+  private readonly namesInUse = new Map<string, number>();
+  private nameStack = '';
+  private controlStack: ControlContext[] = [];
+  private readonly deviceStack: string[] = [];
+
+  /** Number of ops (TF's graph.version grows with each op). */
+  get version(): number { return this.ops.length; }
+  getOperations(): Operation[] { return this.ops.slice(); }
+  /** Op by index (internal, used by the session and serializer). */
+  opAt(i: number): Operation { return this.ops[i]; }
+
+  /** Runs fn with this graph as the default graph; returns fn's result. */
+  asDefault<T>(fn: (g: Graph) => T): T {
+    defaultGraphStack.push(this);
+    try { return fn(this); } finally { defaultGraphStack.splice(defaultGraphStack.lastIndexOf(this), 1); }
+  }
+
+  /** TF's unique_name: prefixes the scope, compares case-insensitively, appends _1, _2 ... */
+  uniqueName(name: string, markAsUsed = true): string {
+    if (this.nameStack) name = `${this.nameStack}/${name}`;
+    const key = name.toLowerCase();
+    let i = this.namesInUse.get(key) ?? 0;
+    if (markAsUsed) this.namesInUse.set(key, i + 1);
+    if (i > 0) {
+      const base = key;
+      while (this.namesInUse.has(`${base}_${i}`)) i++;
+      if (markAsUsed) this.namesInUse.set(`${base}_${i}`, 1);
+      name = `${name}_${i}`;
+    }
+    return name;
+  }
+
+  /** The current name scope ("" at the root, else "a/b"). */
+  getNameScope(): string { return this.nameStack; }
+
+  /**
+   * Runs fn inside name scope `name`: "" or null resets to the root, a name ending in "/"
+   * re-enters that absolute scope, anything else opens a new uniquified scope. fn gets "scope/".
+   */
+  nameScope<T>(name: string | null, fn: (scope: string) => T): T {
+    const old = this.nameStack;
+    let next: string;
+    if (!name) next = '';
+    else {
+      const re = old ? VALID_NESTED : VALID_ROOT;
+      if (!re.test(name)) throw invalidArgument(`'${name}' is not a valid scope name`);
+      next = name.endsWith('/') ? name.slice(0, -1) : this.uniqueName(name);
+    }
+    this.nameStack = next;
+    try { return fn(next ? `${next}/` : ''); } finally { this.nameStack = old; }
+  }
+
+  /** Ops created inside fn get control inputs on `controlInputs`; null clears the active ones. */
+  controlDependencies<T>(controlInputs: (Operation | Tensor)[] | null, fn: () => T): T {
+    const old = this.controlStack;
+    if (controlInputs === null) this.controlStack = [];
+    else {
+      const ops: Operation[] = [];
+      const active = new Set(this.controlStack.flatMap((c) => c.ops));
+      for (const c of controlInputs) {
+        const op = c instanceof Tensor ? c.op : c;
+        if (!(op instanceof Operation)) throw new TypeError(`Control input must be Operation or Tensor: ${String(c)}`);
+        if (op.graph !== this) throw invalidArgument(`Control input ${op.name} is not an element of this graph.`);
+        if (!active.has(op) && !ops.includes(op)) ops.push(op);
+      }
+      this.controlStack = [...old, { ops, created: new Set() }];
+    }
+    try { return fn(); } finally { this.controlStack = old; }
+  }
+
+  /**
+   * Adds an op. `name` is uniquified unless it ends with "/" (then used verbatim, as TF).
+   * Control inputs come from the active controlDependencies contexts.
+   */
+  createOp(type: string, inputs: Tensor[], attrs: Map<string, AttrValue>, outputs: { dtype: DType; shape: StaticShape }[],
+           name?: string, controlInputs: Operation[] = []): Operation {
+    for (const t of inputs) if (t.graph !== this) throw invalidArgument(`Tensor ${t} must be from the same graph as the other inputs of '${type}'.`);
+    let opName: string;
+    if (name !== undefined && name.endsWith('/')) opName = name.slice(0, -1);
+    else {
+      const base = name ?? type;
+      if (!(this.nameStack ? VALID_NESTED : VALID_ROOT).test(base) || base.includes(':'))
+        throw invalidArgument(`'${base}' is not a valid node name`);
+      opName = this.uniqueName(base);
+    }
+    if (this.byName.has(opName)) throw invalidArgument(`Duplicate node name in graph: '${opName}'`);
+    const ctl = [...controlInputs];
+    const inputOps = new Set(inputs.map((t) => t.op));
+    for (const ctx of this.controlStack) {
+      if (inputs.some((t) => ctx.created.has(t.op))) continue;  // dominated: an input already depends on it
+      for (const c of ctx.ops) if (!inputOps.has(c) && !ctl.includes(c)) ctl.push(c);
+    }
+    const op = new Operation(this, this.ops.length, opName, type, inputs, ctl, attrs);
+    outputs.forEach((o, i) => op.outputs.push(new Tensor(op, i, o.dtype, o.shape)));
+    this.ops.push(op);
+    this.byName.set(opName, op);
+    for (const ctx of this.controlStack) ctx.created.add(op);
+    return op;
+  }
+
+  /** Marks a name used (for graphs decoded from a buffer). */
+  reserveName(name: string): void {
+    const key = name.toLowerCase();
+    if (!this.namesInUse.has(key)) this.namesInUse.set(key, 1);
+  }
+
+  getOperationByName(name: string): Operation {
+    const op = this.byName.get(name);
+    if (!op) throw invalidArgument(`The name '${name}' refers to an Operation not in the graph.`);
+    return op;
+  }
+
+  getTensorByName(name: string): Tensor {
+    const el = this.asGraphElement(name, true, false);
+    return el as Tensor;
+  }
+
+  /** TF's as_graph_element for names, Tensors and Operations (throws InvalidArgumentError). */
+  asGraphElement(obj: unknown, allowTensor = true, allowOperation = true): Tensor | Operation {
+    if (obj instanceof Tensor && allowTensor) {
+      if (obj.graph !== this) throw invalidArgument(`Tensor ${obj} is not an element of this graph.`);
+      return obj;
+    }
+    if (obj instanceof Operation && allowOperation) {
+      if (obj.graph !== this) throw invalidArgument(`Operation ${obj.name} is not an element of this graph.`);
+      return obj;
+    }
+    if (typeof obj === 'string') {
+      const name = obj;
+      if (name.includes(':') && allowTensor) {
+        const parts = name.split(':');
+        if (parts.length !== 2 || !/^\d+$/.test(parts[1]))
+          throw invalidArgument(`The name '${name}' looks a like a Tensor name, but is not a valid one. Tensor names must be of the form "<op_name>:<output_index>".`);
+        const op = this.byName.get(parts[0]);
+        if (!op) throw invalidArgument(`The name '${name}' refers to a Tensor which does not exist. The operation, '${parts[0]}', does not exist in the graph.`);
+        const idx = Number(parts[1]);
+        if (idx >= op.outputs.length)
+          throw invalidArgument(`The name '${name}' refers to a Tensor which does not exist. The operation, '${parts[0]}', exists but only has ${op.outputs.length} outputs.`);
+        return op.outputs[idx];
+      }
+      if (!name.includes(':') && allowOperation) {
+        const op = this.byName.get(name);
+        if (!op) throw invalidArgument(`The name '${name}' refers to an Operation not in the graph.`);
+        return op;
+      }
+      if (!name.includes(':') && allowTensor) {
+        if (this.byName.has(name))
+          throw invalidArgument(`The name '${name}' refers to an Operation, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`);
+        throw invalidArgument(`The name '${name}' looks like an (invalid) Operation name, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`);
+      }
+    }
+    const kinds = [allowTensor && 'Tensor', allowOperation && 'Operation'].filter(Boolean).join(' or ');
+    throw new TypeError(`Can not convert a ${obj === null ? 'null' : typeof obj === 'object' ? (obj as object).constructor?.name : typeof obj} into a ${kinds}.`);
+  }
+
+  nodeDef(op: Operation): NodeDefLike { return graphDefHooks.nodeDef(op); }
+  /** A GraphDef-like plain object: `{ node: [{ name, op, input, attr }], versions }`. */
+  asGraphDef(): { node: NodeDefLike[]; versions: { producer: number } } {
+    return { node: this.ops.map((o) => graphDefHooks.nodeDef(o)), versions: { producer: 1 } };
+  }
+  /** The compact binary format (see lib/serialize.ts). */
+  toBuffer(): Uint8Array { return graphDefHooks.encode(this, 0); }
+  /** Writes toBuffer() to a file. */
+  save(path: string): void {
+    writeFileSync(path, this.toBuffer());
+  }
+  static fromBuffer(buf: Uint8Array): Graph { return graphDefHooks.decode(buf); }
+}
+
+/** Serialization hooks (set by lib/serialize, which imports this module). */
+export const graphDefHooks = {} as {
+  nodeDef(op: Operation): NodeDefLike;
+  encode(g: Graph, base: number): Uint8Array;
+  decode(buf: Uint8Array): Graph;
+};
+
+/** The innermost graph made default with asDefault, else the global default graph. */
+export function getDefaultGraph(): Graph {
+  if (defaultGraphStack.length) return defaultGraphStack[defaultGraphStack.length - 1];
+  if (!globalDefaultGraph) globalDefaultGraph = new Graph();
+  return globalDefaultGraph;
+}
+
+/** Clears the global default graph (not allowed inside graph.asDefault). */
+export function resetDefaultGraph(): void {
+  if (defaultGraphStack.length) throw new Error('Do not use tf.resetDefaultGraph() to clear nested graphs. If you need a cleared graph, exit the nesting and create a new graph.');
+  globalDefaultGraph = new Graph();
+}
+
+export function nameScope<T>(name: string | null, fn: (scope: string) => T): T { return getDefaultGraph().nameScope(name, fn); }
+export function controlDependencies<T>(ops: (Operation | Tensor)[] | null, fn: () => T): T {
+  return getDefaultGraph().controlDependencies(ops, fn);
+}

@@ -1,0 +1,300 @@
+// The public op constructors (TF1's Python names in camelCase). Each is a few lines over
+// makeNode(), which takes the op's attrs, shape rule and kernel from schema.ts.
+import { DType, asDType, isFloat } from '../dtypes';
+import { invalidArgument } from '../errors';
+import { AttrValue, Graph, Operation, StaticShape, Tensor, getDefaultGraph, tensorMethods } from '../graph';
+import { NDArray, ValueLike, inferDType, toNDArray } from '../ndarray';
+import { opDef } from './schema';
+import { inferShape, shapeText } from './shape';
+
+/** Options every op constructor accepts as its last argument. */
+export interface OpOptions { name?: string }
+export type TensorLike = Tensor | ValueLike;
+
+const ALLOWED: Record<string, readonly DType[]> = {
+  numeric: ['float32', 'float64', 'int32', 'int64', 'uint8'],
+  float: ['float32', 'float64'],
+};
+
+function opts<T extends object>(o: T | string | undefined): Partial<T> & OpOptions {
+  return typeof o === 'string' ? ({ name: o } as Partial<T> & OpOptions) : (o ?? {});
+}
+
+/** The graph of the first Tensor among `xs`, else the default graph (TF's _get_graph_from_inputs). */
+function graphOf(...xs: unknown[]): Graph {
+  for (const x of xs) if (x instanceof Tensor) return x.graph;
+  return getDefaultGraph();
+}
+
+/**
+ * Adds a node of `type` named exactly `scope` (a name scope ending in "/") or by the usual
+ * uniquified name; fills attrs in schema order; infers the output shape from the op's rule.
+ */
+export function makeNode(g: Graph, type: string, inputs: Tensor[], attrValues: Record<string, unknown>,
+                         outDType: DType | null, name: string | undefined): Operation {
+  const def = opDef(type);
+  const allowed = def.dtypes && ALLOWED[def.dtypes];
+  if (allowed && inputs.length && !allowed.includes(inputs[0].dtype)) {
+    const param = type === 'MatMul' ? 'a' : type === 'Softmax' ? 'logits' : def.kernel === 'reduce' ? 'input' : 'x';
+    throw invalidArgument(`Value passed to parameter '${param}' has DataType ${inputs[0].dtype} not in list of allowed values: ${allowed.join(', ')}`);
+  }
+  const attrs = new Map<string, AttrValue>();
+  for (const [n, kind] of def.attrs) {
+    if (!(n in attrValues)) throw new Error(`internal: op ${type} built without attr ${n}`);
+    attrs.set(n, { kind, value: attrValues[n] });
+  }
+  const opName = name ?? type;
+  const shape = def.outputs ? inferShape(def.shape, type, opName.replace(/\/$/, ''), inputs, attrs) : null;
+  const outputs = def.outputs ? [{ dtype: outDType!, shape }] : [];
+  return g.createOp(type, inputs, attrs, outputs, name);
+}
+
+/** A Const node in graph g holding `value` converted to `dtype`. */
+function constIn(g: Graph, value: ValueLike, dtype: DType | undefined, name: string | undefined): Tensor {
+  const v = toNDArray(value, dtype);
+  return makeNode(g, 'Const', [], { value: v, dtype: v.dtype }, v.dtype, name).outputs[0];
+}
+
+/** Converts an operand: Tensors pass through; JS values become a Const of `dtype`. */
+function toTensor(g: Graph, x: TensorLike, dtype: DType | undefined, name: string): Tensor {
+  if (x instanceof Tensor) {
+    if (x.graph !== g) throw invalidArgument(`Tensor ${x} must be from the same graph as the other inputs.`);
+    return x;
+  }
+  if (x instanceof Operation) throw new TypeError(`Can not convert an Operation into a Tensor (${x.name}).`);
+  return constIn(g, x as ValueLike, dtype, name);
+}
+
+// ---- constants, placeholders, structure ---------------------------------------------------
+
+/**
+ * A constant. Untyped JS numbers become float32, booleans bool, bigints int64, typed arrays
+ * keep their dtype (tfjs convention; TF1 would make integer literals int32).
+ * @example tf.constant([[1, 2], [3, 4]], 'int32')
+ */
+export function constant(value: ValueLike, dtype?: DType | null, shape?: number[] | null, options?: OpOptions | string): Tensor {
+  const o = opts(options);
+  let v = toNDArray(value, dtype ?? undefined);
+  if (shape) {
+    if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw invalidArgument(`Invalid shape [${shape.join(',')}]`);
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (v.size > n) throw invalidArgument(`Too many elements provided. Needed at most ${n}, but received ${v.size}`);
+    if (v.size === 0 && n > 0) throw invalidArgument(`Cannot fill shape [${shape.join(',')}] from an empty value`);
+    const data = new (v.data.constructor as new (n: number) => typeof v.data)(n);
+    for (let i = 0; i < n; i++) (data as unknown as unknown[])[i] = v.data[Math.min(i, v.size - 1)];  // TF1 repeats the last element
+    v = new NDArray(data, shape.slice(), v.dtype);
+  }
+  return makeNode(getDefaultGraph(), 'Const', [], { value: v, dtype: v.dtype }, v.dtype, o.name).outputs[0];
+}
+
+function staticShape(shape: readonly (number | null)[] | null | undefined): StaticShape {
+  if (shape === undefined || shape === null) return null;
+  if (!Array.isArray(shape)) throw new TypeError(`shape must be an array of numbers or nulls, got ${String(shape)}`);
+  return shape.map((d) => {
+    if (d === null || d === -1) return null;
+    if (!Number.isInteger(d) || d < 0) throw invalidArgument(`Dimension ${d} must be >= 0`);
+    return d;
+  });
+}
+
+/**
+ * A value fed at run time. `shape` may contain null for unknown dims; omit it for unknown rank.
+ * @example const x = tf.placeholder(tf.float32, [null, 784], 'x')
+ */
+export function placeholder(dtype: DType, shape?: readonly (number | null)[] | null, name?: string | OpOptions): Tensor {
+  const d = asDType(dtype);
+  const s = staticShape(shape);
+  return makeNode(getDefaultGraph(), 'Placeholder', [], { dtype: d, shape: s }, d, opts(name).name).outputs[0];
+}
+
+/** A placeholder that yields `value` when not fed. */
+export function placeholderWithDefault(value: TensorLike, shape: readonly (number | null)[] | null, name?: string | OpOptions): Tensor {
+  const g = graphOf(value);
+  const s = staticShape(shape);
+  return g.nameScope(opts(name).name ?? 'PlaceholderWithDefault', (scope) => {
+    const input = toTensor(g, value, undefined, 'input');
+    return makeNode(g, 'PlaceholderWithDefault', [input], { dtype: input.dtype, shape: s }, input.dtype, scope).outputs[0];
+  });
+}
+
+export function identity(x: TensorLike, options?: OpOptions | string): Tensor {
+  const g = graphOf(x);
+  return g.nameScope(opts(options).name ?? 'Identity', (scope) => {
+    const t = toTensor(g, x, undefined, 'input');
+    return makeNode(g, 'Identity', [t], { T: t.dtype }, t.dtype, scope).outputs[0];
+  });
+}
+
+/** An op that does nothing (useful as a control-dependency target). */
+export function noOp(options?: OpOptions | string): Operation {
+  return makeNode(getDefaultGraph(), 'NoOp', [], {}, null, opts(options).name);
+}
+
+/**
+ * A NoOp with control inputs on all `inputs` (ops or tensors), named `group_deps` by default.
+ * @example const train = tf.group(step1, step2, { name: 'train' })
+ */
+export function group(...args: (Operation | Tensor | (Operation | Tensor)[] | OpOptions)[]): Operation {
+  let name: string | undefined;
+  const last = args[args.length - 1];
+  if (last && !(last instanceof Operation) && !(last instanceof Tensor) && !Array.isArray(last)) {
+    name = (last as OpOptions).name;
+    args = args.slice(0, -1);
+  }
+  const deps = (args.flat() as (Operation | Tensor)[]).map((x) => {
+    if (x instanceof Tensor) return x.op;
+    if (x instanceof Operation) return x;
+    throw new TypeError(`tf.group expects Operations or Tensors, got ${String(x)}`);
+  });
+  const g = deps.length ? deps[0].graph : getDefaultGraph();
+  return g.nameScope(name ?? 'group_deps', (scope) =>
+    g.controlDependencies(deps, () => makeNode(g, 'NoOp', [], {}, null, scope)));
+}
+
+// ---- elementwise ------------------------------------------------------------------------------
+
+function binary(type: string, a: TensorLike, b: TensorLike, options?: OpOptions | string): Tensor {
+  const g = graphOf(a, b);
+  return g.nameScope(opts(options).name ?? type, (scope) => {
+    const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : inferDType(a);
+    const x = toTensor(g, a, dtype, 'x'), y = toTensor(g, b, dtype, 'y');
+    if (x.dtype !== y.dtype) throw invalidArgument(`Input 'y' of '${type}' Op has type ${y.dtype} that does not match type ${x.dtype} of argument 'x'.`);
+    return makeNode(g, type, [x, y], { T: x.dtype }, x.dtype, scope).outputs[0];
+  });
+}
+
+/** x + y with numpy broadcasting (op type Add). */
+export const add = (x: TensorLike, y: TensorLike, options?: OpOptions | string) => binary('Add', x, y, options);
+/** x - y (Sub). */
+export const subtract = (x: TensorLike, y: TensorLike, options?: OpOptions | string) => binary('Sub', x, y, options);
+/** x * y (Mul). */
+export const multiply = (x: TensorLike, y: TensorLike, options?: OpOptions | string) => binary('Mul', x, y, options);
+/** Elementwise maximum (Maximum). */
+export const maximum = (x: TensorLike, y: TensorLike, options?: OpOptions | string) => binary('Maximum', x, y, options);
+/** Elementwise minimum (Minimum). */
+export const minimum = (x: TensorLike, y: TensorLike, options?: OpOptions | string) => binary('Minimum', x, y, options);
+
+/**
+ * True division x / y, as TF1's tf.divide: a RealDiv named `truediv`; integer inputs are cast
+ * to float64 first (so int32 / int32 is float64).
+ */
+export function divide(a: TensorLike, b: TensorLike, options?: OpOptions | string): Tensor {
+  const g = graphOf(a, b);
+  return g.nameScope(opts(options).name ?? 'truediv', (scope) => {
+    const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : inferDType(a);
+    let x = toTensor(g, a, dtype, 'x'), y = toTensor(g, b, dtype, 'y');
+    if (x.dtype !== y.dtype) throw invalidArgument(`x and y must have the same dtype, got ${x.dtype} != ${y.dtype}`);
+    if (x.dtype === 'bool') throw invalidArgument(`Invalid type bool for truediv`);
+    if (!isFloat(x.dtype)) { x = cast(x, 'float64'); y = cast(y, 'float64'); }
+    return makeNode(g, 'RealDiv', [x, y], { T: x.dtype }, x.dtype, scope).outputs[0];
+  });
+}
+
+function unary(type: string, x: TensorLike, options?: OpOptions | string): Tensor {
+  const g = graphOf(x);
+  return g.nameScope(opts(options).name ?? type, (scope) => {
+    const t = toTensor(g, x, undefined, 'x');
+    return makeNode(g, type, [t], { T: t.dtype }, t.dtype, scope).outputs[0];
+  });
+}
+
+export const negative = (x: TensorLike, options?: OpOptions | string) => unary('Neg', x, options);
+export const abs = (x: TensorLike, options?: OpOptions | string) => unary('Abs', x, options);
+export const exp = (x: TensorLike, options?: OpOptions | string) => unary('Exp', x, options);
+export const log = (x: TensorLike, options?: OpOptions | string) => unary('Log', x, options);
+export const sqrt = (x: TensorLike, options?: OpOptions | string) => unary('Sqrt', x, options);
+export const square = (x: TensorLike, options?: OpOptions | string) => unary('Square', x, options);
+export const tanh = (x: TensorLike, options?: OpOptions | string) => unary('Tanh', x, options);
+export const sigmoid = (x: TensorLike, options?: OpOptions | string) => unary('Sigmoid', x, options);
+export const relu = (x: TensorLike, options?: OpOptions | string) => unary('Relu', x, options);
+/** Softmax over the last axis. */
+export const softmax = (logits: TensorLike, options?: OpOptions | string) => unary('Softmax', logits, options);
+
+// ---- matmul, reductions, shape ---------------------------------------------------------------
+
+export interface MatMulOptions extends OpOptions { transposeA?: boolean; transposeB?: boolean }
+
+/**
+ * Matrix product of two rank-2 tensors.
+ * @example tf.matmul(x, w, { transposeB: true, name: 'logits' })
+ */
+export function matmul(a: TensorLike, b: TensorLike, options?: MatMulOptions | string): Tensor {
+  const o = opts(options);
+  const g = graphOf(a, b);
+  return g.nameScope(o.name ?? 'MatMul', (scope) => {
+    const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : inferDType(a);
+    const x = toTensor(g, a, dtype, 'a'), y = toTensor(g, b, dtype, 'b');
+    if (x.dtype !== y.dtype) throw invalidArgument(`Input 'b' of 'MatMul' Op has type ${y.dtype} that does not match type ${x.dtype} of argument 'a'.`);
+    return makeNode(g, 'MatMul', [x, y], { transpose_a: !!o.transposeA, transpose_b: !!o.transposeB, T: x.dtype }, x.dtype, scope).outputs[0];
+  });
+}
+
+export interface ReduceOptions extends OpOptions { axis?: number | number[] | Tensor | null; keepDims?: boolean }
+
+function reduce(type: string, x: TensorLike, axis?: number | number[] | Tensor | null | ReduceOptions,
+                keepDims?: boolean | ReduceOptions, options?: ReduceOptions): Tensor {
+  let o: ReduceOptions = { ...options };
+  if (axis !== null && typeof axis === 'object' && !Array.isArray(axis) && !(axis instanceof Tensor)) { o = { ...axis, ...o }; axis = o.axis; }
+  if (typeof keepDims === 'object') o = { ...keepDims, ...o };
+  else if (keepDims !== undefined) o.keepDims = keepDims;
+  const g = graphOf(x);
+  const t = toTensor(g, x, undefined, 'input_tensor');
+  let axes: Tensor;
+  if (axis === undefined || axis === null) {
+    if (t.shape === null) throw invalidArgument(`${type}: reducing over all axes needs a known rank; pass axis explicitly`);
+    axes = constIn(g, Int32Array.from(t.shape.keys()), 'int32', undefined);
+  }
+  return g.nameScope(o.name ?? type, (scope) => {
+    if (axis !== undefined && axis !== null) {
+      axes = axis instanceof Tensor ? axis : constIn(g, axis as number | number[], 'int32', 'reduction_indices');
+    }
+    if (axes.dtype !== 'int32' && axes.dtype !== 'int64') throw invalidArgument(`reduction axes must be int32 or int64, got ${axes.dtype}`);
+    return makeNode(g, type, [t, axes], { keep_dims: !!o.keepDims, T: t.dtype, Tidx: axes.dtype }, t.dtype, scope).outputs[0];
+  });
+}
+
+/** Sum over `axis` (all axes if omitted); op type Sum. */
+export const reduceSum = (x: TensorLike, axis?: number | number[] | Tensor | null | ReduceOptions, keepDims?: boolean | ReduceOptions, options?: ReduceOptions) =>
+  reduce('Sum', x, axis, keepDims, options);
+/** Mean over `axis` (integer mean truncates, as TF); op type Mean. */
+export const reduceMean = (x: TensorLike, axis?: number | number[] | Tensor | null | ReduceOptions, keepDims?: boolean | ReduceOptions, options?: ReduceOptions) =>
+  reduce('Mean', x, axis, keepDims, options);
+/** Max over `axis`; op type Max. */
+export const reduceMax = (x: TensorLike, axis?: number | number[] | Tensor | null | ReduceOptions, keepDims?: boolean | ReduceOptions, options?: ReduceOptions) =>
+  reduce('Max', x, axis, keepDims, options);
+
+/**
+ * Reshape; one entry of `shape` may be -1. `shape` may be a JS array (an int32 Const) or a Tensor.
+ * @example tf.reshape(x, [2, -1])
+ */
+export function reshape(x: TensorLike, shape: number[] | Tensor, options?: OpOptions | string): Tensor {
+  const g = graphOf(x, shape);
+  return g.nameScope(opts(options).name ?? 'Reshape', (scope) => {
+    const t = toTensor(g, x, undefined, 'tensor');
+    const s = shape instanceof Tensor ? shape : constIn(g, Int32Array.from(shape as number[]), 'int32', 'shape');
+    if (s.dtype !== 'int32' && s.dtype !== 'int64') throw invalidArgument(`Reshape shape must be int32 or int64, got ${s.dtype}`);
+    return makeNode(g, 'Reshape', [t, s], { T: t.dtype, Tshape: s.dtype }, t.dtype, scope).outputs[0];
+  });
+}
+
+/** Casts to `dtype` (returns x itself when it already has that dtype, as TF). */
+export function cast(x: TensorLike, dtype: DType, options?: OpOptions | string): Tensor {
+  const d = asDType(dtype);
+  const g = graphOf(x);
+  if (x instanceof Tensor && x.dtype === d) return x;
+  return g.nameScope(opts(options).name ?? 'Cast', (scope) => {
+    const t = toTensor(g, x, undefined, 'x');
+    return makeNode(g, 'Cast', [t], { SrcT: t.dtype, DstT: d }, d, scope).outputs[0];
+  });
+}
+
+/** tf.nn */
+export const nn = { relu, softmax };
+
+Object.assign(tensorMethods, {
+  add, sub: subtract, mul: multiply, div: divide, matmul, reshape, cast,
+  unary: (type: string, a: Tensor) => unary(type, a),
+  reduce: (type: string, a: Tensor, axis?: number | number[], o?: ReduceOptions) => reduce(type, a, axis, o),
+});
+
+export { shapeText };

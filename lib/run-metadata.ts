@@ -1,0 +1,172 @@
+// RunOptions and RunMetadata (TF config.proto / step_stats.proto / cost_graph.proto in camelCase),
+// filled from the native executor's per-run trace arrays: one batch per run, no per-op crossing.
+import { DType, dtypeFromCode } from './dtypes';
+import { invalidArgument } from './errors';
+import type { Graph, Operation } from './graph';
+import type { NativeTrace } from './binding';
+import { nodeDef } from './serialize';
+
+export type TraceLevel = 'NO_TRACE' | 'SOFTWARE_TRACE' | 'HARDWARE_TRACE' | 'FULL_TRACE';
+const LEVELS: TraceLevel[] = ['NO_TRACE', 'SOFTWARE_TRACE', 'HARDWARE_TRACE', 'FULL_TRACE'];
+
+export const CPU_DEVICE = '/job:localhost/replica:0/task:0/device:CPU:0';
+export const ALLOCATOR = 'cpu';
+
+export interface RunOptionsInit {
+  traceLevel?: TraceLevel | number;
+  /** End the run with DeadlineExceededError after this many ms (checked between ops and inside long kernels). */
+  timeoutInMs?: number;
+  /** Fill RunMetadata.partitionGraphs with the pruned graph that ran. */
+  outputPartitionGraphs?: boolean;
+  /**
+   * TF's inter-op pool index: -1 (caller thread) or 0 (the session's pool). Both run the graph
+   * the same way here (ops run in order, each kernel uses the intra-op pool); other values throw.
+   */
+  interOpThreadPool?: number;
+  reportTensorAllocationsUponOom?: boolean;
+}
+
+/** Options for one run (TF RunOptions). */
+export class RunOptions {
+  static readonly NO_TRACE = 0;
+  static readonly SOFTWARE_TRACE = 1;
+  static readonly HARDWARE_TRACE = 2;
+  static readonly FULL_TRACE = 3;
+  static readonly TraceLevel = { NO_TRACE: 0, SOFTWARE_TRACE: 1, HARDWARE_TRACE: 2, FULL_TRACE: 3 } as const;
+
+  traceLevel: number;
+  timeoutInMs: number;
+  outputPartitionGraphs: boolean;
+  interOpThreadPool: number;
+  reportTensorAllocationsUponOom: boolean;
+
+  constructor(init: RunOptionsInit = {}) {
+    this.traceLevel = RunOptions.level(init.traceLevel ?? 0);
+    this.timeoutInMs = init.timeoutInMs ?? 0;
+    if (typeof this.timeoutInMs !== 'number' || !Number.isFinite(this.timeoutInMs) || this.timeoutInMs < 0)
+      throw invalidArgument(`timeoutInMs must be a non-negative number, got ${String(init.timeoutInMs)}`);
+    this.outputPartitionGraphs = !!init.outputPartitionGraphs;
+    this.interOpThreadPool = init.interOpThreadPool ?? 0;
+    this.reportTensorAllocationsUponOom = !!init.reportTensorAllocationsUponOom;
+  }
+
+  /** A trace level as its number (accepts 0..3 or the names). */
+  static level(l: TraceLevel | number): number {
+    if (typeof l === 'number' && Number.isInteger(l) && l >= 0 && l <= 3) return l;
+    const i = LEVELS.indexOf(l as TraceLevel);
+    if (i < 0) throw invalidArgument(`Invalid traceLevel ${String(l)}; use one of ${LEVELS.join(', ')}`);
+    return i;
+  }
+}
+
+export interface AllocationDescription { requestedBytes: number; allocatedBytes: number; allocatorName: string }
+export interface TensorDescription { dtype: DType; shape: number[]; allocationDescription: AllocationDescription }
+export interface NodeOutput { slot: number; tensorDescription: TensorDescription }
+export interface AllocatorMemoryUsed { allocatorName: string; totalBytes: number; peakBytes: number; liveBytes: number }
+export interface NodeExecStats {
+  nodeName: string;
+  allStartMicros: number; opStartRelMicros: number; opEndRelMicros: number; allEndRelMicros: number;
+  allStartNanos: number; opStartRelNanos: number; opEndRelNanos: number; allEndRelNanos: number;
+  scheduledMicros: number; scheduledNanos: number;
+  threadId: number;
+  timelineLabel: string;
+  output: NodeOutput[];
+  memory: AllocatorMemoryUsed[];
+}
+export interface DeviceStepStats { device: string; nodeStats: NodeExecStats[]; threadNames: Record<number, string> }
+export interface StepStats { devStats: DeviceStepStats[] }
+export interface CostGraphNode {
+  name: string; device: string; id: number;
+  inputInfo: { precedingNode: number; precedingPort: number }[];
+  outputInfo: { size: number; aliasInputPort: number; shape: number[]; dtype: DType }[];
+  temporaryMemorySize: number;
+  computeCost: number; computeTime: number; memoryTime: number;
+  isFinal: boolean; controlInput: number[];
+}
+export interface CostGraph { node: CostGraphNode[] }
+export interface GraphDefLike { node: ReturnType<typeof nodeDef>[]; versions: { producer: number } }
+
+/** Filled by run/runAsync when passed (its previous content is replaced, as in TF). */
+export class RunMetadata {
+  stepStats: StepStats = { devStats: [] };
+  costGraph: CostGraph = { node: [] };
+  partitionGraphs: GraphDefLike[] = [];
+  /** Peak and total bytes the run allocated (tensorloom extension). */
+  memory = { bytesPeak: 0, bytesTotal: 0 };
+  clear(): void {
+    this.stepStats = { devStats: [] };
+    this.costGraph = { node: [] };
+    this.partitionGraphs = [];
+    this.memory = { bytesPeak: 0, bytesTotal: 0 };
+  }
+}
+
+/** "name = Type(in1, in2:1, ^ctrl)" like TF's StepStatsCollector. */
+export function timelineLabel(op: Operation): string {
+  return `${op.name} = ${op.type}(${nodeDef(op).input.join(', ')})`;
+}
+
+const round64 = (n: number) => Math.ceil(n / 64) * 64;
+
+/** Decodes a native trace into StepStats and the CostGraph. */
+export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, finals: Set<number>): void {
+  const epochNs = tr.startEpochNs;
+  const baseMicros = Number(epochNs / 1000n);
+  const baseRemNs = Number(epochNs % 1000n);
+  const nodeStats: NodeExecStats[] = [];
+  const costNodes: CostGraphNode[] = [];
+  const threads: Record<number, string> = {};
+  let live = 0, peak = 0;
+  let o = 0;
+  for (let r = 0; r < tr.nodes.length / 8; r++) {
+    const row = tr.nodes.subarray(r * 8, r * 8 + 8);
+    const [id, sched, start, opStart, opEnd, end, tid, allocated] = Array.from(row);
+    const op = graph.opAt(id);
+    const output: NodeOutput[] = [];
+    const nOut = tr.outputs[o++];
+    for (let k = 0; k < nOut; k++) {
+      const dtype = dtypeFromCode(tr.outputs[o++]), bytes = tr.outputs[o++], rank = tr.outputs[o++];
+      const shape = Array.from(tr.outputs.subarray(o, o + rank));
+      o += rank;
+      output.push({ slot: k, tensorDescription: { dtype, shape, allocationDescription: {
+        requestedBytes: bytes, allocatedBytes: allocated > 0 ? round64(bytes) : bytes, allocatorName: ALLOCATOR } } });
+    }
+    live += allocated;
+    peak = Math.max(peak, live);
+    // Absolute times: epoch µs of the run start plus the node's offset, without float drift.
+    const absMicros = (relNs: number) => baseMicros + Math.floor((baseRemNs + relNs) / 1000);
+    const allStartMicros = absMicros(start);
+    const relUs = (ns: number) => Math.floor((ns - start) / 1000);
+    threads[tid] = threads[tid] ?? (Object.keys(threads).length ? `tensorloom-${Object.keys(threads).length}` : 'tensorloom-main');
+    nodeStats.push({
+      nodeName: op.name,
+      allStartMicros,
+      opStartRelMicros: relUs(opStart), opEndRelMicros: relUs(opEnd), allEndRelMicros: relUs(end),
+      allStartNanos: baseMicros * 1000 + baseRemNs + start,
+      opStartRelNanos: opStart - start, opEndRelNanos: opEnd - start, allEndRelNanos: end - start,
+      scheduledMicros: absMicros(sched), scheduledNanos: baseMicros * 1000 + baseRemNs + sched,
+      threadId: tid,
+      timelineLabel: timelineLabel(op),
+      output,
+      memory: [{ allocatorName: ALLOCATOR, totalBytes: allocated, peakBytes: allocated, liveBytes: allocated }],
+    });
+    const us = (opEnd - opStart) / 1000;
+    costNodes.push({
+      name: op.name, device: CPU_DEVICE, id,
+      inputInfo: op.inputs.map((t) => ({ precedingNode: t.op.id, precedingPort: t.valueIndex })),
+      outputInfo: output.map((x) => ({ size: x.tensorDescription.allocationDescription.requestedBytes, aliasInputPort: -1,
+        shape: x.tensorDescription.shape, dtype: x.tensorDescription.dtype })),
+      temporaryMemorySize: 0,
+      computeCost: Math.max(1, Math.round(us)), computeTime: us, memoryTime: 0,
+      isFinal: finals.has(id), controlInput: op.controlInputs.map((c) => c.id),
+    });
+  }
+  meta.stepStats = { devStats: [{ device: CPU_DEVICE, nodeStats, threadNames: threads }] };
+  meta.costGraph = { node: costNodes };
+  meta.memory = { bytesPeak: tr.bytesPeak, bytesTotal: tr.bytesTotal };
+}
+
+/** The pruned graph that ran, as a GraphDef-like object (nodes placed on the CPU device). */
+export function partitionGraph(graph: Graph, executed: Int32Array): GraphDefLike {
+  return { node: Array.from(executed, (i) => ({ ...nodeDef(graph.opAt(i)), device: CPU_DEVICE })), versions: { producer: 1 } };
+}

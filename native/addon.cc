@@ -1,0 +1,269 @@
+// The N-API surface: a flat set of functions over an External session handle. This is the only
+// file that includes napi.h. JS passes node indices and typed arrays; native validates them.
+//
+// Lifetime: the External owns a shared_ptr<Session>; every run (sync or async) holds its own
+// copy, so a GC'd or closed session stays valid until its last run settles. Async runs execute
+// on the libuv pool and never touch napi_env there.
+#include <napi.h>
+#include <cstring>
+#include "cpu.h"
+#include "executor.h"
+
+namespace {
+
+using tl::Status;
+using SessionPtr = std::shared_ptr<tl::Session>;
+
+// Session::run with allocation failures turned into a status (nothing may escape to N-API).
+Status safe_run(tl::Session& s, const tl::RunRequest& req, tl::RunResult* res) {
+  try {
+    return s.run(req, res);
+  } catch (const std::bad_alloc&) {
+    return tl::make_error(tl::kResourceExhausted, "OOM while running the graph");
+  } catch (const std::exception& e) {
+    return tl::make_error(tl::kInternal, e.what());
+  }
+}
+
+Napi::Error status_error(Napi::Env env, const Status& st) {
+  Napi::Error e = Napi::Error::New(env, st.msg);
+  e.Set("tlCode", Napi::Number::New(env, st.code));
+  e.Set("tlNode", Napi::Number::New(env, st.node));
+  return e;
+}
+
+SessionPtr& session_of(const Napi::Value& v) {
+  if (!v.IsExternal()) throw Napi::TypeError::New(v.Env(), "expected a tensorloom session handle");
+  return *v.As<Napi::External<SessionPtr>>().Data();
+}
+
+std::vector<int32_t> int_list(const Napi::Value& v, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw Napi::TypeError::New(v.Env(), std::string(what) + " must be an Int32Array");
+  auto a = v.As<Napi::Int32Array>();
+  return std::vector<int32_t>(a.Data(), a.Data() + a.ElementLength());
+}
+
+std::vector<tl::TensorRef> ref_list(const Napi::Value& v, const char* what) {
+  auto ints = int_list(v, what);
+  if (ints.size() % 2) throw Napi::TypeError::New(v.Env(), std::string(what) + " must hold (node, output) pairs");
+  std::vector<tl::TensorRef> refs;
+  for (size_t i = 0; i < ints.size(); i += 2) refs.push_back({ints[i], ints[i + 1]});
+  return refs;
+}
+
+// A JS {dtype, shape, data} value as a Tensor; `copy` makes it independent of JS memory.
+tl::Tensor to_tensor(Napi::Env env, const Napi::Value& v, bool copy) {
+  if (!v.IsObject()) throw Napi::TypeError::New(env, "feed value must be an object");
+  auto o = v.As<Napi::Object>();
+  Napi::Value dt = o.Get("dtype"), shape = o.Get("shape"), data = o.Get("data");
+  if (!dt.IsNumber() || !tl::dtype_valid(dt.As<Napi::Number>().Int32Value()))
+    throw Napi::TypeError::New(env, "feed value has an invalid dtype");
+  if (!shape.IsArray() || shape.As<Napi::Array>().Length() > tl::kMaxRank)
+    throw Napi::TypeError::New(env, "feed value has an invalid shape");
+  if (!data.IsTypedArray()) throw Napi::TypeError::New(env, "feed value data must be a TypedArray");
+  tl::Tensor t;
+  t.dtype = static_cast<tl::DType>(dt.As<Napi::Number>().Int32Value());
+  auto arr = shape.As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value d = arr.Get(i);
+    double x = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1;
+    if (!(x >= 0 && x <= 9.0e15) || x != static_cast<double>(static_cast<int64_t>(x)))
+      throw Napi::TypeError::New(env, "feed value shape must hold non-negative integers");
+    t.shape.push_back(static_cast<int64_t>(x));
+  }
+  int64_t n, bytes;
+  if (!tl::shape_num_elements(t.shape, &n) || tl::mul_overflow(n, static_cast<int64_t>(tl::dtype_size(t.dtype)), &bytes))
+    throw Napi::RangeError::New(env, "feed value is too large");
+  auto ta = data.As<Napi::TypedArray>();
+  if (static_cast<int64_t>(ta.ByteLength()) != bytes)
+    throw Napi::RangeError::New(env, "feed value data has " + std::to_string(ta.ByteLength()) + " bytes, its shape needs " + std::to_string(bytes));
+  const uint8_t* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  if (copy) {
+    t.buf = tl::Buffer::allocate(static_cast<size_t>(bytes));
+    if (!t.buf) throw Napi::RangeError::New(env, "out of memory copying a feed value");
+    if (bytes) std::memcpy(t.buf->data, src, static_cast<size_t>(bytes));
+  } else {
+    t.buf = std::make_shared<tl::Buffer>();  // borrowed: valid while the synchronous call lasts
+    t.buf->data = const_cast<uint8_t*>(src);
+    t.buf->bytes = static_cast<size_t>(bytes);
+  }
+  return t;
+}
+
+tl::RunRequest parse_request(Napi::Env env, const Napi::Value& v, bool copy) {
+  if (!v.IsObject()) throw Napi::TypeError::New(env, "run request must be an object");
+  auto o = v.As<Napi::Object>();
+  tl::RunRequest req;
+  req.feeds = ref_list(o.Get("feeds"), "feeds");
+  req.fetches = ref_list(o.Get("fetches"), "fetches");
+  for (int32_t t : int_list(o.Get("targets"), "targets")) req.targets.push_back(t);
+  Napi::Value vals = o.Get("feedValues");
+  if (!vals.IsArray() || vals.As<Napi::Array>().Length() != req.feeds.size())
+    throw Napi::TypeError::New(env, "feedValues must be an array with one value per feed");
+  for (uint32_t i = 0; i < req.feeds.size(); i++) req.feed_values.push_back(to_tensor(env, vals.As<Napi::Array>().Get(i), copy));
+  req.trace = o.Get("trace").ToBoolean();
+  req.want_executed = o.Get("wantExecuted").ToBoolean();
+  Napi::Value to = o.Get("timeoutMs");
+  if (to.IsNumber()) req.timeout_ms = static_cast<int64_t>(to.As<Napi::Number>().DoubleValue());
+  return req;
+}
+
+Napi::Value result_to_js(Napi::Env env, const tl::RunResult& r) {
+  auto outs = Napi::Array::New(env, r.outputs.size());
+  for (uint32_t i = 0; i < r.outputs.size(); i++) {
+    const tl::Tensor& t = r.outputs[i];
+    auto o = Napi::Object::New(env);
+    o.Set("dtype", Napi::Number::New(env, static_cast<int>(t.dtype)));
+    auto shape = Napi::Array::New(env, t.shape.size());
+    for (uint32_t d = 0; d < t.shape.size(); d++) shape.Set(d, Napi::Number::New(env, static_cast<double>(t.shape[d])));
+    o.Set("shape", shape);
+    auto ab = Napi::ArrayBuffer::New(env, t.bytes());
+    if (t.bytes()) std::memcpy(ab.Data(), t.raw(), t.bytes());
+    o.Set("data", ab);
+    outs.Set(i, o);
+  }
+  auto res = Napi::Object::New(env);
+  res.Set("outputs", outs);
+  if (!r.trace.empty() || !r.executed.empty()) {
+    constexpr int kCols = 8;
+    auto rows = Napi::Float64Array::New(env, r.trace.size() * kCols);
+    std::vector<double> outdesc;
+    for (size_t i = 0; i < r.trace.size(); i++) {
+      const tl::NodeTrace& t = r.trace[i];
+      double* row = rows.Data() + i * kCols;
+      row[0] = t.node; row[1] = static_cast<double>(t.scheduled_ns); row[2] = static_cast<double>(t.start_ns);
+      row[3] = static_cast<double>(t.op_start_ns); row[4] = static_cast<double>(t.op_end_ns);
+      row[5] = static_cast<double>(t.end_ns); row[6] = static_cast<double>(t.thread_id);
+      row[7] = static_cast<double>(t.bytes_allocated);
+      outdesc.push_back(static_cast<double>(t.outputs.size()));
+      for (auto& od : t.outputs) {
+        outdesc.push_back(static_cast<int>(od.dtype));
+        outdesc.push_back(static_cast<double>(od.bytes));
+        outdesc.push_back(static_cast<double>(od.shape.size()));
+        for (auto d : od.shape) outdesc.push_back(static_cast<double>(d));
+      }
+    }
+    auto od = Napi::Float64Array::New(env, outdesc.size());
+    if (!outdesc.empty()) std::memcpy(od.Data(), outdesc.data(), outdesc.size() * sizeof(double));
+    auto exec = Napi::Int32Array::New(env, r.executed.size());
+    for (size_t i = 0; i < r.executed.size(); i++) exec[i] = r.executed[i];
+    auto tr = Napi::Object::New(env);
+    tr.Set("startEpochNs", Napi::BigInt::New(env, static_cast<int64_t>(r.start_epoch_ns)));
+    tr.Set("nodes", rows);
+    tr.Set("outputs", od);
+    tr.Set("executed", exec);
+    tr.Set("bytesPeak", Napi::Number::New(env, static_cast<double>(r.bytes_peak)));
+    tr.Set("bytesTotal", Napi::Number::New(env, static_cast<double>(r.bytes_total)));
+    res.Set("trace", tr);
+  }
+  return res;
+}
+
+Napi::Value SessionCreate(const Napi::CallbackInfo& info) {
+  int threads = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+  if (threads < 0 || threads > 256) threads = 0;
+  auto* holder = new SessionPtr(std::make_shared<tl::Session>(threads));
+  return Napi::External<SessionPtr>::New(info.Env(), holder, [](Napi::Env, SessionPtr* p) { delete p; });
+}
+
+const uint8_t* bytes_of(const Napi::Value& v, size_t* len) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    throw Napi::TypeError::New(v.Env(), "graph buffer must be a Uint8Array");
+  auto a = v.As<Napi::Uint8Array>();
+  *len = a.ByteLength();
+  return a.Data();
+}
+
+Napi::Value SessionExtend(const Napi::CallbackInfo& info) {
+  SessionPtr s = session_of(info[0]);
+  size_t len;
+  const uint8_t* p = bytes_of(info[1], &len);
+  Status st = s->extend(p, len);
+  if (!st.ok()) throw status_error(info.Env(), st);
+  return Napi::Number::New(info.Env(), static_cast<double>(s->num_nodes()));
+}
+
+Napi::Value GraphValidate(const Napi::CallbackInfo& info) {
+  size_t len;
+  const uint8_t* p = bytes_of(info[0], &len);
+  std::vector<std::shared_ptr<const tl::Node>> nodes;
+  Status st = tl::decode_graph(p, len, {}, &nodes);
+  if (!st.ok()) throw status_error(info.Env(), st);
+  return Napi::Number::New(info.Env(), static_cast<double>(nodes.size()));
+}
+
+Napi::Value SessionRun(const Napi::CallbackInfo& info) {
+  SessionPtr s = session_of(info[0]);
+  tl::RunRequest req = parse_request(info.Env(), info[1], /*copy=*/false);
+  tl::RunResult res;
+  Status st = safe_run(*s, req, &res);
+  if (!st.ok()) throw status_error(info.Env(), st);
+  return result_to_js(info.Env(), res);
+}
+
+class RunWorker : public Napi::AsyncWorker {
+ public:
+  RunWorker(Napi::Env env, SessionPtr s, tl::RunRequest req)
+      : Napi::AsyncWorker(env, "tensorloom.run"), deferred_(Napi::Promise::Deferred::New(env)),
+        session_(std::move(s)), req_(std::move(req)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override { status_ = safe_run(*session_, req_, &res_); }
+  void OnOK() override {
+    Napi::HandleScope scope(Env());
+    if (!status_.ok()) { deferred_.Reject(status_error(Env(), status_).Value()); return; }
+    try {
+      deferred_.Resolve(result_to_js(Env(), res_));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  SessionPtr session_;
+  tl::RunRequest req_;
+  tl::RunResult res_;
+  Status status_;
+};
+
+Napi::Value SessionRunAsync(const Napi::CallbackInfo& info) {
+  SessionPtr s = session_of(info[0]);
+  tl::RunRequest req = parse_request(info.Env(), info[1], /*copy=*/true);
+  auto* w = new RunWorker(info.Env(), s, std::move(req));
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value SessionClose(const Napi::CallbackInfo& info) {
+  session_of(info[0])->close();
+  return info.Env().Undefined();
+}
+
+Napi::Value SessionInfo(const Napi::CallbackInfo& info) {
+  SessionPtr s = session_of(info[0]);
+  auto o = Napi::Object::New(info.Env());
+  o.Set("nodes", Napi::Number::New(info.Env(), static_cast<double>(s->num_nodes())));
+  o.Set("plans", Napi::Number::New(info.Env(), static_cast<double>(s->plan_cache_size())));
+  o.Set("threads", Napi::Number::New(info.Env(), s->num_threads()));
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("sessionCreate", Napi::Function::New(env, SessionCreate));
+  exports.Set("sessionExtend", Napi::Function::New(env, SessionExtend));
+  exports.Set("sessionRun", Napi::Function::New(env, SessionRun));
+  exports.Set("sessionRunAsync", Napi::Function::New(env, SessionRunAsync));
+  exports.Set("sessionClose", Napi::Function::New(env, SessionClose));
+  exports.Set("_sessionInfo", Napi::Function::New(env, SessionInfo));
+  exports.Set("graphValidate", Napi::Function::New(env, GraphValidate));
+  exports.Set("schemaHash", Napi::Number::New(env, TL_SCHEMA_HASH));
+  exports.Set("isa", Napi::String::New(env, tl::isa_name(tl::cpu_isa())));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tensorloom, Init)

@@ -1,0 +1,67 @@
+// Core value types shared by the decoder, the executor and the kernels: dtypes, shapes,
+// ref-counted buffers, tensors and Status (TF error codes). No N-API in here.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tl {
+
+// Wire values are TF's DataType enum numbers, so dtypes read the same in every layer.
+enum class DType : uint8_t { f32 = 1, f64 = 2, i32 = 3, u8 = 4, i64 = 9, boolean = 10 };
+
+bool dtype_valid(int v);
+size_t dtype_size(DType t);
+const char* dtype_tf_name(DType t);  // TF DataTypeString: "float", "double", "int32", ...
+
+// TF error codes (error_codes.proto).
+enum Code : int {
+  kOk = 0, kCancelled = 1, kUnknown = 2, kInvalidArgument = 3, kDeadlineExceeded = 4,
+  kNotFound = 5, kResourceExhausted = 8, kFailedPrecondition = 9, kOutOfRange = 11,
+  kUnimplemented = 12, kInternal = 13,
+};
+
+struct Status {
+  int code = kOk;
+  std::string msg;
+  int node = -1;  // index of the node that failed, -1 if none
+  bool ok() const { return code == kOk; }
+  static Status OK() { return Status(); }
+};
+inline Status make_error(int code, std::string msg) { Status s; s.code = code; s.msg = std::move(msg); return s; }
+inline Status invalid_arg(std::string msg) { return make_error(kInvalidArgument, std::move(msg)); }
+#define TL_RETURN_IF_ERROR(expr) do { ::tl::Status _s = (expr); if (!_s.ok()) return _s; } while (0)
+
+// Overflow-checked arithmetic for sizes computed from untrusted input.
+inline bool mul_overflow(int64_t a, int64_t b, int64_t* out) { return __builtin_mul_overflow(a, b, out); }
+inline bool add_overflow(int64_t a, int64_t b, int64_t* out) { return __builtin_add_overflow(a, b, out); }
+
+constexpr int kMaxRank = 16;
+using Shape = std::vector<int64_t>;
+std::string shape_str(const Shape& s);           // "[2,3]"
+bool shape_num_elements(const Shape& s, int64_t* n);  // false on negative dim or overflow
+
+// 64-byte aligned heap block, or a borrowed region kept alive by `owner`.
+struct Buffer {
+  void* data = nullptr;
+  size_t bytes = 0;
+  bool owned = false;
+  std::shared_ptr<const void> owner;
+  ~Buffer();
+  static std::shared_ptr<Buffer> allocate(size_t bytes);  // nullptr if the allocation fails
+};
+
+struct Tensor {
+  DType dtype = DType::f32;
+  Shape shape;
+  std::shared_ptr<Buffer> buf;  // may be shared (Identity/Reshape alias their input)
+  int64_t num_elements() const { int64_t n = 1; for (auto d : shape) n *= d; return n; }
+  size_t bytes() const { return static_cast<size_t>(num_elements()) * dtype_size(dtype); }
+  void* raw() const { return buf ? buf->data : nullptr; }
+  template <class T> T* data() const { return static_cast<T*>(raw()); }
+};
+
+}  // namespace tl

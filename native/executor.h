@@ -1,0 +1,87 @@
+// Session state on the native side: the decoded graph (extended as the JS graph grows), the
+// plan cache keyed by the (feeds, fetches, targets) signature, the intra-op pool, and run().
+//
+// Thread rules: extend(), run() and close() may be called from any thread. mu_ guards nodes_
+// and cache_. A Plan is immutable once built and shared by concurrent runs; all per-run
+// state lives in run()'s frame.
+#pragma once
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+#include "graph.h"
+#include "kernel.h"
+#include "threadpool.h"
+
+namespace tl {
+
+struct RunRequest {
+  std::vector<TensorRef> feeds;
+  std::vector<Tensor> feed_values;
+  std::vector<TensorRef> fetches;
+  std::vector<int> targets;
+  bool trace = false;          // per-op timing and output descriptions
+  bool want_executed = false;  // list the executed nodes (for partition graphs)
+  int64_t timeout_ms = 0;  // <= 0: no deadline
+};
+
+struct OutputDesc { DType dtype; Shape shape; int64_t bytes; };
+
+struct NodeTrace {
+  int node;
+  int64_t scheduled_ns, start_ns, op_start_ns, op_end_ns, end_ns;  // relative to RunResult::start
+  uint64_t thread_id;
+  int64_t bytes_allocated;  // by this node's outputs
+  std::vector<OutputDesc> outputs;
+};
+
+struct RunResult {
+  std::vector<Tensor> outputs;  // one per fetch
+  std::vector<int> executed;    // node indices of the plan, in order (trace or want_executed)
+  // Trace (only when RunRequest::trace):
+  int64_t start_epoch_ns = 0;
+  std::vector<NodeTrace> trace;
+  int64_t bytes_peak = 0, bytes_total = 0;
+};
+
+struct Step {
+  std::shared_ptr<const Node> node;
+  KernelFn fn;
+  std::vector<int> in_slots;
+  int out_slot;               // first output slot
+  std::vector<int> release;   // slots whose last use is this step
+};
+
+struct Plan {
+  std::vector<Step> steps;
+  int num_slots = 0;
+  std::vector<int> feed_slots, fetch_slots;
+  std::vector<DType> feed_dtypes;
+};
+
+class Session {
+ public:
+  explicit Session(int intra_op_threads);
+  Status extend(const uint8_t* bytes, size_t len);
+  size_t num_nodes();
+  Status run(const RunRequest& req, RunResult* out);
+  // Cancels in-flight runs (they end with Cancelled) and refuses new ones.
+  void close();
+  bool closed() const { return closed_; }
+  size_t plan_cache_size();
+  int num_threads() const { return pool_.size(); }
+
+ private:
+  Status get_plan(const RunRequest& req, std::shared_ptr<const Plan>* plan);
+  Status build_plan(const RunRequest& req, Plan* plan);
+
+  std::mutex mu_;
+  std::vector<std::shared_ptr<const Node>> nodes_;
+  std::unordered_map<std::string, std::shared_ptr<const Plan>> cache_;
+  ThreadPool pool_;
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace tl

@@ -1,0 +1,63 @@
+// What a kernel sees: its node, its input tensors, outputs to allocate, and the run control
+// (intra-op thread pool, deadline/cancel flag, memory accounting). One function per op family.
+#pragma once
+#include <atomic>
+#include <functional>
+#include "core.h"
+#include "graph.h"
+
+namespace tl {
+
+class ThreadPool;
+
+// Per-run state shared by all kernels of one run. Thread-safe where noted.
+struct RunControl {
+  ThreadPool* pool = nullptr;
+  int64_t deadline_ns = 0;                   // steady-clock ns; 0 = none
+  const std::atomic<bool>* cancel_flag = nullptr;  // set by Session::close
+  // Memory accounting (only touched on the executor thread).
+  int64_t bytes_live = 0, bytes_peak = 0, bytes_total = 0;
+  // True once the run must stop (deadline or cancel). Cheap; kernels call it between blocks.
+  bool should_stop() const;
+  Status stop_status() const;
+  // Splits [0, n) into chunks of at least `grain` items and runs fn(begin, end) on the pool
+  // (the calling thread takes part). Blocks until all chunks are done.
+  void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) const;
+  int num_threads() const;
+};
+
+struct KernelContext {
+  const Node& node;
+  std::vector<const Tensor*> inputs;
+  std::vector<Tensor>& outputs;
+  RunControl& run;
+
+  const Tensor& input(int i) const { return *inputs[i]; }
+  int num_inputs() const { return static_cast<int>(inputs.size()); }
+  const Attr& attr(int i) const { return node.attrs[i]; }
+  // Allocates output i with the node's static dtype and the given shape (overflow-checked).
+  Status allocate_output(int i, const Shape& shape, Tensor** out);
+  // Makes output i share the buffer of `t` (for Identity/Reshape).
+  void alias_output(int i, const Tensor& t, const Shape& shape);
+  // An InvalidArgument error (the executor adds the node's name).
+  Status invalid(std::string msg) const { return invalid_arg(std::move(msg)); }
+};
+
+using KernelFn = Status (*)(KernelContext&);
+
+// Family kernels; each switches on ctx.node.op for the per-op functor.
+Status kernel_const(KernelContext&);
+Status kernel_placeholder(KernelContext&);
+Status kernel_identity(KernelContext&);
+Status kernel_noop(KernelContext&);
+Status kernel_reshape(KernelContext&);
+Status kernel_unary(KernelContext&);
+Status kernel_binary(KernelContext&);
+Status kernel_matmul(KernelContext&);
+Status kernel_reduce(KernelContext&);
+Status kernel_cast(KernelContext&);
+Status kernel_softmax(KernelContext&);
+
+KernelFn kernel_for(OpId op);
+
+}  // namespace tl

@@ -1,0 +1,76 @@
+// Kernels that move no data: Const (zero-copy view of the graph blob), Placeholder (only runs
+// when not fed, so it always fails), Identity / PlaceholderWithDefault, NoOp and Reshape (aliases).
+#include "kernel.h"
+
+namespace tl {
+
+Status kernel_const(KernelContext& ctx) {
+  const Tensor& v = ctx.attr(0).tensor;
+  if (v.dtype != ctx.node.out_dtypes[0]) return ctx.invalid("Const value dtype does not match its output dtype");
+  ctx.alias_output(0, v, v.shape);
+  return Status::OK();
+}
+
+Status kernel_placeholder(KernelContext& ctx) {
+  const Attr& shape = ctx.attr(1);
+  std::string msg = "You must feed a value for placeholder tensor '" + ctx.node.name + "' with dtype " +
+                    dtype_tf_name(ctx.attr(0).type);
+  if (shape.shape_rank > 0) msg += " and shape " + shape_str(shape.shape);
+  return ctx.invalid(msg);
+}
+
+Status kernel_identity(KernelContext& ctx) {
+  ctx.alias_output(0, ctx.input(0), ctx.input(0).shape);
+  return Status::OK();
+}
+
+Status kernel_noop(KernelContext&) { return Status::OK(); }
+
+template <class I>
+static void read_dims(const Tensor& t, Shape* out) {
+  const I* p = t.data<I>();
+  for (int64_t i = 0; i < t.num_elements(); i++) out->push_back(static_cast<int64_t>(p[i]));
+}
+
+Status kernel_reshape(KernelContext& ctx) {
+  const Tensor& in = ctx.input(0);
+  const Tensor& sizes = ctx.input(1);
+  if (sizes.shape.size() != 1) return ctx.invalid("sizes input must be 1-D, not " + shape_str(sizes.shape));
+  Shape shape;
+  if (sizes.dtype == DType::i32) read_dims<int32_t>(sizes, &shape);
+  else if (sizes.dtype == DType::i64) read_dims<int64_t>(sizes, &shape);
+  else return ctx.invalid(std::string("Reshape shape must be int32 or int64, not ") + dtype_tf_name(sizes.dtype));
+  if (static_cast<int>(shape.size()) > kMaxRank) return ctx.invalid("Reshape to rank " + std::to_string(shape.size()) + " exceeds the maximum rank");
+  int unknown = -1;
+  int64_t known = 1;
+  for (size_t d = 0; d < shape.size(); d++) {
+    if (shape[d] == -1) {
+      if (unknown >= 0) return ctx.invalid("only one input size may be -1, not both " + std::to_string(unknown) + " and " + std::to_string(d));
+      unknown = static_cast<int>(d);
+    } else if (shape[d] < 0) {
+      return ctx.invalid("Size " + std::to_string(d) + " must be non-negative, not " + std::to_string(shape[d]));
+    } else if (mul_overflow(known, shape[d], &known)) {
+      return ctx.invalid("Reshape to " + shape_str(shape) + " overflows the number of elements");
+    }
+  }
+  const int64_t n = in.num_elements();
+  if (unknown >= 0) {
+    if (known == 0 || n % known != 0) {
+      if (known == 0 && n == 0) {
+        shape[unknown] = 0;  // TF resolves -1 against a zero-size product as 0... only when unambiguous
+      } else {
+        return ctx.invalid("Input to reshape is a tensor with " + std::to_string(n) +
+                           " values, but the requested shape requires a multiple of " + std::to_string(known));
+      }
+    } else {
+      shape[unknown] = n / known;
+    }
+  } else if (known != n) {
+    return ctx.invalid("Input to reshape is a tensor with " + std::to_string(n) +
+                       " values, but the requested shape has " + std::to_string(known));
+  }
+  ctx.alias_output(0, in, shape);
+  return Status::OK();
+}
+
+}  // namespace tl

@@ -1,0 +1,290 @@
+// MatMul: C[M,N] = op(A) * op(B), op = optional transpose. Goto/BLIS-style blocked GEMM:
+// B is packed per (NC x KC) block into NR-wide slivers, A per (MC x KC) block into MR-tall
+// slivers (transposes are absorbed by the packing), and a register-blocked micro-kernel runs
+// over the packed panels. f32 uses the AVX2/FMA 6x16 kernel when available; other types and
+// the scalar fallback use a plain C++ micro-kernel the compiler vectorises.
+// Integer types run as their unsigned twins so overflow wraps instead of being UB.
+#include <algorithm>
+#include <cstring>
+
+#include "cpu.h"
+#include "elementwise.h"
+#include "kernel.h"
+
+namespace tl {
+
+// Defined in matmul_avx2.cc (x86-64 only).
+void matmul_kernel6x16_f32__avx2(int64_t kc, const float* a, const float* b, float* c,
+                                 int64_t ldc, bool accumulate);
+void matmul_gemv_axpy_f32__avx2(const float* x, int64_t ldx, const float* v, int64_t kdim,
+                                float* y, int64_t n);
+void matmul_gemv_dot_f32__avx2(const float* x, int64_t ldx, const float* v, int64_t kdim,
+                               float* y, int64_t m);
+
+namespace {
+
+// Element (r, c) of a logical matrix is p[r * rs + c * cs]; a transpose just swaps strides.
+template <class T>
+struct View {
+  const T* p;
+  int64_t rs, cs;
+  T at(int64_t r, int64_t c) const { return p[r * rs + c * cs]; }
+};
+
+template <class T>
+using MicroFn = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate);
+
+// Portable micro-kernel: the fixed-size accumulator tile stays in registers and the j loop
+// vectorises at the baseline ISA.
+template <class T, int MR, int NR>
+void micro_generic(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate) {
+  T acc[MR][NR] = {};
+  for (int64_t k = 0; k < kc; ++k, a += MR, b += NR) {
+    for (int i = 0; i < MR; ++i) {
+      const T ai = a[i];
+      for (int j = 0; j < NR; ++j) acc[i][j] += ai * b[j];
+    }
+  }
+  for (int i = 0; i < MR; ++i) {
+    T* ci = c + i * ldc;
+    for (int j = 0; j < NR; ++j) ci[j] = accumulate ? T(ci[j] + acc[i][j]) : acc[i][j];
+  }
+}
+
+struct Blocking { int64_t mc, kc, nc; };
+
+template <class T, int MR, int NR>
+class Gemm {
+ public:
+  Gemm(MicroFn<T> micro, Blocking blk) : micro_(micro), blk_(blk) {}
+
+  Status run(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c) {
+    const int64_t kc_max = std::min(blk_.kc, k);
+    const int64_t mc_max = round_up(std::min(blk_.mc, m), MR);
+    const int64_t nc_max = round_up(std::min(blk_.nc, n), NR);
+    const int64_t n_ic = (m + blk_.mc - 1) / blk_.mc;
+    const int threads = std::max(1, ctx.run.num_threads());
+    // With few row blocks, also split the columns of the B block so every thread has work.
+    int64_t want = static_cast<int64_t>(threads) * 4;
+    int64_t n_jt = n_ic >= want ? 1 : std::min((want + n_ic - 1) / n_ic, std::max<int64_t>(1, nc_max / (4 * NR)));
+    if (threads == 1) n_jt = 1;
+    const int64_t tasks = n_ic * n_jt;
+    const int64_t chunks = std::min<int64_t>(tasks, threads);
+    auto bbuf = Buffer::allocate(sizeof(T) * kc_max * nc_max);
+    auto abuf = Buffer::allocate(sizeof(T) * kc_max * mc_max * chunks);
+    if (!bbuf || !abuf) return make_error(kResourceExhausted, "MatMul: out of memory for packing buffers");
+    T* bp = static_cast<T*>(bbuf->data);
+    for (int64_t jc = 0; jc < n; jc += blk_.nc) {
+      const int64_t nc = std::min(blk_.nc, n - jc);
+      for (int64_t pc = 0; pc < k; pc += blk_.kc) {
+        if (ctx.run.should_stop()) return ctx.run.stop_status();
+        const int64_t kc = std::min(blk_.kc, k - pc);
+        pack_b(b, pc, jc, kc, nc, bp);
+        const int64_t n_sliv = (nc + NR - 1) / NR;
+        const int64_t sliv_per_jt = (n_sliv + n_jt - 1) / n_jt;
+        auto body = [&](int64_t c0, int64_t c1) {
+          for (int64_t ch = c0; ch < c1; ++ch) {
+            T* ap = static_cast<T*>(abuf->data) + ch * kc_max * mc_max;
+            int64_t packed_ic = -1;
+            for (int64_t t = ch * tasks / chunks; t < (ch + 1) * tasks / chunks; ++t) {
+              if (ctx.run.should_stop()) return;
+              const int64_t ic = t / n_jt, jt = t % n_jt;
+              const int64_t i0 = ic * blk_.mc, mc = std::min(blk_.mc, m - i0);
+              if (ic != packed_ic) { pack_a(a, i0, pc, mc, kc, ap); packed_ic = ic; }
+              const int64_t j0 = jt * sliv_per_jt * NR;
+              const int64_t j1 = std::min(nc, (jt + 1) * sliv_per_jt * NR);
+              macro(kc, mc, ap, bp, j0, j1, nc, c + i0 * n + jc, n, pc > 0);
+            }
+          }
+        };
+        if (chunks == 1) body(0, 1); else ctx.run.parallel_for(chunks, 1, body);
+      }
+    }
+    if (ctx.run.should_stop()) return ctx.run.stop_status();
+    return Status::OK();
+  }
+
+ private:
+  static int64_t round_up(int64_t x, int64_t r) { return (x + r - 1) / r * r; }
+
+  // A[i0:i0+mc, p0:p0+kc] -> MR-row slivers, k-major inside a sliver; zero-padded rows.
+  static void pack_a(View<T> a, int64_t i0, int64_t p0, int64_t mc, int64_t kc, T* dst) {
+    for (int64_t ir = 0; ir < mc; ir += MR, dst += MR * kc) {
+      const int64_t mr = std::min<int64_t>(MR, mc - ir);
+      const T* src = a.p + (i0 + ir) * a.rs + p0 * a.cs;
+      if (a.rs == 1 && mr == MR) {  // transposed A: MR contiguous values per k
+        for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * MR, src + k * a.cs, MR * sizeof(T));
+        continue;
+      }
+      for (int i = 0; i < MR; ++i) {
+        if (i < mr) {
+          const T* s = src + i * a.rs;
+          for (int64_t k = 0; k < kc; ++k) dst[k * MR + i] = s[k * a.cs];
+        } else {
+          for (int64_t k = 0; k < kc; ++k) dst[k * MR + i] = T(0);
+        }
+      }
+    }
+  }
+
+  // B[p0:p0+kc, j0:j0+nc] -> NR-column slivers, k-major inside a sliver; zero-padded columns.
+  static void pack_b(View<T> b, int64_t p0, int64_t j0, int64_t kc, int64_t nc, T* dst) {
+    for (int64_t jr = 0; jr < nc; jr += NR, dst += NR * kc) {
+      const int64_t nr = std::min<int64_t>(NR, nc - jr);
+      const T* src = b.p + p0 * b.rs + (j0 + jr) * b.cs;
+      if (b.cs == 1 && nr == NR) {  // row-major B: NR contiguous values per k
+        for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * NR, src + k * b.rs, NR * sizeof(T));
+        continue;
+      }
+      for (int j = 0; j < NR; ++j) {
+        if (j < nr) {
+          const T* s = src + j * b.cs;
+          for (int64_t k = 0; k < kc; ++k) dst[k * NR + j] = s[k * b.rs];
+        } else {
+          for (int64_t k = 0; k < kc; ++k) dst[k * NR + j] = T(0);
+        }
+      }
+    }
+  }
+
+  // Columns [j0, j1) of the packed B block against all rows of the packed A block. The B
+  // sliver stays in L1 while the A block streams from L2.
+  void macro(int64_t kc, int64_t mc, const T* ap, const T* bp, int64_t j0, int64_t j1,
+             int64_t nc, T* c, int64_t ldc, bool accumulate) const {
+    alignas(64) T tmp[MR * NR];
+    for (int64_t jr = j0; jr < j1; jr += NR) {
+      const int64_t nr = std::min<int64_t>(NR, nc - jr);
+      const T* bs = bp + jr * kc;
+      for (int64_t ir = 0; ir < mc; ir += MR) {
+        const int64_t mr = std::min<int64_t>(MR, mc - ir);
+        T* cij = c + ir * ldc + jr;
+        if (mr == MR && nr == NR) {
+          micro_(kc, ap + ir * kc, bs, cij, ldc, accumulate);
+          continue;
+        }
+        micro_(kc, ap + ir * kc, bs, tmp, NR, false);  // edge tile via a scratch tile
+        for (int64_t i = 0; i < mr; ++i) {
+          for (int64_t j = 0; j < nr; ++j) {
+            T v = tmp[i * NR + j];
+            cij[i * ldc + j] = accumulate ? T(cij[i * ldc + j] + v) : v;
+          }
+        }
+      }
+    }
+  }
+
+  MicroFn<T> micro_;
+  Blocking blk_;
+};
+
+// Matrix-vector products (M == 1 or N == 1): packing would waste MR or NR times the work.
+template <class T>
+void gemv_axpy(const T* x, int64_t ldx, const T* v, int64_t kdim, T* y, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) y[j] = T(0);
+  for (int64_t k = 0; k < kdim; ++k) {
+    const T s = v[k];
+    const T* row = x + k * ldx;
+    for (int64_t j = 0; j < n; ++j) y[j] += s * row[j];
+  }
+}
+template <class T>
+void gemv_dot(const T* x, int64_t ldx, const T* v, int64_t kdim, T* y, int64_t m) {
+  for (int64_t i = 0; i < m; ++i) {
+    const T* row = x + i * ldx;
+    T acc = T(0);
+    for (int64_t k = 0; k < kdim; ++k) acc += row[k] * v[k];
+    y[i] = acc;
+  }
+}
+
+constexpr int64_t kSmallFlops = 4096;       // below this, a direct triple loop wins
+constexpr int64_t kParallelFlops = 1 << 17;  // gemv work per parallel chunk
+
+template <class T>
+Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c) {
+  const bool avx2 = std::is_same_v<T, float> && cpu_isa() == Isa::avx2;
+  if (m == 1 || n == 1) {
+    // Vector operand is contiguous either way; the matrix decides between axpy and dot form.
+    using Fn = void (*)(const T*, int64_t, const T*, int64_t, T*, int64_t);
+    Fn axpy = gemv_axpy<T>, dot = gemv_dot<T>;
+#if defined(__x86_64__) || defined(_M_X64)
+    if constexpr (std::is_same_v<T, float>) {
+      if (avx2) { axpy = matmul_gemv_axpy_f32__avx2; dot = matmul_gemv_dot_f32__avx2; }
+    }
+#endif
+    const T* vec = m == 1 ? a.p : b.p;
+    View<T> mat = m == 1 ? View<T>{b.p, b.cs, b.rs} : a;  // rows of `mat` index the output
+    const int64_t len = m == 1 ? n : m;
+    auto body = [&](int64_t s, int64_t e) {
+      if (mat.cs == 1) dot(mat.p + s * mat.rs, mat.rs, vec, k, c + s, e - s);
+      else axpy(mat.p + s, mat.cs, vec, k, c + s, e - s);
+    };
+    const int64_t grain = std::max<int64_t>(32, kParallelFlops / std::max<int64_t>(1, k));
+    if (len <= grain) body(0, len); else ctx.run.parallel_for(len, grain, body);
+    return Status::OK();
+  }
+  if (m <= kSmallFlops && n <= kSmallFlops && k <= kSmallFlops && m * n * k <= kSmallFlops) {
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < n; ++j) {
+        T acc = T(0);
+        for (int64_t p = 0; p < k; ++p) acc += a.at(i, p) * b.at(p, j);
+        c[i * n + j] = acc;
+      }
+    }
+    return Status::OK();
+  }
+#if defined(__x86_64__) || defined(_M_X64)
+  if constexpr (std::is_same_v<T, float>) {
+    if (avx2) return Gemm<float, 6, 16>(matmul_kernel6x16_f32__avx2, {144, 256, 4080}).run(ctx, m, n, k, a, b, c);
+  }
+#endif
+  constexpr int kNR = 16 / sizeof(T) * 2;  // two baseline (128-bit) vectors per row
+  return Gemm<T, 4, kNR>(micro_generic<T, 4, kNR>, {128, 256, 2048}).run(ctx, m, n, k, a, b, c);
+}
+
+template <class T, class U = wrap_t<T>>
+Status dispatch(KernelContext& ctx, const Tensor& ta, const Tensor& tb, bool tr_a, bool tr_b,
+                int64_t m, int64_t n, int64_t k) {
+  Tensor* out;
+  TL_RETURN_IF_ERROR(ctx.allocate_output(0, {m, n}, &out));
+  if (m == 0 || n == 0) return Status::OK();
+  U* c = reinterpret_cast<U*>(out->data<T>());
+  if (k == 0) {
+    std::memset(c, 0, sizeof(U) * m * n);
+    return Status::OK();
+  }
+  const U* pa = reinterpret_cast<const U*>(ta.data<T>());
+  const U* pb = reinterpret_cast<const U*>(tb.data<T>());
+  View<U> a = tr_a ? View<U>{pa, 1, m} : View<U>{pa, k, 1};
+  View<U> b = tr_b ? View<U>{pb, 1, k} : View<U>{pb, n, 1};
+  return matmul_typed<U>(ctx, m, n, k, a, b, c);
+}
+
+}  // namespace
+
+Status kernel_matmul(KernelContext& ctx) {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  if (a.shape.size() != 2) return ctx.invalid("In[0] is not a matrix. Instead it has shape " + shape_str(a.shape));
+  if (b.shape.size() != 2) return ctx.invalid("In[1] is not a matrix. Instead it has shape " + shape_str(b.shape));
+  if (a.dtype != b.dtype) {
+    return ctx.invalid(std::string("cannot compute MatMul as input #1(zero-based) was expected to be a ") +
+                       dtype_tf_name(a.dtype) + " tensor but is a " + dtype_tf_name(b.dtype) + " tensor");
+  }
+  const bool tr_a = ctx.attr(0).b, tr_b = ctx.attr(1).b;
+  const int64_t m = a.shape[tr_a ? 1 : 0], k = a.shape[tr_a ? 0 : 1];
+  const int64_t kb = b.shape[tr_b ? 1 : 0], n = b.shape[tr_b ? 0 : 1];
+  if (k != kb) {
+    return ctx.invalid("Matrix size-incompatible: In[0]: " + shape_str(a.shape) + ", In[1]: " + shape_str(b.shape));
+  }
+  switch (a.dtype) {
+    case DType::f32: return dispatch<float>(ctx, a, b, tr_a, tr_b, m, n, k);
+    case DType::f64: return dispatch<double>(ctx, a, b, tr_a, tr_b, m, n, k);
+    case DType::i32: return dispatch<int32_t>(ctx, a, b, tr_a, tr_b, m, n, k);
+    case DType::i64: return dispatch<int64_t>(ctx, a, b, tr_a, tr_b, m, n, k);
+    default:
+      return ctx.invalid(std::string("MatMul not supported for dtype ") + dtype_tf_name(a.dtype));
+  }
+}
+
+}  // namespace tl

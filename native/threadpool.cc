@@ -1,0 +1,75 @@
+#include "threadpool.h"
+#include <algorithm>
+
+namespace tl {
+
+ThreadPool::ThreadPool(int threads) {
+  for (int i = 1; i < threads; i++) workers_.emplace_back([this] { worker_loop(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    stop_ = true;
+  }
+  work_cv_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::run_chunks(Job& job) {
+  for (;;) {
+    int64_t c = job.next.fetch_add(1);
+    if (c >= job.nchunks) return;
+    int64_t b = c * job.chunk, e = std::min(job.n, b + job.chunk);
+    (*job.fn)(b, e);
+    if (job.done.fetch_add(1) + 1 == job.nchunks) {
+      std::lock_guard<std::mutex> lk(mu_);
+      done_cv_.notify_all();
+    }
+  }
+}
+
+void ThreadPool::worker_loop() {
+  for (;;) {
+    std::shared_ptr<Job> job;
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      work_cv_.wait(lk, [this] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stop_ and nothing left
+      job = queue_.front();
+      if (job->next.load() >= job->nchunks) {  // fully handed out: retire it
+        queue_.pop_front();
+        continue;
+      }
+    }
+    run_chunks(*job);
+  }
+}
+
+void ThreadPool::parallel_for(int64_t n, int64_t grain, const Fn& fn) {
+  if (n <= 0) return;
+  grain = std::max<int64_t>(grain, 1);
+  int64_t max_chunks = static_cast<int64_t>(size()) * 4;
+  int64_t nchunks = std::min((n + grain - 1) / grain, max_chunks);
+  if (workers_.empty() || nchunks <= 1) {
+    fn(0, n);
+    return;
+  }
+  auto job = std::make_shared<Job>();
+  job->fn = &fn;
+  job->n = n;
+  job->chunk = (n + nchunks - 1) / nchunks;
+  job->nchunks = (n + job->chunk - 1) / job->chunk;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    queue_.push_back(job);
+  }
+  work_cv_.notify_all();
+  run_chunks(*job);
+  std::unique_lock<std::mutex> lk(mu_);
+  done_cv_.wait(lk, [&] { return job->done.load() == job->nchunks; });
+  auto it = std::find(queue_.begin(), queue_.end(), job);
+  if (it != queue_.end()) queue_.erase(it);
+}
+
+}  // namespace tl

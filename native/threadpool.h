@@ -1,0 +1,44 @@
+// Intra-op thread pool: a kernel splits [0, n) into chunks that the pool's workers and the
+// calling thread pull from a shared atomic counter (ggml's (ith, nth) split, dynamically).
+// Several runs may call parallel_for at once; jobs queue and every caller helps with its own.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace tl {
+
+class ThreadPool {
+ public:
+  using Fn = std::function<void(int64_t, int64_t)>;
+  // `threads` counts the calling thread: threads == 1 starts no worker.
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+  int size() const { return static_cast<int>(workers_.size()) + 1; }
+  void parallel_for(int64_t n, int64_t grain, const Fn& fn);
+
+ private:
+  struct Job {
+    const Fn* fn;
+    int64_t n, chunk, nchunks;
+    std::atomic<int64_t> next{0}, done{0};
+  };
+  void worker_loop();
+  void run_chunks(Job& job);
+
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable work_cv_, done_cv_;
+  std::deque<std::shared_ptr<Job>> queue_;
+  bool stop_ = false;
+};
+
+}  // namespace tl
