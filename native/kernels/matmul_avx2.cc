@@ -21,7 +21,7 @@ void matmul_kernel6x16_f32__avx2(int64_t kc, const float* a, const float* b, flo
   for (int i = 0; i < 6; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
-    _mm_prefetch(reinterpret_cast<const char*>(b + 128), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(a + 48), _MM_HINT_T0);  // A streams from L2
     const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
     __m256 av = _mm256_broadcast_ss(a + 0);
     c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);
