@@ -228,7 +228,22 @@ export class Session {
       feeds.set(t, convertFeed(t, v, k));
     }
     const fed = [...feeds.keys()];
-    return { spec: this.#compile(fetches, fed), values: fed.map((t) => feeds.get(t)!) };
+    return { spec: this.#cachedSpec(fetches, fed), values: fed.map((t) => feeds.get(t)!) };
+  }
+
+  // Repeated runs of the same single fetch (a Tensor, Operation or name: immutable keys) with
+  // the same fed tensors reuse the compiled spec. Arrays and objects may be mutated by the
+  // caller between runs, so they are compiled each time.
+  #specCache = new Map<unknown, RunSpec>();
+  #cachedSpec(fetches: unknown, fed: Tensor[]): RunSpec {
+    const cacheable = fetches instanceof Tensor || fetches instanceof Operation || typeof fetches === 'string';
+    if (!cacheable) return this.#compile(fetches, fed);
+    const hit = this.#specCache.get(fetches);
+    if (hit && hit.fed.length === fed.length && hit.fed.every((t, i) => t === fed[i])) return hit;
+    const spec = this.#compile(fetches, fed);
+    if (this.#specCache.size > 256) this.#specCache.clear();
+    this.#specCache.set(fetches, spec);
+    return spec;
   }
 
   #compile(fetches: unknown, fed: Tensor[]): RunSpec {

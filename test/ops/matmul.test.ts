@@ -1,0 +1,102 @@
+// MatMul (with transposeA / transposeB) against the naive triple loop in test/reference/ops.ts.
+import { beforeEach, describe, expect, it } from 'vitest';
+import * as tf from 'tensorloom';
+import * as ref from '../reference/ops';
+import { Arr, Lcg, randomData, sizeOf } from '../reference/ops';
+import { NUMERIC, constOf, expectMatches, runOnce, tolFor } from './helpers';
+
+const abs = (a: Arr): Arr => ({ shape: a.shape, data: a.data.map(Math.abs) });
+
+/** Stored shape of an operand given the logical [rows, cols] and the transpose flag. */
+const stored = (rows: number, cols: number, t: boolean) => (t ? [cols, rows] : [rows, cols]);
+
+// [m, k, n]: tiny, odd (SIMD tails), large (blocking + threads), and zero-size dims.
+const SIZES: [number, number, number][] = [
+  [1, 1, 1], [2, 3, 4], [7, 33, 5], [33, 7, 65], [257, 129, 65], [1, 1023, 1], [0, 3, 4], [3, 4, 0], [2, 0, 3],
+];
+
+describe('MatMul vs reference', () => {
+  beforeEach(() => tf.resetDefaultGraph());
+  for (const dtype of NUMERIC) {
+    for (const [m, k, n] of SIZES) {
+      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        if (dtype !== 'float32' && m * k * n > 100000 && (ta || tb)) continue;  // keep the int / f64 grid smaller
+        it(`${dtype} [${m}x${k}] @ [${k}x${n}] transposeA=${ta} transposeB=${tb}`, () => {
+          const rng = new Lcg(m * 1000003 + k * 1009 + n + (ta ? 7 : 0) + (tb ? 13 : 0));
+          const lo = dtype.startsWith('int') ? -10 : -1, hi = dtype.startsWith('int') ? 10 : 1;
+          const sa = stored(m, k, ta), sb = stored(k, n, tb);
+          const a: Arr = { shape: sa, data: randomData(rng, sizeOf(sa), dtype, lo, hi) };
+          const b: Arr = { shape: sb, data: randomData(rng, sizeOf(sb), dtype, lo, hi) };
+          const c = tf.matmul(constOf(a, dtype), constOf(b, dtype), { transposeA: ta, transposeB: tb });
+          expect(c.shape).toEqual([m, n]);
+          const expected = ref.matmul(a, b, ta, tb);  // exact in doubles for ints; f64 accumulation for floats
+          // Relative to Σ|a||b| so cancellation does not demand impossible accuracy; float32 ~1e-4 for large K.
+          const scale = ref.matmul(abs(a), abs(b), ta, tb).data;
+          const tol = tolFor(dtype, { rtol: k > 64 ? 1e-4 : 1e-5, atol: 1e-6 }, { rtol: 1e-12, atol: 1e-14 });
+          expectMatches(runOnce(c), expected, dtype, tol, scale);
+        });
+      }
+    }
+  }
+
+  it('K = 0 gives an all-zero [m, n] result', () => {
+    const a = tf.constant(new Float32Array(0), null, [2, 0]);
+    const b = tf.constant(new Float32Array(0), null, [0, 3]);
+    const out = runOnce(tf.matmul(a, b));
+    expect(out.shape).toEqual([2, 3]);
+    expect(Array.from(out.data)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('float32 matmul with large K (4099) and positive data stays within 1e-4 relative', () => {
+    const rng = new Lcg(4099);
+    const a: Arr = { shape: [3, 4099], data: randomData(rng, 3 * 4099, 'float32', 0, 1) };
+    const b: Arr = { shape: [4099, 5], data: randomData(rng, 4099 * 5, 'float32', 0, 1) };
+    const out = runOnce(tf.matmul(constOf(a, 'float32'), constOf(b, 'float32')));
+    expectMatches(out, ref.matmul(a, b), 'float32', { rtol: 1e-4, atol: 0 });
+  });
+
+  it('NaN and Inf in an operand propagate to exactly the affected outputs', () => {
+    const a: Arr = { shape: [2, 2], data: [NaN, 1, 2, 3] };
+    const b: Arr = { shape: [2, 2], data: [1, 0, Infinity, 1] };
+    const out = runOnce(tf.matmul(constOf(a, 'float64'), constOf(b, 'float64')));
+    // row 0 has NaN; row 1: [2*1 + 3*Inf, 2*0 + 3*1]
+    expectMatches(out, { shape: [2, 2], data: [NaN, NaN, Infinity, 3] }, 'float64', tolFor('float64'));
+  });
+
+  it('fed placeholders with unknown dims: static shape [null, null], result from the fed shapes', () => {
+    const x = tf.placeholder(tf.float32, [null, 4]);
+    const w = tf.placeholder(tf.float32, [4, null]);
+    const y = tf.matmul(x, w);
+    expect(y.shape).toEqual([null, null]);
+    const rng = new Lcg(1);
+    const a: Arr = { shape: [3, 4], data: randomData(rng, 12, 'float32') };
+    const b: Arr = { shape: [4, 2], data: randomData(rng, 8, 'float32') };
+    const out = runOnce(y, new Map<tf.Tensor, unknown>([[x, tf.ndarray(Float32Array.from(a.data), [3, 4])], [w, tf.ndarray(Float32Array.from(b.data), [4, 2])]]));
+    expectMatches(out, ref.matmul(a, b), 'float32', tolFor('float32'));
+  });
+
+  it('static shape inference with transposes', () => {
+    const a = tf.placeholder(tf.float32, [5, 3]), b = tf.placeholder(tf.float32, [4, 5]);
+    expect(tf.matmul(a, b, { transposeA: true, transposeB: true }).shape).toEqual([3, 4]);
+    expect(tf.matmul(b, a).shape).toEqual([4, 3]);
+  });
+
+  it('rank != 2 operands are rejected at build time (InvalidArgumentError)', () => {
+    const v = tf.constant(new Float32Array(3));
+    const m = tf.constant(new Float32Array(9), null, [3, 3]);
+    expect(() => tf.matmul(v, m)).toThrow(tf.errors.InvalidArgumentError);
+  });
+
+  it('a shape mismatch only visible at run time fails the run with InvalidArgumentError naming MatMul', () => {
+    const x = tf.placeholder(tf.float32, [null, null]);
+    const w = tf.constant(new Float32Array(6), null, [3, 2]);
+    const y = tf.matmul(x, w, { name: 'mm' });
+    const sess = new tf.Session();
+    try {
+      let err: unknown;
+      try { sess.run(y, new Map([[x, tf.ndarray(new Float32Array(8), [2, 4])]])); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(tf.errors.InvalidArgumentError);
+      expect((err as tf.OpError).op?.name).toBe('mm');
+    } finally { sess.close(); }
+  });
+});
