@@ -28,6 +28,8 @@ export {
   RunOptions, RunMetadata, RunOptionsInit, TraceLevel, StepStats, DeviceStepStats, NodeExecStats,
   NodeOutput, TensorDescription, AllocationDescription, CostGraph, CostGraphNode,
 } from './run-metadata';
+export { Timeline, chromeTrace, ChromeTrace, ChromeTraceEvent, TimelineOptions, ChromeTraceFormatOptions, StepStatsAnalysis, AllocationMaximum } from './timeline';
+export { profiler, ProfileSummary, ProfileRow, SummarizeOptions } from './profiler';
 export { loadGraph } from './serialize';
 import * as errors from './errors';
 export { errors };

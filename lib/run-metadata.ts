@@ -1,10 +1,10 @@
 // RunOptions and RunMetadata (TF config.proto / step_stats.proto / cost_graph.proto in camelCase),
 // filled from the native executor's per-run trace arrays: one batch per run, no per-op crossing.
-import { DType, dtypeFromCode } from './dtypes';
-import { invalidArgument } from './errors';
-import type { Graph, Operation } from './graph';
+import { DType, dtypeFromCode, dtypeInfo } from './dtypes';
+import { invalidArgument, NodeDefLike } from './errors';
+import type { Graph, Operation, Tensor } from './graph';
 import type { NativeTrace } from './binding';
-import { nodeDef } from './serialize';
+import { nodeDef, nodeInputs } from './serialize';
 
 export type TraceLevel = 'NO_TRACE' | 'SOFTWARE_TRACE' | 'HARDWARE_TRACE' | 'FULL_TRACE';
 const LEVELS: TraceLevel[] = ['NO_TRACE', 'SOFTWARE_TRACE', 'HARDWARE_TRACE', 'FULL_TRACE'];
@@ -103,7 +103,7 @@ export class RunMetadata {
 
 /** "name = Type(in1, in2:1, ^ctrl)" like TF's StepStatsCollector. */
 export function timelineLabel(op: Operation): string {
-  return `${op.name} = ${op.type}(${nodeDef(op).input.join(', ')})`;
+  return `${op.name} = ${op.type}(${nodeInputs(op).join(', ')})`;
 }
 
 const round64 = (n: number) => Math.ceil(n / 64) * 64;
@@ -166,7 +166,25 @@ export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, 
   meta.memory = { bytesPeak: tr.bytesPeak, bytesTotal: tr.bytesTotal };
 }
 
-/** The pruned graph that ran, as a GraphDef-like object (nodes placed on the CPU device). */
-export function partitionGraph(graph: Graph, executed: Int32Array): GraphDefLike {
-  return { node: Array.from(executed, (i) => ({ ...nodeDef(graph.opAt(i)), device: CPU_DEVICE })), versions: { producer: 1 } };
+/**
+ * The pruned graph that ran, as a GraphDef-like object (nodes placed on the CPU device). As in
+ * TF's function-call convention, each fed tensor an executed node reads becomes an `_Arg`
+ * node (`_arg_<name>_<i>`), so the partition stands alone.
+ */
+export function partitionGraph(graph: Graph, executed: Int32Array, fed: readonly Tensor[]): GraphDefLike {
+  const consumed = new Set(Array.from(executed, (i) => graph.opAt(i).inputs).flat());
+  const args = new Map<string, string>();  // fed tensor input string -> _Arg node name
+  const argNodes: NodeDefLike[] = [];
+  fed.forEach((t, i) => {
+    if (!consumed.has(t)) return;
+    const ref = t.valueIndex === 0 ? t.op.name : t.name;
+    const name = `_arg_${t.op.name.replace(/\//g, '_')}_${t.valueIndex}_${i}`;
+    args.set(ref, name);
+    argNodes.push({ name, op: '_Arg', input: [], attr: { T: { type: dtypeInfo(t.dtype).enumName }, index: { i } }, device: CPU_DEVICE } as NodeDefLike);
+  });
+  const nodes = Array.from(executed, (i) => {
+    const d = nodeDef(graph.opAt(i));
+    return { ...d, input: d.input.map((s) => args.get(s) ?? s), device: CPU_DEVICE };
+  });
+  return { node: [...argNodes, ...nodes], versions: { producer: 1 } };
 }

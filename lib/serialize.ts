@@ -264,9 +264,14 @@ function attrJson(a: AttrValue): Record<string, unknown> {
   }
 }
 
+/** A node's inputs as GraphDef strings: "name" for output 0, "name:1", "^ctrl" for control inputs. */
+export function nodeInputs(op: Operation): string[] {
+  return op.inputs.map((t) => (t.valueIndex === 0 ? t.op.name : t.name)).concat(op.controlInputs.map((c) => `^${c.name}`));
+}
+
 /** A GraphDef NodeDef-like object: inputs as "name" / "name:1" / "^ctrl" strings. */
 export function nodeDef(op: Operation): NodeDefLike {
-  const input = op.inputs.map((t) => (t.valueIndex === 0 ? t.op.name : t.name)).concat(op.controlInputs.map((c) => `^${c.name}`));
+  const input = nodeInputs(op);
   const attr: Record<string, unknown> = {};
   for (const [k, v] of op.attrs) attr[k] = attrJson(v);
   return { name: op.name, op: op.type, input, attr };

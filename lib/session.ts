@@ -301,7 +301,7 @@ export class Session {
           const finals = new Set<number>([...spec.nativeFetches.map((t) => t.op.id), ...spec.targets.map((o) => o.id)]);
           fillFromTrace(meta, this.graph, res.trace, finals);
         }
-        if (wantPartitions) meta.partitionGraphs = [partitionGraph(this.graph, res.trace.executed)];
+        if (wantPartitions) meta.partitionGraphs = [partitionGraph(this.graph, res.trace.executed, spec.fed)];
       }
       return spec.mapper.build(fetchValues);
     };

@@ -222,6 +222,7 @@ Status Session::run(const RunRequest& req, RunResult* out) {
   std::vector<Tensor> outputs;
   std::vector<const Tensor*> inputs;
   int64_t prev_end = 0;
+  const uint64_t thread_id = req.trace ? current_thread_id() : 0;  // ops run on this thread
   for (const Step& step : plan->steps) {
     if (ctl.should_stop()) return ctl.stop_status();
     const Node& node = *step.node;
@@ -248,7 +249,7 @@ Status Session::run(const RunRequest& req, RunResult* out) {
     }
     NodeTrace* tr = nullptr;
     if (req.trace) {
-      out->trace.push_back(NodeTrace{node.index, prev_end, t0, t1, t2, 0, current_thread_id(),
+      out->trace.push_back(NodeTrace{node.index, prev_end, t0, t1, t2, 0, thread_id,
                                      ctl.bytes_total - bytes_before, {}});
       tr = &out->trace.back();
       for (size_t o = 0; o < node.out_dtypes.size(); o++) {

@@ -15,7 +15,9 @@ namespace tl {
 namespace {
 
 constexpr int64_t kGrain = 32768;   // input elements per parallel chunk
-constexpr int64_t kColBlock = 1024;  // accumulator columns kept hot while streaming rows
+// Columns per task when adding rows together: long sequential row reads stream best, and the
+// accumulators (<= 128 KB of doubles) still sit in L2.
+constexpr int64_t kColBlock = 16384;
 
 enum class Kind { sum, mean, max };
 
@@ -94,10 +96,15 @@ class ReduceRun {
 
   // [k0, rn, k1]: for each k0, combine rn rows of k1 elements; `acc` has k0*k1 slots.
   void outer(int64_t k0, int64_t rn, int64_t k1, Acc* acc) {
-    const int64_t nblk = (k1 + kColBlock - 1) / kColBlock;
+    int64_t cb = std::min(k1, kColBlock);
+    const int64_t threads = std::max(1, ctx_.run.num_threads());
+    if (k0 < threads && rn * k1 > kGrain) {  // too few tasks: narrower column blocks
+      cb = std::max<int64_t>(256, (k1 + (threads / k0) - 1) / (threads / k0));
+    }
+    const int64_t nblk = (k1 + cb - 1) / cb;
     auto body = [&](int64_t b, int64_t e) {
       for (int64_t t = b; t < e; ++t) {
-        const int64_t o = t / nblk, j0 = (t % nblk) * kColBlock, j1 = std::min(k1, j0 + kColBlock);
+        const int64_t o = t / nblk, j0 = (t % nblk) * cb, j1 = std::min(k1, j0 + cb);
         const T* base = x_ + o * rn * k1;
         T* out = y_ + o * k1;
         if (r_.kind == Kind::max) {
@@ -117,7 +124,7 @@ class ReduceRun {
         for (int64_t j = j0; j < j1; ++j) out[j] = r_.finish_sum(a[j], count_);
       }
     };
-    split(k0 * nblk, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, rn * std::min(k1, kColBlock))), body);
+    split(k0 * nblk, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, rn * cb)), body);
   }
 
   // Any pattern: walk the collapsed dims; out offsets come from the kept dims' strides.

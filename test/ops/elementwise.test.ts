@@ -192,6 +192,20 @@ describe('unary elementwise ops vs reference', () => {
     expect(Array.from(a.data as BigInt64Array)).toEqual([5000000000n, 7n]);
   });
 
+  for (const dtype of FLOATS) {
+    it(`${dtype} signed zero: Neg(0) = -0, Abs(-0) = +0, Square(-0) = +0, Sqrt(-0) = -0 (IEEE)`, () => {
+      const z = constOf({ shape: [2], data: [0, -0] }, dtype);
+      const sess = new tf.Session();
+      try {
+        const [n, a, q, r]: tf.NDArray[] = sess.run([tf.negative(z), tf.abs(z), tf.square(z), tf.sqrt(z)]);
+        expect([Object.is(n.data[0], -0), Object.is(n.data[1], 0)]).toEqual([true, true]);
+        expect([Object.is(a.data[0], 0), Object.is(a.data[1], 0)]).toEqual([true, true]);
+        expect([Object.is(q.data[0], 0), Object.is(q.data[1], 0)]).toEqual([true, true]);
+        expect([Object.is(r.data[0], 0), Object.is(r.data[1], -0)]).toEqual([true, true]);
+      } finally { sess.close(); }
+    });
+  }
+
   it('float-only unary ops reject int32 at build time', () => {
     const i = tf.constant(Int32Array.from([1, 2]));
     for (const f of [tf.exp, tf.log, tf.sqrt, tf.tanh, tf.sigmoid]) {
