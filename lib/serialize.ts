@@ -228,7 +228,8 @@ export function decodeGraph(buf: Uint8Array): Graph {
         const n = t.dims.reduce((x, y) => x * y, 1);
         const start = dataOffset + t.offset;
         if (start + t.bytes > buf.length || n * dtypeSize(dtype) !== t.bytes) throw invalidArgument('Invalid graph buffer: constant out of bounds');
-        const copy = buf.slice(start, start + t.bytes);  // own the bytes: the caller may reuse buf
+        // Own the bytes (the caller may reuse buf; Buffer#slice would only be a view of Node's pool).
+        const copy = Uint8Array.prototype.slice.call(buf, start, start + t.bytes);
         value = new NDArray(typedArrayFor(dtype, copy.buffer, 0, n), t.dims, dtype);
       }
       attrs.set(strings[a.name], { kind, value });

@@ -136,7 +136,11 @@ Status Session::build_plan(const RunRequest& req, Plan* plan) {
     if (needed[id]) continue;
     needed[id] = 1;
     for (auto& in : nodes_[id]->inputs) if (!fed.count(key(in))) stack.push_back(in.node);
-    for (int c : nodes_[id]->control_inputs) stack.push_back(c);
+    for (int c : nodes_[id]->control_inputs) {
+      // A fed Placeholder is replaced by its feed, control edges included (TF FeedInputs).
+      if (nodes_[c]->op == OpId::Placeholder && fed.count(key({c, 0}))) continue;
+      stack.push_back(c);
+    }
   }
   std::vector<int> first_slot(n, -1);
   int slots = static_cast<int>(req.feeds.size());
