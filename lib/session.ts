@@ -147,6 +147,7 @@ export class Session {
 
   constructor(options: SessionOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(`Session options must be an object, got ${String(options)}`);
+    if (options instanceof Graph) throw new TypeError('Session options must be an object: did you do "new Session(graph)" instead of "new Session({ graph })"?');
     if (options.graph !== undefined && !(options.graph instanceof Graph)) throw new TypeError(`graph must be a tf.Graph, but got ${String(options.graph)}`);
     if (options.config !== undefined && (options.config === null || typeof options.config !== 'object')) throw new TypeError(`config must be an object, but got ${String(options.config)}`);
     this.graph = options.graph ?? getDefaultGraph();

@@ -32,8 +32,11 @@ Napi::Error status_error(Napi::Env env, const Status& st) {
   return e;
 }
 
+// Tags our session handles so a foreign External is refused instead of misread.
+const napi_type_tag kSessionTag = {0x7e4c1a9b3d5f2e80ULL, 0x1b6d8f0a2c4e6a93ULL};
+
 SessionPtr& session_of(const Napi::Value& v) {
-  if (!v.IsExternal()) throw Napi::TypeError::New(v.Env(), "expected a tensorloom session handle");
+  if (!v.IsExternal() || !v.As<Napi::External<SessionPtr>>().CheckTypeTag(&kSessionTag)) throw Napi::TypeError::New(v.Env(), "expected a tensorloom session handle");
   return *v.As<Napi::External<SessionPtr>>().Data();
 }
 
@@ -164,7 +167,9 @@ Napi::Value SessionCreate(const Napi::CallbackInfo& info) {
   int threads = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
   if (threads < 0 || threads > 256) threads = 0;
   auto* holder = new SessionPtr(std::make_shared<tl::Session>(threads));
-  return Napi::External<SessionPtr>::New(info.Env(), holder, [](Napi::Env, SessionPtr* p) { delete p; });
+  auto ext = Napi::External<SessionPtr>::New(info.Env(), holder, [](Napi::Env, SessionPtr* p) { delete p; });
+  ext.TypeTag(&kSessionTag);
+  return ext;
 }
 
 const uint8_t* bytes_of(const Napi::Value& v, size_t* len) {

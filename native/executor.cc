@@ -80,11 +80,16 @@ void KernelContext::alias_output(int i, const Tensor& t, const Shape& shape) {
 }
 
 Session::Session(int intra_op_threads)
-    : pool_(intra_op_threads > 0 ? intra_op_threads
-                                 : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {}
+    : pool_(shared_thread_pool(intra_op_threads)) {}
+
+int Session::num_threads() {
+  std::lock_guard<std::mutex> lk(mu_);
+  return pool_ ? pool_->size() : 0;
+}
 
 Status Session::extend(const uint8_t* bytes, size_t len) {
   std::lock_guard<std::mutex> lk(mu_);
+  if (closed_) return make_error(kCancelled, "Session has been closed.");
   return decode_graph(bytes, len, nodes_, &nodes_);
 }
 
@@ -98,7 +103,13 @@ size_t Session::plan_cache_size() {
   return cache_.size();
 }
 
-void Session::close() { closed_ = true; }
+void Session::close() {
+  closed_ = true;
+  std::lock_guard<std::mutex> lk(mu_);
+  nodes_.clear();
+  cache_.clear();
+  pool_.reset();
+}
 
 // Prunes to what the fetches and targets need, stopping at fed tensors (TF
 // RewriteGraphForExecution), orders the kept nodes (node order is topological) and assigns
@@ -181,9 +192,11 @@ Status Session::build_plan(const RunRequest& req, Plan* plan) {
   return Status::OK();
 }
 
-Status Session::get_plan(const RunRequest& req, std::shared_ptr<const Plan>* plan) {
+Status Session::get_plan(const RunRequest& req, std::shared_ptr<const Plan>* plan, std::shared_ptr<ThreadPool>* pool) {
   std::string k = plan_key(req);
   std::lock_guard<std::mutex> lk(mu_);
+  if (!pool_) return make_error(kCancelled, "Session has been closed.");
+  *pool = pool_;
   auto it = cache_.find(k);
   if (it != cache_.end()) {
     *plan = it->second;
@@ -200,10 +213,11 @@ Status Session::run(const RunRequest& req, RunResult* out) {
   if (closed_) return make_error(kCancelled, "Session has been closed.");
   if (req.feeds.size() != req.feed_values.size()) return invalid_arg("feeds and feed values differ in number");
   std::shared_ptr<const Plan> plan;
-  TL_RETURN_IF_ERROR(get_plan(req, &plan));
+  std::shared_ptr<ThreadPool> pool;
+  TL_RETURN_IF_ERROR(get_plan(req, &plan, &pool));
 
   RunControl ctl;
-  ctl.pool = &pool_;
+  ctl.pool = pool.get();
   ctl.cancel_flag = &closed_;
   const int64_t t_begin = steady_ns();
   if (req.timeout_ms > 0) ctl.deadline_ns = t_begin + req.timeout_ms * 1000000;

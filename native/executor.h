@@ -67,20 +67,21 @@ class Session {
   Status extend(const uint8_t* bytes, size_t len);
   size_t num_nodes();
   Status run(const RunRequest& req, RunResult* out);
-  // Cancels in-flight runs (they end with Cancelled) and refuses new ones.
+  // Cancels in-flight runs (they end with Cancelled), refuses new ones and releases the graph,
+  // the plans and the pool (in-flight runs keep what they use alive until they finish).
   void close();
   bool closed() const { return closed_; }
   size_t plan_cache_size();
-  int num_threads() const { return pool_.size(); }
+  int num_threads();
 
  private:
-  Status get_plan(const RunRequest& req, std::shared_ptr<const Plan>* plan);
+  Status get_plan(const RunRequest& req, std::shared_ptr<const Plan>* plan, std::shared_ptr<ThreadPool>* pool);
   Status build_plan(const RunRequest& req, Plan* plan);
 
   std::mutex mu_;
   std::vector<std::shared_ptr<const Node>> nodes_;
   std::unordered_map<std::string, std::shared_ptr<const Plan>> cache_;
-  ThreadPool pool_;
+  std::shared_ptr<ThreadPool> pool_;
   std::atomic<bool> closed_{false};
 };
 

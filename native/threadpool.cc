@@ -1,5 +1,6 @@
 #include "threadpool.h"
 #include <algorithm>
+#include <map>
 
 namespace tl {
 
@@ -70,6 +71,20 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const Fn& fn) {
   done_cv_.wait(lk, [&] { return job->done.load() == job->nchunks; });
   auto it = std::find(queue_.begin(), queue_.end(), job);
   if (it != queue_.end()) queue_.erase(it);
+}
+
+std::shared_ptr<ThreadPool> shared_thread_pool(int threads) {
+  if (threads <= 0) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  static std::mutex mu;
+  static auto* pools = new std::map<int, std::weak_ptr<ThreadPool>>();  // never destroyed: no exit-time joins
+  std::lock_guard<std::mutex> lk(mu);
+  auto& slot = (*pools)[threads];
+  auto pool = slot.lock();
+  if (!pool) {
+    pool = std::make_shared<ThreadPool>(threads);
+    slot = pool;
+  }
+  return pool;
 }
 
 }  // namespace tl

@@ -41,4 +41,9 @@ class ThreadPool {
   bool stop_ = false;
 };
 
+// The process-wide pool with `threads` threads (0: one per core), shared by every session that
+// asks for that size and destroyed when the last one lets go. Sharing keeps a process with many
+// sessions from holding many idle threads; concurrent runs simply queue their chunks.
+std::shared_ptr<ThreadPool> shared_thread_pool(int threads);
+
 }  // namespace tl
