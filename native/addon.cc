@@ -14,15 +14,21 @@ namespace {
 using tl::Status;
 using SessionPtr = std::shared_ptr<tl::Session>;
 
-// Session::run with allocation failures turned into a status (nothing may escape to N-API).
-Status safe_run(tl::Session& s, const tl::RunRequest& req, tl::RunResult* res) {
+// Runs f() with C++ exceptions (allocation failures) turned into a Status: nothing may escape
+// into N-API, least of all on a worker thread.
+template <class F>
+Status guarded(F f) {
   try {
-    return s.run(req, res);
+    return f();
   } catch (const std::bad_alloc&) {
-    return tl::make_error(tl::kResourceExhausted, "OOM while running the graph");
+    return tl::make_error(tl::kResourceExhausted, "OOM in the native executor");
   } catch (const std::exception& e) {
     return tl::make_error(tl::kInternal, e.what());
   }
+}
+
+Status safe_run(tl::Session& s, const tl::RunRequest& req, tl::RunResult* res) {
+  return guarded([&] { return s.run(req, res); });
 }
 
 Napi::Error status_error(Napi::Env env, const Status& st) {
@@ -184,7 +190,7 @@ Napi::Value SessionExtend(const Napi::CallbackInfo& info) {
   SessionPtr s = session_of(info[0]);
   size_t len;
   const uint8_t* p = bytes_of(info[1], &len);
-  Status st = s->extend(p, len);
+  Status st = guarded([&] { return s->extend(p, len); });
   if (!st.ok()) throw status_error(info.Env(), st);
   return Napi::Number::New(info.Env(), static_cast<double>(s->num_nodes()));
 }
@@ -193,7 +199,7 @@ Napi::Value GraphValidate(const Napi::CallbackInfo& info) {
   size_t len;
   const uint8_t* p = bytes_of(info[0], &len);
   std::vector<std::shared_ptr<const tl::Node>> nodes;
-  Status st = tl::decode_graph(p, len, {}, &nodes);
+  Status st = guarded([&] { return tl::decode_graph(p, len, {}, &nodes); });
   if (!st.ok()) throw status_error(info.Env(), st);
   return Napi::Number::New(info.Env(), static_cast<double>(nodes.size()));
 }

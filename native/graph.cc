@@ -73,9 +73,12 @@ Status decode_graph(const uint8_t* bytes, size_t len,
   if (hash != TL_SCHEMA_HASH)
     return bad("built against another op schema (schema hash mismatch); rebuild the graph with this version of tensorloom");
   if (total != len) return bad("length field " + std::to_string(total) + " != buffer length " + std::to_string(len));
-  if (data_offset > len || data_offset % 64 != 0) return bad("bad constant data offset");
+  if (data_offset > len || data_offset < 64 || data_offset % 64 != 0) return bad("bad constant data offset");
   if (base != expect_base) return bad("extends node " + std::to_string(base) + " but the graph has " + std::to_string(expect_base));
-  if (node_count > (1u << 26) || string_count > (1u << 27)) return bad("implausible node or string count");
+  // Each string takes at least 4 bytes and each node at least 16, so counts the buffer cannot
+  // hold are rejected before anything is sized from them.
+  if (static_cast<uint64_t>(string_count) * 4 + static_cast<uint64_t>(node_count) * 16 > data_offset - 32)
+    return bad("node or string count larger than the buffer can hold");
 
   // Own an aligned copy so constants can be used in place (zero-copy) for the session's life.
   auto blob = Buffer::allocate(len);
