@@ -5,11 +5,12 @@ import { dirname, join } from 'node:path';
 import nodeGypBuild from 'node-gyp-build';
 import { errorForCode } from './errors';
 
-export interface NativeValue { dtype: number; shape: number[]; data: ArrayBufferView }
-export interface NativeRunRequest {
-  feeds: Int32Array; feedValues: NativeValue[]; fetches: Int32Array; targets: Int32Array;
-  trace: boolean; wantExecuted: boolean; timeoutMs: number;
-}
+/** A value's data: a typed array, or for small non-int64 values a plain array of numbers (cheaper to cross). */
+export type NativeData = ArrayBufferView | number[];
+/** Flat (dtype, shape, data) triples, one per value. */
+export type NativeValues = (number | number[] | NativeData)[];
+/** Run flags: bit 0 trace, bit 1 list the executed nodes. */
+export const RUN_TRACE = 1, RUN_EXECUTED = 2;
 export interface NativeTrace {
   startEpochNs: bigint;
   /** rows of [node, scheduledNs, startNs, opStartNs, opEndNs, endNs, threadId, bytesAllocated] */
@@ -19,14 +20,19 @@ export interface NativeTrace {
   executed: Int32Array;
   bytesPeak: number; bytesTotal: number;
 }
-export interface NativeRunResult { outputs: { dtype: number; shape: number[]; data: ArrayBuffer }[]; trace?: NativeTrace }
+/** (dtype, shape, data) per fetch, then the NativeTrace when traced. */
+export type NativeRunResult = (number | number[] | ArrayBuffer | NativeTrace)[];
+/** Values up to this many elements (not int64) cross N-API as arrays of numbers (native kSmallValue). */
+export const SMALL_VALUE = 16;
 export type SessionHandle = { readonly __brand: 'tensorloom.session' };
 
 export interface Binding {
   sessionCreate(intraOpThreads: number): SessionHandle;
   sessionExtend(s: SessionHandle, buf: Uint8Array): number;
-  sessionRun(s: SessionHandle, req: NativeRunRequest): NativeRunResult;
-  sessionRunAsync(s: SessionHandle, req: NativeRunRequest): Promise<NativeRunResult>;
+  sessionRun(s: SessionHandle, feeds: Int32Array, feedValues: NativeValues, fetches: Int32Array, targets: Int32Array,
+             flags: number, timeoutMs: number): NativeRunResult;
+  sessionRunAsync(s: SessionHandle, feeds: Int32Array, feedValues: NativeValues, fetches: Int32Array, targets: Int32Array,
+                  flags: number, timeoutMs: number): Promise<NativeRunResult>;
   sessionClose(s: SessionHandle): void;
   _sessionInfo(s: SessionHandle): { nodes: number; plans: number; threads: number };
   graphValidate(buf: Uint8Array): number;

@@ -2,8 +2,8 @@
 // rules (API.md). The native side owns the graph copy, plan cache and kernels; this side maps
 // fetch structures, converts feeds, extends the native graph when the JS graph grew, and turns
 // native errors into tf.errors classes that name the failing op.
-import { binding, nativeError, NativeRunRequest, NativeRunResult, SessionHandle } from './binding';
-import { dtypeCode, dtypeFromCode, typedArrayFor } from './dtypes';
+import { binding, nativeError, NativeRunResult, NativeTrace, NativeValues, RUN_EXECUTED, RUN_TRACE, SessionHandle, SMALL_VALUE } from './binding';
+import { dtypeCode, dtypeFromCode, dtypeInfo, typedArrayFor } from './dtypes';
 import { OpError, errorForCode, invalidArgument } from './errors';
 import { FeedDict, Graph, Operation, Tensor, getDefaultGraph, sessionHooks } from './graph';
 import { NDArray, toNDArray } from './ndarray';
@@ -107,10 +107,23 @@ export function convertFeed(t: Tensor, value: unknown, key: unknown = t): NDArra
   return arr;
 }
 
-function fromNative(o: { dtype: number; shape: number[]; data: ArrayBuffer }): NDArray {
-  const dtype = dtypeFromCode(o.dtype);
-  const n = o.shape.reduce((a, b) => a * b, 1);
-  return new NDArray(typedArrayFor(dtype, o.data, 0, n), o.shape, dtype);
+/** Output i of a native result as an NDArray. */
+function fromNative(res: NativeRunResult, i: number): NDArray {
+  const dtype = dtypeFromCode(res[3 * i] as number);
+  const shape = res[3 * i + 1] as number[];
+  const data = res[3 * i + 2] as ArrayBuffer | number[];
+  if (Array.isArray(data)) return new NDArray(new (dtypeInfo(dtype).array)(data as never), shape, dtype);
+  return new NDArray(typedArrayFor(dtype, data, 0, shape.reduce((a, b) => a * b, 1)), shape, dtype);
+}
+
+/** Feed values as flat (dtype, shape, data) triples; small ones as plain numbers. */
+function toNative(values: NDArray[]): NativeValues {
+  const out: NativeValues = [];
+  for (const v of values) {
+    const small = v.size <= SMALL_VALUE && v.dtype !== 'int64';
+    out.push(dtypeCode(v.dtype), v.shape, small ? Array.from(v.data as ArrayLike<number>) : v.data);
+  }
+  return out;
 }
 
 const defaultStack: Session[] = [];
@@ -128,7 +141,9 @@ interface RunSpec {
   fed: Tensor[];
   nativeFetches: Tensor[];
   targets: Operation[];
-  request: Omit<NativeRunRequest, 'feedValues' | 'trace' | 'wantExecuted' | 'timeoutMs'>;
+  feeds: Int32Array;
+  fetches: Int32Array;
+  targetIds: Int32Array;
 }
 
 /**
@@ -256,7 +271,7 @@ export class Session {
     const pairs = (ts: Tensor[]) => Int32Array.from(ts.flatMap((t) => [t.op.id, t.valueIndex]));
     return {
       mapper, unique, fed, nativeFetches, targets,
-      request: { feeds: pairs(fed), fetches: pairs(nativeFetches), targets: Int32Array.from(targets, (o) => o.id) },
+      feeds: pairs(fed), fetches: pairs(nativeFetches), targetIds: Int32Array.from(targets, (o) => o.id),
     };
   }
 
@@ -287,31 +302,28 @@ export class Session {
       return async ? Promise.resolve(out) : out;
     }
     this.#extend();
-    const req: NativeRunRequest = {
-      ...spec.request,
-      feedValues: values.map((v) => ({ dtype: dtypeCode(v.dtype), shape: v.shape, data: v.data })),
-      trace,
-      wantExecuted: wantPartitions,
-      timeoutMs: options?.timeoutInMs || this.config.operationTimeoutInMs || 0,
-    };
+    const args = [this.#handle, spec.feeds, toNative(values), spec.fetches, spec.targetIds,
+      (trace ? RUN_TRACE : 0) | (wantPartitions ? RUN_EXECUTED : 0),
+      options?.timeoutInMs || this.config.operationTimeoutInMs || 0] as const;
     const finish = (res: NativeRunResult) => {
-      spec.nativeFetches.forEach((t, i) => fetchValues.set(t, fromNative(res.outputs[i])));
+      spec.nativeFetches.forEach((t, i) => fetchValues.set(t, fromNative(res, i)));
       for (const op of spec.targets) fetchValues.set(op, null);
-      if (meta && res.trace) {
+      const tr = res[3 * spec.nativeFetches.length] as NativeTrace | undefined;
+      if (meta && tr) {
         if (trace) {
           const finals = new Set<number>([...spec.nativeFetches.map((t) => t.op.id), ...spec.targets.map((o) => o.id)]);
-          fillFromTrace(meta, this.graph, res.trace, finals);
+          fillFromTrace(meta, this.graph, tr, finals);
         }
-        if (wantPartitions) meta.partitionGraphs = [partitionGraph(this.graph, res.trace.executed, spec.fed)];
+        if (wantPartitions) meta.partitionGraphs = [partitionGraph(this.graph, tr.executed, spec.fed)];
       }
       return spec.mapper.build(fetchValues);
     };
     if (async) {
-      return binding().sessionRunAsync(this.#handle, req).then(finish, (e) => { throw this.#opError(e); });
+      return binding().sessionRunAsync(...args).then(finish, (e) => { throw this.#opError(e); });
     }
     let res: NativeRunResult;
     try {
-      res = binding().sessionRun(this.#handle, req);
+      res = binding().sessionRun(...args);
     } catch (e) {
       throw this.#opError(e);
     }

@@ -61,16 +61,52 @@ std::vector<tl::TensorRef> ref_list(const Napi::Value& v, const char* what) {
   return refs;
 }
 
-// A JS {dtype, shape, data} value as a Tensor; `copy` makes it independent of JS memory.
-tl::Tensor to_tensor(Napi::Env env, const Napi::Value& v, bool copy) {
-  if (!v.IsObject()) throw Napi::TypeError::New(env, "feed value must be an object");
-  auto o = v.As<Napi::Object>();
-  Napi::Value dt = o.Get("dtype"), shape = o.Get("shape"), data = o.Get("data");
+// Stores JS number x as dtype dt at dst; false if x does not fit losslessly (ints, bool).
+template <class T>
+bool store_int(double x, double lo, double hi, void* dst) {
+  if (!(x >= lo && x <= hi) || x != static_cast<double>(static_cast<int64_t>(x))) return false;
+  T v = static_cast<T>(x);
+  std::memcpy(dst, &v, sizeof v);
+  return true;
+}
+bool store_number(double x, tl::DType dt, void* dst) {
+  switch (dt) {
+    case tl::DType::f32: { float v = static_cast<float>(x); std::memcpy(dst, &v, 4); return true; }
+    case tl::DType::f64: std::memcpy(dst, &x, 8); return true;
+    case tl::DType::i32: return store_int<int32_t>(x, -2147483648.0, 2147483647.0, dst);
+    case tl::DType::u8: return store_int<uint8_t>(x, 0, 255, dst);
+    case tl::DType::boolean: return store_int<uint8_t>(x, 0, 1, dst);
+    case tl::DType::i64: return store_int<int64_t>(x, -9007199254740992.0, 9007199254740992.0, dst);
+  }
+  return false;
+}
+
+// Small values travel as plain arrays of numbers: reading an on-heap TypedArray through N-API
+// makes V8 move it off-heap first, which costs more than the whole run of a tiny graph.
+constexpr uint32_t kSmallValue = 16;
+
+tl::Tensor small_tensor(Napi::Env env, const Napi::Array& a, tl::Tensor t, int64_t n) {
+  if (n > kSmallValue || a.Length() != static_cast<uint32_t>(n))
+    throw Napi::RangeError::New(env, "feed value array does not match its shape");
+  t.buf = tl::Buffer::allocate(static_cast<size_t>(n) * tl::dtype_size(t.dtype));
+  if (!t.buf) throw Napi::RangeError::New(env, "out of memory copying a feed value");
+  auto* dst = static_cast<uint8_t*>(t.buf->data);
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsNumber() || !store_number(e.As<Napi::Number>().DoubleValue(), t.dtype, dst + i * tl::dtype_size(t.dtype)))
+      throw Napi::RangeError::New(env, std::string("feed value element does not fit dtype ") + tl::dtype_tf_name(t.dtype));
+  }
+  return t;
+}
+
+// One feed value, given as (dtype, shape, data), as a Tensor; `copy` makes it independent of
+// JS memory (async runs), otherwise it borrows the typed array for the synchronous call.
+tl::Tensor to_tensor(Napi::Env env, const Napi::Value& dt, const Napi::Value& shape, const Napi::Value& data, bool copy) {
   if (!dt.IsNumber() || !tl::dtype_valid(dt.As<Napi::Number>().Int32Value()))
     throw Napi::TypeError::New(env, "feed value has an invalid dtype");
   if (!shape.IsArray() || shape.As<Napi::Array>().Length() > tl::kMaxRank)
     throw Napi::TypeError::New(env, "feed value has an invalid shape");
-  if (!data.IsTypedArray()) throw Napi::TypeError::New(env, "feed value data must be a TypedArray");
+  if (!data.IsTypedArray() && !data.IsArray()) throw Napi::TypeError::New(env, "feed value data must be a TypedArray or an array of numbers");
   tl::Tensor t;
   t.dtype = static_cast<tl::DType>(dt.As<Napi::Number>().Int32Value());
   auto arr = shape.As<Napi::Array>();
@@ -84,6 +120,7 @@ tl::Tensor to_tensor(Napi::Env env, const Napi::Value& v, bool copy) {
   int64_t n, bytes;
   if (!tl::shape_num_elements(t.shape, &n) || tl::mul_overflow(n, static_cast<int64_t>(tl::dtype_size(t.dtype)), &bytes))
     throw Napi::RangeError::New(env, "feed value is too large");
+  if (data.IsArray()) return small_tensor(env, data.As<Napi::Array>(), std::move(t), n);
   auto ta = data.As<Napi::TypedArray>();
   if (static_cast<int64_t>(ta.ByteLength()) != bytes)
     throw Napi::RangeError::New(env, "feed value data has " + std::to_string(ta.ByteLength()) + " bytes, its shape needs " + std::to_string(bytes));
@@ -100,41 +137,66 @@ tl::Tensor to_tensor(Napi::Env env, const Napi::Value& v, bool copy) {
   return t;
 }
 
-tl::RunRequest parse_request(Napi::Env env, const Napi::Value& v, bool copy) {
-  if (!v.IsObject()) throw Napi::TypeError::New(env, "run request must be an object");
-  auto o = v.As<Napi::Object>();
+// sessionRun(handle, feeds, feedValues, fetches, targets, flags, timeoutMs): feeds and fetches
+// are Int32Arrays of (node, output) pairs, feedValues a flat array of (dtype, shape, data)
+// triples, flags bit 0 = trace, bit 1 = list executed nodes. Positional arguments and flat
+// arrays: no property-name lookups on the per-run path.
+tl::RunRequest parse_request(const Napi::CallbackInfo& info, bool copy) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 7) throw Napi::TypeError::New(env, "sessionRun takes 7 arguments");
   tl::RunRequest req;
-  req.feeds = ref_list(o.Get("feeds"), "feeds");
-  req.fetches = ref_list(o.Get("fetches"), "fetches");
-  for (int32_t t : int_list(o.Get("targets"), "targets")) req.targets.push_back(t);
-  Napi::Value vals = o.Get("feedValues");
-  if (!vals.IsArray() || vals.As<Napi::Array>().Length() != req.feeds.size())
-    throw Napi::TypeError::New(env, "feedValues must be an array with one value per feed");
-  for (uint32_t i = 0; i < req.feeds.size(); i++) req.feed_values.push_back(to_tensor(env, vals.As<Napi::Array>().Get(i), copy));
-  req.trace = o.Get("trace").ToBoolean();
-  req.want_executed = o.Get("wantExecuted").ToBoolean();
-  Napi::Value to = o.Get("timeoutMs");
-  if (to.IsNumber()) req.timeout_ms = static_cast<int64_t>(to.As<Napi::Number>().DoubleValue());
+  req.feeds = ref_list(info[1], "feeds");
+  req.fetches = ref_list(info[3], "fetches");
+  for (int32_t t : int_list(info[4], "targets")) req.targets.push_back(t);
+  Napi::Value vals = info[2];
+  if (!vals.IsArray() || vals.As<Napi::Array>().Length() != 3 * req.feeds.size())
+    throw Napi::TypeError::New(env, "feedValues must hold a (dtype, shape, data) triple per feed");
+  auto a = vals.As<Napi::Array>();
+  for (uint32_t i = 0; i < req.feeds.size(); i++)
+    req.feed_values.push_back(to_tensor(env, a.Get(3 * i), a.Get(3 * i + 1), a.Get(3 * i + 2), copy));
+  int flags = info[5].IsNumber() ? info[5].As<Napi::Number>().Int32Value() : 0;
+  req.trace = flags & 1;
+  req.want_executed = flags & 2;
+  if (info[6].IsNumber()) req.timeout_ms = static_cast<int64_t>(info[6].As<Napi::Number>().DoubleValue());
   return req;
 }
 
+Napi::Array small_array(Napi::Env env, const tl::Tensor& t) {
+  const int64_t n = t.num_elements();
+  auto a = Napi::Array::New(env, static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; i++) {
+    double v = 0;
+    switch (t.dtype) {
+      case tl::DType::f32: v = t.data<float>()[i]; break;
+      case tl::DType::f64: v = t.data<double>()[i]; break;
+      case tl::DType::i32: v = t.data<int32_t>()[i]; break;
+      case tl::DType::u8: case tl::DType::boolean: v = t.data<uint8_t>()[i]; break;
+      case tl::DType::i64: v = static_cast<double>(t.data<int64_t>()[i]); break;
+    }
+    a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, v));
+  }
+  return a;
+}
+
 Napi::Value result_to_js(Napi::Env env, const tl::RunResult& r) {
-  auto outs = Napi::Array::New(env, r.outputs.size());
+  // [dtype, shape, data] per fetch, then the trace object when there is one.
+  const bool traced = !r.trace.empty() || !r.executed.empty();
+  auto res = Napi::Array::New(env, 3 * r.outputs.size() + (traced ? 1 : 0));
   for (uint32_t i = 0; i < r.outputs.size(); i++) {
     const tl::Tensor& t = r.outputs[i];
-    auto o = Napi::Object::New(env);
-    o.Set("dtype", Napi::Number::New(env, static_cast<int>(t.dtype)));
     auto shape = Napi::Array::New(env, t.shape.size());
     for (uint32_t d = 0; d < t.shape.size(); d++) shape.Set(d, Napi::Number::New(env, static_cast<double>(t.shape[d])));
-    o.Set("shape", shape);
-    auto ab = Napi::ArrayBuffer::New(env, t.bytes());
-    if (t.bytes()) std::memcpy(ab.Data(), t.raw(), t.bytes());
-    o.Set("data", ab);
-    outs.Set(i, o);
+    res.Set(3 * i, Napi::Number::New(env, static_cast<int>(t.dtype)));
+    res.Set(3 * i + 1, shape);
+    if (t.dtype != tl::DType::i64 && t.num_elements() <= kSmallValue) {
+      res.Set(3 * i + 2, small_array(env, t));
+    } else {
+      auto ab = Napi::ArrayBuffer::New(env, t.bytes());
+      if (t.bytes()) std::memcpy(ab.Data(), t.raw(), t.bytes());
+      res.Set(3 * i + 2, ab);
+    }
   }
-  auto res = Napi::Object::New(env);
-  res.Set("outputs", outs);
-  if (!r.trace.empty() || !r.executed.empty()) {
+  if (traced) {
     constexpr int kCols = 8;
     auto rows = Napi::Float64Array::New(env, r.trace.size() * kCols);
     std::vector<double> outdesc;
@@ -164,7 +226,7 @@ Napi::Value result_to_js(Napi::Env env, const tl::RunResult& r) {
     tr.Set("executed", exec);
     tr.Set("bytesPeak", Napi::Number::New(env, static_cast<double>(r.bytes_peak)));
     tr.Set("bytesTotal", Napi::Number::New(env, static_cast<double>(r.bytes_total)));
-    res.Set("trace", tr);
+    res.Set(3 * static_cast<uint32_t>(r.outputs.size()), tr);
   }
   return res;
 }
@@ -206,7 +268,7 @@ Napi::Value GraphValidate(const Napi::CallbackInfo& info) {
 
 Napi::Value SessionRun(const Napi::CallbackInfo& info) {
   SessionPtr s = session_of(info[0]);
-  tl::RunRequest req = parse_request(info.Env(), info[1], /*copy=*/false);
+  tl::RunRequest req = parse_request(info, /*copy=*/false);
   tl::RunResult res;
   Status st = safe_run(*s, req, &res);
   if (!st.ok()) throw status_error(info.Env(), st);
@@ -241,7 +303,7 @@ class RunWorker : public Napi::AsyncWorker {
 
 Napi::Value SessionRunAsync(const Napi::CallbackInfo& info) {
   SessionPtr s = session_of(info[0]);
-  tl::RunRequest req = parse_request(info.Env(), info[1], /*copy=*/true);
+  tl::RunRequest req = parse_request(info, /*copy=*/true);
   auto* w = new RunWorker(info.Env(), s, std::move(req));
   Napi::Promise p = w->promise();
   w->Queue();
