@@ -48,8 +48,19 @@ Status RunControl::stop_status() const {
 }
 
 void RunControl::parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) const {
-  if (pool) pool->parallel_for(n, grain, fn);
-  else if (n > 0) fn(0, n);
+  if (!pool) {
+    if (n > 0) fn(0, n);
+    return;
+  }
+  // Every chunk first checks the deadline, so a long elementwise or reduction kernel stops
+  // within one chunk of it (matmul also checks between its own blocks).
+  pool->parallel_for(n, grain, [&](int64_t b, int64_t e) {
+    if (should_stop()) {
+      interrupted = true;
+      return;
+    }
+    fn(b, e);
+  });
 }
 
 int RunControl::num_threads() const { return pool ? pool->size() : 1; }
@@ -253,6 +264,7 @@ Status Session::run(const RunRequest& req, RunResult* out) {
     int64_t t1 = req.trace ? steady_ns() - t_begin : 0;
     Status st = step.fn(ctx);
     int64_t t2 = req.trace ? steady_ns() - t_begin : 0;
+    if (st.ok() && ctl.interrupted) st = ctl.stop_status();
     if (!st.ok()) {
       st.node = node.index;
       return st;

@@ -15,13 +15,17 @@ struct RunControl {
   ThreadPool* pool = nullptr;
   int64_t deadline_ns = 0;                   // steady-clock ns; 0 = none
   const std::atomic<bool>* cancel_flag = nullptr;  // set by Session::close
+  // Set when parallel_for skipped chunks because the run had to stop: the kernel's output is
+  // incomplete, so the executor must not use it.
+  mutable std::atomic<bool> interrupted{false};
   // Memory accounting (only touched on the executor thread).
   int64_t bytes_live = 0, bytes_peak = 0, bytes_total = 0;
   // True once the run must stop (deadline or cancel). Cheap; kernels call it between blocks.
   bool should_stop() const;
   Status stop_status() const;
   // Splits [0, n) into chunks of at least `grain` items and runs fn(begin, end) on the pool
-  // (the calling thread takes part). Blocks until all chunks are done.
+  // (the calling thread takes part). Blocks until all chunks are done. Once the run must stop
+  // (deadline or cancel), remaining chunks are skipped and `interrupted` is set.
   void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) const;
   int num_threads() const;
 };
