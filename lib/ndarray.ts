@@ -50,15 +50,20 @@ export class NDArray {
     return build(0, 0);
   }
 
-  /** numpy-like text: `15`, `[10, 5, 15]`, `[[1, 2],\n [3, 4]]`. */
+  /**
+   * numpy-like text: `15`, `[10, 5, 15]`, `[[1, 2],\n [3, 4]]`. Like numpy, arrays of more than
+   * 1000 elements are summarized to their first and last 3 entries per axis with `...`.
+   */
   toString(): string {
     const fmt = (v: Scalar): string => formatScalar(v, this.dtype);
     if (this.rank === 0) return fmt(this.at(0));
+    const summarize = this.size > 1000;
     const rec = (dim: number, offset: number, indent: string): string => {
       const n = this.shape[dim];
       const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
       const parts: string[] = [];
       for (let i = 0; i < n; i++) {
+        if (summarize && n > 6 && i === 3) { parts.push('...'); i = n - 4; continue; }
         parts.push(dim === this.rank - 1 ? fmt(this.at(offset + i)) : rec(dim + 1, offset + i * stride, indent + ' '));
       }
       const sep = dim === this.rank - 1 ? ', ' : ',' + '\n'.repeat(this.rank - 1 - dim) + indent + ' ';

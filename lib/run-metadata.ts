@@ -137,7 +137,7 @@ export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, 
     const absMicros = (relNs: number) => baseMicros + Math.floor((baseRemNs + relNs) / 1000);
     const allStartMicros = absMicros(start);
     const relUs = (ns: number) => Math.floor((ns - start) / 1000);
-    threads[tid] = threads[tid] ?? (Object.keys(threads).length ? `tensorloom-${Object.keys(threads).length}` : 'tensorloom-main');
+    threads[tid] ??= 'tensorloom executor';  // the thread that ran the step's ops
     nodeStats.push({
       nodeName: op.name,
       allStartMicros,
