@@ -11,12 +11,14 @@ export type StaticShape = (number | null)[] | null;
 export interface AttrValue { kind: AttrKind; value: unknown }
 export type FeedDict = Map<Tensor | string, unknown> | Iterable<readonly [Tensor | string, unknown]>;
 
+/** Options of a chained op: the op's name, plus attrs where the op has them. */
+export interface MethodOptions { name?: string }
 /** Where ops are built from; attached lazily by lib/ops (avoids an import cycle). */
 export interface TensorMethods {
-  add(a: Tensor, b: unknown): Tensor; sub(a: Tensor, b: unknown): Tensor; mul(a: Tensor, b: unknown): Tensor;
-  div(a: Tensor, b: unknown): Tensor; matmul(a: Tensor, b: unknown, o?: object): Tensor;
-  reshape(a: Tensor, shape: unknown): Tensor; cast(a: Tensor, d: DType): Tensor;
-  unary(type: string, a: Tensor): Tensor; reduce(type: string, a: Tensor, axis?: unknown, o?: object): Tensor;
+  binary(type: 'add' | 'subtract' | 'multiply' | 'divide' | 'maximum' | 'minimum', a: Tensor, b: unknown, o?: MethodOptions): Tensor;
+  matmul(a: Tensor, b: unknown, o?: object): Tensor;
+  reshape(a: Tensor, shape: unknown, o?: MethodOptions): Tensor; cast(a: Tensor, d: DType, o?: MethodOptions): Tensor;
+  unary(type: string, a: Tensor, o?: MethodOptions): Tensor; reduce(type: string, a: Tensor, axis?: unknown, o?: object): Tensor;
 }
 export const tensorMethods = {} as TensorMethods;
 /** Session hook used by eval/run (set by lib/session). */
@@ -41,26 +43,36 @@ export class Tensor {
     const s = this.shape === null ? '<unknown>' : `(${this.shape.map((d) => (d === null ? '?' : d)).join(', ')}${this.shape.length === 1 ? ',' : ''})`;
     return `Tensor("${this.name}", shape=${s}, dtype=${this.dtype})`;
   }
-  add(b: unknown): Tensor { return tensorMethods.add(this, b); }
-  sub(b: unknown): Tensor { return tensorMethods.sub(this, b); }
-  mul(b: unknown): Tensor { return tensorMethods.mul(this, b); }
-  div(b: unknown): Tensor { return tensorMethods.div(this, b); }
+  // Chainable ops: each is the tf.* function of the same name with this tensor first.
+  add(b: unknown, options?: MethodOptions): Tensor { return tensorMethods.binary('add', this, b, options); }
+  sub(b: unknown, options?: MethodOptions): Tensor { return tensorMethods.binary('subtract', this, b, options); }
+  subtract(b: unknown, options?: MethodOptions): Tensor { return tensorMethods.binary('subtract', this, b, options); }
+  mul(b: unknown, options?: MethodOptions): Tensor { return tensorMethods.binary('multiply', this, b, options); }
+  multiply(b: unknown, options?: MethodOptions): Tensor { return tensorMethods.binary('multiply', this, b, options); }
+  div(b: unknown, options?: MethodOptions): Tensor { return tensorMethods.binary('divide', this, b, options); }
+  divide(b: unknown, options?: MethodOptions): Tensor { return tensorMethods.binary('divide', this, b, options); }
+  maximum(b: unknown, options?: MethodOptions): Tensor { return tensorMethods.binary('maximum', this, b, options); }
+  minimum(b: unknown, options?: MethodOptions): Tensor { return tensorMethods.binary('minimum', this, b, options); }
   matmul(b: unknown, options?: { transposeA?: boolean; transposeB?: boolean; name?: string }): Tensor { return tensorMethods.matmul(this, b, options); }
-  reshape(shape: unknown): Tensor { return tensorMethods.reshape(this, shape); }
-  cast(dtype: DType): Tensor { return tensorMethods.cast(this, dtype); }
-  neg(): Tensor { return tensorMethods.unary('Neg', this); }
-  abs(): Tensor { return tensorMethods.unary('Abs', this); }
-  exp(): Tensor { return tensorMethods.unary('Exp', this); }
-  log(): Tensor { return tensorMethods.unary('Log', this); }
-  sqrt(): Tensor { return tensorMethods.unary('Sqrt', this); }
-  square(): Tensor { return tensorMethods.unary('Square', this); }
-  tanh(): Tensor { return tensorMethods.unary('Tanh', this); }
-  sigmoid(): Tensor { return tensorMethods.unary('Sigmoid', this); }
-  relu(): Tensor { return tensorMethods.unary('Relu', this); }
-  softmax(): Tensor { return tensorMethods.unary('Softmax', this); }
-  sum(axis?: number | number[], options?: { keepDims?: boolean }): Tensor { return tensorMethods.reduce('Sum', this, axis, options); }
-  mean(axis?: number | number[], options?: { keepDims?: boolean }): Tensor { return tensorMethods.reduce('Mean', this, axis, options); }
-  max(axis?: number | number[], options?: { keepDims?: boolean }): Tensor { return tensorMethods.reduce('Max', this, axis, options); }
+  reshape(shape: unknown, options?: MethodOptions): Tensor { return tensorMethods.reshape(this, shape, options); }
+  cast(dtype: DType, options?: MethodOptions): Tensor { return tensorMethods.cast(this, dtype, options); }
+  neg(options?: MethodOptions): Tensor { return tensorMethods.unary('Neg', this, options); }
+  negative(options?: MethodOptions): Tensor { return tensorMethods.unary('Neg', this, options); }
+  abs(options?: MethodOptions): Tensor { return tensorMethods.unary('Abs', this, options); }
+  exp(options?: MethodOptions): Tensor { return tensorMethods.unary('Exp', this, options); }
+  log(options?: MethodOptions): Tensor { return tensorMethods.unary('Log', this, options); }
+  sqrt(options?: MethodOptions): Tensor { return tensorMethods.unary('Sqrt', this, options); }
+  square(options?: MethodOptions): Tensor { return tensorMethods.unary('Square', this, options); }
+  tanh(options?: MethodOptions): Tensor { return tensorMethods.unary('Tanh', this, options); }
+  sigmoid(options?: MethodOptions): Tensor { return tensorMethods.unary('Sigmoid', this, options); }
+  relu(options?: MethodOptions): Tensor { return tensorMethods.unary('Relu', this, options); }
+  softmax(options?: MethodOptions): Tensor { return tensorMethods.unary('Softmax', this, options); }
+  sum(axis?: number | number[] | null, options?: { keepDims?: boolean; name?: string }): Tensor { return tensorMethods.reduce('Sum', this, axis, options); }
+  mean(axis?: number | number[] | null, options?: { keepDims?: boolean; name?: string }): Tensor { return tensorMethods.reduce('Mean', this, axis, options); }
+  max(axis?: number | number[] | null, options?: { keepDims?: boolean; name?: string }): Tensor { return tensorMethods.reduce('Max', this, axis, options); }
+  reduceSum(axis?: number | number[] | null, options?: { keepDims?: boolean; name?: string }): Tensor { return tensorMethods.reduce('Sum', this, axis, options); }
+  reduceMean(axis?: number | number[] | null, options?: { keepDims?: boolean; name?: string }): Tensor { return tensorMethods.reduce('Mean', this, axis, options); }
+  reduceMax(axis?: number | number[] | null, options?: { keepDims?: boolean; name?: string }): Tensor { return tensorMethods.reduce('Max', this, axis, options); }
 }
 
 /** A node of the graph. */
@@ -282,6 +294,13 @@ export const graphDefHooks = {} as {
   encode(g: Graph, base: number): Uint8Array;
   decode(buf: Uint8Array): Graph;
 };
+
+/** Makes g the default graph until popDefaultGraph(g) (for InteractiveSession). */
+export function pushDefaultGraph(g: Graph): void { defaultGraphStack.push(g); }
+export function popDefaultGraph(g: Graph): void {
+  const i = defaultGraphStack.lastIndexOf(g);
+  if (i >= 0) defaultGraphStack.splice(i, 1);
+}
 
 /** The innermost graph made default with asDefault, else the global default graph. */
 export function getDefaultGraph(): Graph {

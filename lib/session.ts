@@ -5,7 +5,7 @@
 import { binding, nativeError, NativeRunResult, NativeTrace, NativeValues, RUN_EXECUTED, RUN_TRACE, SessionHandle, SMALL_VALUE } from './binding';
 import { dtypeCode, dtypeFromCode, dtypeInfo, typedArrayFor } from './dtypes';
 import { OpError, errorForCode, invalidArgument } from './errors';
-import { FeedDict, Graph, Operation, Tensor, getDefaultGraph, sessionHooks } from './graph';
+import { FeedDict, Graph, Operation, Tensor, getDefaultGraph, popDefaultGraph, pushDefaultGraph, sessionHooks } from './graph';
 import { NDArray, toNDArray } from './ndarray';
 import { shapeCompatible, shapeText } from './ops/shape';
 import { RunMetadata, RunOptions, fillFromTrace, partitionGraph } from './run-metadata';
@@ -181,8 +181,16 @@ export class Session {
     this.#closed = true;
     binding().sessionClose(this.#handle);
     if (implicitDefault === this) implicitDefault = null;
-    for (let i = defaultStack.indexOf(this); i >= 0; i = defaultStack.indexOf(this)) defaultStack.splice(i, 1);
+    // asDefault() entries stay until their callback returns (TF: closing inside as_default
+    // does not pop it), so eval() there reports the closed session.
+    this.onClose();
   }
+
+  /** Hook for subclasses: runs once when the session closes. */
+  protected onClose(): void {}
+
+  /** The session graph as a GraphDef-like object (TF's sess.graph_def). */
+  get graphDef(): ReturnType<Graph['asGraphDef']> { return this.graph.asGraphDef(); }
 
   /** Makes this the default session inside fn (nesting allowed; innermost wins). */
   asDefault<T>(fn: (sess: this) => T): T {
@@ -295,7 +303,9 @@ export class Session {
     const trace = !!meta && (options?.traceLevel ?? 0) > 0;
     const wantPartitions = !!meta && !!options?.outputPartitionGraphs;
     const fetchValues = new Map<Element, NDArray | null>();
-    spec.fed.forEach((t, i) => fetchValues.set(t, values[i]));
+    // A fetched fed tensor returns the converted feed; runAsync copies it, since the caller may
+    // change the typed array before the promise settles.
+    spec.fed.forEach((t, i) => fetchValues.set(t, async ? new NDArray(values[i].data.slice(), values[i].shape.slice(), values[i].dtype) : values[i]));
     meta?.clear();
     if (spec.nativeFetches.length === 0 && spec.targets.length === 0) {
       const out = spec.mapper.build(fetchValues);
@@ -346,9 +356,17 @@ export class Session {
 
 /** A session that installs itself as the default session until closed (TF InteractiveSession). */
 export class InteractiveSession extends Session {
+  #graphEntered = false;
   constructor(options: SessionOptions = {}) {
     super(options);
     defaultStack.push(this);
+    // As TF: an explicit graph also becomes the default graph until close().
+    if (options.graph) { pushDefaultGraph(options.graph); this.#graphEntered = true; }
+  }
+  protected override onClose(): void {
+    const i = defaultStack.lastIndexOf(this);
+    if (i >= 0) defaultStack.splice(i, 1);
+    if (this.#graphEntered) popDefaultGraph(this.graph);
   }
 }
 

@@ -31,6 +31,11 @@ export interface TimelineOptions {
   showDataflow?: boolean;
   /** Tensor object events (N/O/D) and per-allocator memory counters (C). */
   showMemory?: boolean;
+  /**
+   * Also name each lane with a `thread_name` metadata event (default false: TF's timeline
+   * never emits them; Perfetto then shows lanes by number).
+   */
+  threadNames?: boolean;
 }
 export interface ChromeTraceFormatOptions extends TimelineOptions {
   /** Indent the JSON (TF always pretty-prints with indent 4; default here: compact). */
@@ -142,12 +147,12 @@ export class Timeline {
    * Defaults as in TF: showDataflow true, showMemory true.
    */
   analyzeStepStats(options: TimelineOptions = {}): StepStatsAnalysis {
-    return analyze(this.stepStats.devStats, options.showDataflow ?? true, options.showMemory ?? true);
+    return analyze(this.stepStats.devStats, options.showDataflow ?? true, options.showMemory ?? true, options.threadNames);
   }
 
   /** The Chrome trace as an object (for programmatic use). Defaults: showDataflow true, showMemory false. */
   generateChromeTrace(options: TimelineOptions = {}): ChromeTrace {
-    return analyze(this.stepStats.devStats, options.showDataflow ?? true, options.showMemory ?? false).chromeTrace;
+    return analyze(this.stepStats.devStats, options.showDataflow ?? true, options.showMemory ?? false, options.threadNames).chromeTrace;
   }
 
   /**
@@ -164,7 +169,7 @@ export function chromeTrace(stepStats: StepStats, options: TimelineOptions = {})
   return new Timeline(stepStats).generateChromeTrace(options);
 }
 
-function analyze(devStats: DeviceStepStats[], showDataflow: boolean, showMemory: boolean): StepStatsAnalysis {
+function analyze(devStats: DeviceStepStats[], showDataflow: boolean, showMemory: boolean, threadNames = false): StepStatsAnalysis {
   const metadata: ChromeTraceEvent[] = [];
   const events: ChromeTraceEvent[] = [];
   const ev = (ph: string, cat: string, name: string, pid: number, tid: number, ts: number): ChromeTraceEvent =>
@@ -198,15 +203,16 @@ function analyze(devStats: DeviceStepStats[], showDataflow: boolean, showMemory:
       return { ns, lane, start, end, dur };
     });
   });
-  devs.forEach(({ computePid, tensorsPid }, k) => {
-    const used = [...new Set(layout[k].map((n) => n.lane))].sort((a, b) => a - b);
-    // NOTE(TF): TF never emits thread_name; naming the lanes makes Perfetto's tracks readable.
-    for (const lane of used) metadata.push({ name: 'thread_name', ph: 'M', pid: computePid, tid: lane, args: { name: `ops lane ${lane}` } });
-    if (showMemory) {
-      for (const lane of used) metadata.push({ name: 'thread_name', ph: 'M', pid: tensorsPid, tid: lane, args: { name: `tensors lane ${lane}` } });
-    }
-  });
-  if (showMemory) metadata.push({ name: 'thread_name', ph: 'M', pid: allocatorsPid, tid: 0, args: { name: 'memory' } });
+  if (threadNames) {
+    devs.forEach(({ computePid, tensorsPid }, k) => {
+      const used = [...new Set(layout[k].map((n) => n.lane))].sort((a, b) => a - b);
+      for (const lane of used) metadata.push({ name: 'thread_name', ph: 'M', pid: computePid, tid: lane, args: { name: `ops lane ${lane}` } });
+      if (showMemory) {
+        for (const lane of used) metadata.push({ name: 'thread_name', ph: 'M', pid: tensorsPid, tid: lane, args: { name: `tensors lane ${lane}` } });
+      }
+    });
+    if (showMemory) metadata.push({ name: 'thread_name', ph: 'M', pid: allocatorsPid, tid: 0, args: { name: 'memory' } });
+  }
 
   // 3. tensors (_analyze_tensors): one tracker per output, by enumeration index.
   const tensors = new Map<string, Tracker>();

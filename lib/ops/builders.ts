@@ -72,7 +72,11 @@ function toTensor(g: Graph, x: TensorLike, dtype: DType | undefined, name: strin
  * keep their dtype (tfjs convention; TF1 would make integer literals int32).
  * @example tf.constant([[1, 2], [3, 4]], 'int32')
  */
-export function constant(value: ValueLike, dtype?: DType | null, shape?: number[] | null, options?: OpOptions | string): Tensor {
+export function constant(value: ValueLike, dtype?: DType | null | ConstantOptions, shape?: number[] | null | ConstantOptions,
+                         options?: OpOptions | string): Tensor {
+  // A final options object may come in any position after the value: constant(v, { name }).
+  if (isOptions(dtype)) { options = dtype; shape = dtype.shape; dtype = dtype.dtype; }
+  else if (isOptions(shape)) { options = shape; shape = shape.shape; }
   const o = opts(options);
   let v = toNDArray(value, dtype ?? undefined);
   if (shape) {
@@ -85,6 +89,13 @@ export function constant(value: ValueLike, dtype?: DType | null, shape?: number[
     v = new NDArray(data, shape.slice(), v.dtype);
   }
   return makeNode(getDefaultGraph(), 'Const', [], { value: v, dtype: v.dtype }, v.dtype, o.name).outputs[0];
+}
+
+export interface ConstantOptions extends OpOptions { dtype?: DType; shape?: number[] }
+export interface PlaceholderOptions extends OpOptions { shape?: readonly (number | null)[] | null }
+/** A plain options object (not an array, typed array, NDArray, Tensor or null). */
+function isOptions(x: unknown): x is ConstantOptions & PlaceholderOptions {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && Object.getPrototypeOf(x) === Object.prototype;
 }
 
 function staticShape(shape: readonly (number | null)[] | null | undefined): StaticShape {
@@ -101,9 +112,10 @@ function staticShape(shape: readonly (number | null)[] | null | undefined): Stat
  * A value fed at run time. `shape` may contain null for unknown dims; omit it for unknown rank.
  * @example const x = tf.placeholder(tf.float32, [null, 784], 'x')
  */
-export function placeholder(dtype: DType, shape?: readonly (number | null)[] | null, name?: string | OpOptions): Tensor {
+export function placeholder(dtype: DType, shape?: readonly (number | null)[] | null | PlaceholderOptions, name?: string | OpOptions): Tensor {
+  if (isOptions(shape)) { name = shape; shape = shape.shape; }
   const d = asDType(dtype);
-  const s = staticShape(shape);
+  const s = staticShape(shape as readonly (number | null)[] | null | undefined);
   return makeNode(getDefaultGraph(), 'Placeholder', [], { dtype: d, shape: s }, d, opts(name).name).outputs[0];
 }
 
@@ -291,9 +303,11 @@ export function cast(x: TensorLike, dtype: DType, options?: OpOptions | string):
 /** tf.nn */
 export const nn = { relu, softmax };
 
+const BINARY = { add, subtract, multiply, divide, maximum, minimum };
 Object.assign(tensorMethods, {
-  add, sub: subtract, mul: multiply, div: divide, matmul, reshape, cast,
-  unary: (type: string, a: Tensor) => unary(type, a),
+  binary: (type: keyof typeof BINARY, a: Tensor, b: TensorLike, o?: OpOptions) => BINARY[type](a, b, o),
+  matmul, reshape, cast,
+  unary: (type: string, a: Tensor, o?: OpOptions) => unary(type, a, o),
   reduce: (type: string, a: Tensor, axis?: number | number[], o?: ReduceOptions) => reduce(type, a, axis, o),
 });
 

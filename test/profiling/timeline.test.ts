@@ -43,7 +43,7 @@ describe('Timeline on a real run', () => {
     expect(JSON.parse(new tf.Timeline(meta.stepStats).generateChromeTraceFormat({ pretty: true }))).toEqual(trace);
   });
 
-  it('starts with process_name metadata for Allocators, Compute and Tensors, then thread names', () => {
+  it('starts with process_name metadata for Allocators, Compute and Tensors; thread names only on request', () => {
     const { meta } = realRun();
     const ev: Ev[] = tf.chromeTrace(meta.stepStats).traceEvents;
     const m = ev.filter((e) => e.ph === 'M');
@@ -53,8 +53,10 @@ describe('Timeline on a real run', () => {
       { name: 'process_name', ph: 'M', pid: 1, args: { name: `${DEVICE} Compute` } },
       { name: 'process_name', ph: 'M', pid: 2, args: { name: `${DEVICE} Tensors` } },
     ]);
-    const lanes = new Set(ev.filter((e) => e.ph === 'X').map((e) => e.tid));
-    const named = m.filter((e) => e.name === 'thread_name' && e.pid === 1);
+    expect(m.filter((e) => e.name === 'thread_name')).toEqual([]);  // TF never emits them
+    const withNames: Ev[] = tf.chromeTrace(meta.stepStats, { threadNames: true }).traceEvents;
+    const lanes = new Set(withNames.filter((e) => e.ph === 'X').map((e) => e.tid));
+    const named = withNames.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.pid === 1);
     expect(new Set(named.map((e) => e.tid))).toEqual(lanes);
     for (const e of named) expect(typeof (e.args as { name: string }).name).toBe('string');
   });
