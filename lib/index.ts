@@ -21,7 +21,7 @@ export {
   constant, placeholder, placeholderWithDefault, identity, noOp, group,
   add, subtract, multiply, divide, maximum, minimum,
   negative, abs, exp, log, sqrt, square, tanh, sigmoid, matmul,
-  reduceSum, reduceMean, reduceMax, reshape, cast, nn,
+  reduceSum, reduceMean, reduceMax, reshape, cast, fill, nn,
 } from './ops/builders';
 export { Session, InteractiveSession, SessionOptions, SessionConfig, getDefaultSession } from './session';
 export {

@@ -61,6 +61,7 @@ Status kernel_matmul(KernelContext&);
 Status kernel_reduce(KernelContext&);
 Status kernel_cast(KernelContext&);
 Status kernel_softmax(KernelContext&);
+Status kernel_fill(KernelContext&);
 
 KernelFn kernel_for(OpId op);
 

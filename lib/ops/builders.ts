@@ -289,6 +289,21 @@ export function reshape(x: TensorLike, shape: number[] | Tensor, options?: OpOpt
   });
 }
 
+/**
+ * A tensor of shape `dims` filled with the scalar `value` (op type Fill). JS-array dims become
+ * an int32 Const; the value's dtype follows the constant rules (a JS number is float32).
+ * @example tf.fill([2, 3], 9)
+ */
+export function fill(dims: number[] | Tensor, value: TensorLike, options?: OpOptions | string): Tensor {
+  const g = graphOf(dims, value);
+  return g.nameScope(opts(options).name ?? 'Fill', (scope) => {
+    const d = dims instanceof Tensor ? dims : constIn(g, Int32Array.from(dims as number[]), 'int32', 'dims');
+    if (d.dtype !== 'int32' && d.dtype !== 'int64') throw invalidArgument(`Fill dims must be int32 or int64, got ${d.dtype}`);
+    const v = toTensor(g, value, undefined, 'value');
+    return makeNode(g, 'Fill', [d, v], { T: v.dtype, index_type: d.dtype }, v.dtype, scope).outputs[0];
+  });
+}
+
 /** Casts to `dtype` (returns x itself when it already has that dtype, as TF). */
 export function cast(x: TensorLike, dtype: DType, options?: OpOptions | string): Tensor {
   const d = asDType(dtype);

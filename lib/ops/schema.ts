@@ -8,12 +8,12 @@ export type AttrKind = keyof typeof ATTR_KINDS;
 
 /** Static shape rule names, implemented once in lib/ops/shape.ts. */
 export type ShapeRule =
-  | 'const' | 'placeholder' | 'same' | 'none' | 'broadcast' | 'matmul' | 'reduce' | 'reshape';
+  | 'const' | 'placeholder' | 'same' | 'none' | 'broadcast' | 'matmul' | 'reduce' | 'reshape' | 'fill';
 
 /** Native kernel family: one C++ function `kernel_<family>` serves every op of the family. */
 export type KernelFamily =
   | 'const' | 'placeholder' | 'identity' | 'noop' | 'unary' | 'binary' | 'matmul' | 'reduce'
-  | 'reshape' | 'cast' | 'softmax';
+  | 'reshape' | 'cast' | 'softmax' | 'fill';
 
 export interface OpDef {
   readonly id: number;
@@ -75,6 +75,7 @@ export const OPS: readonly OpDef[] = [
   { id: 35, type: 'Cast', kernel: 'cast', inputs: [1, 1], outputs: 1,
     attrs: [['SrcT', 'type'], ['DstT', 'type']], shape: 'same', dtypes: 'any' },
   { id: 36, type: 'Softmax', kernel: 'softmax', inputs: [1, 1], outputs: 1, attrs: [T], shape: 'same', dtypes: 'float' },
+  { id: 37, type: 'Fill', kernel: 'fill', inputs: [2, 2], outputs: 1, attrs: [T, ['index_type', 'type']], shape: 'fill', dtypes: 'any' },
 ];
 
 const byType = new Map(OPS.map((d) => [d.type, d]));

@@ -80,6 +80,19 @@ export function inferShape(rule: ShapeRule, type: string, name: string, inputs: 
       const set = new Set(axes);
       return keep ? x.map((d, i) => (set.has(i) ? 1 : d)) : x.filter((_, i) => !set.has(i));
     }
+    case 'fill': {
+      const v = constantValue(inputs[0]);
+      if (v === null) {
+        const s = inputs[0].shape;
+        return s !== null && s.length === 1 && s[0] !== null ? new Array(s[0]).fill(null) : null;
+      }
+      if (v.rank !== 1) throw invalidArgument(`Shape must be rank 1 but is rank ${v.rank} ${where(type, name, inputs)}`);
+      const dims = Array.from(v.data as Int32Array, Number);
+      if (dims.some((d) => d < 0)) throw invalidArgument(`Fill dimensions must be >= 0, got [${dims.join(',')}] ${where(type, name, inputs)}`);
+      if (inputs[1].shape !== null && inputs[1].shape.length !== 0)
+        throw invalidArgument(`Shape must be rank 0 but is rank ${inputs[1].shape.length} ${where(type, name, inputs)}`);
+      return dims;
+    }
     case 'reshape': {
       const x = inputs[0].shape;
       const v = constantValue(inputs[1]);

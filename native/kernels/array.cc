@@ -1,5 +1,8 @@
-// Kernels that move no data: Const (zero-copy view of the graph blob), Placeholder (only runs
-// when not fed, so it always fails), Identity / PlaceholderWithDefault, NoOp and Reshape (aliases).
+// Shape-level kernels: Const (zero-copy view of the graph blob), Placeholder (only runs when
+// not fed, so it always fails), Identity / PlaceholderWithDefault, NoOp and Reshape (aliases),
+// and Fill.
+#include <algorithm>
+#include <cstring>
 #include "kernel.h"
 
 namespace tl {
@@ -32,15 +35,42 @@ static void read_dims(const Tensor& t, Shape* out) {
   for (int64_t i = 0; i < t.num_elements(); i++) out->push_back(static_cast<int64_t>(p[i]));
 }
 
+// Reads a 1-D int32/int64 shape tensor (Reshape's sizes, Fill's dims).
+static Status read_shape(KernelContext& ctx, const Tensor& sizes, const char* what, Shape* shape) {
+  if (sizes.shape.size() != 1) return ctx.invalid(std::string(what) + " must be 1-D, not " + shape_str(sizes.shape));
+  if (sizes.num_elements() > kMaxRank) return ctx.invalid(std::string(what) + " has rank " + std::to_string(sizes.num_elements()) + ", above the maximum rank");
+  if (sizes.dtype == DType::i32) read_dims<int32_t>(sizes, shape);
+  else if (sizes.dtype == DType::i64) read_dims<int64_t>(sizes, shape);
+  else return ctx.invalid(std::string(what) + " must be int32 or int64, not " + dtype_tf_name(sizes.dtype));
+  return Status::OK();
+}
+
+Status kernel_fill(KernelContext& ctx) {
+  Shape shape;
+  TL_RETURN_IF_ERROR(read_shape(ctx, ctx.input(0), "dims", &shape));
+  const Tensor& value = ctx.input(1);
+  if (!value.shape.empty()) return ctx.invalid("value must be a scalar, got shape " + shape_str(value.shape));
+  for (int64_t d : shape)
+    if (d < 0) return ctx.invalid("Fill dimensions must be >= 0, got " + shape_str(shape));
+  Tensor* out;
+  TL_RETURN_IF_ERROR(ctx.allocate_output(0, shape, &out));
+  // Copy the value's bits by element size (dtype-agnostic, vectorisable fill).
+  auto fill_as = [&](auto bits) {
+    std::memcpy(&bits, value.raw(), sizeof bits);
+    std::fill_n(static_cast<decltype(bits)*>(out->raw()), out->num_elements(), bits);
+  };
+  switch (dtype_size(value.dtype)) {
+    case 1: fill_as(uint8_t{}); break;
+    case 4: fill_as(uint32_t{}); break;
+    default: fill_as(uint64_t{}); break;
+  }
+  return Status::OK();
+}
+
 Status kernel_reshape(KernelContext& ctx) {
   const Tensor& in = ctx.input(0);
-  const Tensor& sizes = ctx.input(1);
-  if (sizes.shape.size() != 1) return ctx.invalid("sizes input must be 1-D, not " + shape_str(sizes.shape));
   Shape shape;
-  if (sizes.dtype == DType::i32) read_dims<int32_t>(sizes, &shape);
-  else if (sizes.dtype == DType::i64) read_dims<int64_t>(sizes, &shape);
-  else return ctx.invalid(std::string("Reshape shape must be int32 or int64, not ") + dtype_tf_name(sizes.dtype));
-  if (static_cast<int>(shape.size()) > kMaxRank) return ctx.invalid("Reshape to rank " + std::to_string(shape.size()) + " exceeds the maximum rank");
+  TL_RETURN_IF_ERROR(read_shape(ctx, ctx.input(1), "sizes input", &shape));
   int unknown = -1;
   int64_t known = 1;
   for (size_t d = 0; d < shape.size(); d++) {
