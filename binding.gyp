@@ -28,6 +28,19 @@
       ]
     },
     {
+      # NEON kernels: Advanced SIMD is baseline on AArch64, so no extra flags; a separate
+      # library only to mirror the AVX2 layout (and keep the sources out of other builds).
+      "target_name": "tl_kernels_neon",
+      "type": "static_library",
+      "conditions": [
+        ["target_arch=='arm64'", {
+          "sources": ["native/kernels/elementwise_neon.cc", "native/kernels/matmul_neon.cc"]
+        }, {
+          "sources": ["native/kernels/empty.cc"]
+        }]
+      ]
+    },
+    {
       "target_name": "tensorloom",
       "sources": [
         "native/addon.cc",
@@ -47,7 +60,8 @@
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",
-        "tl_kernels_avx2"
+        "tl_kernels_avx2",
+        "tl_kernels_neon"
       ],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"]
     }

@@ -138,7 +138,7 @@ Status decode_graph(const uint8_t* bytes, size_t len,
     }
     for (int i = 0; i < n_out; i++) {
       uint8_t dt;
-      int8_t rank;
+      int8_t rank = 0;
       if (!r.get(&dt) || !r.get(&rank)) return bad("truncated outputs of " + where);
       if (!dtype_valid(dt)) return bad(where + " output has invalid dtype " + std::to_string(dt));
       if (rank < -1 || rank > kMaxRank) return bad(where + " output has invalid rank");
@@ -177,7 +177,7 @@ Status decode_graph(const uint8_t* bytes, size_t len,
         case AttrKind::s: { uint32_t si; ok = r.get(&si) && str(si, &at.s); break; }
         case AttrKind::type: { uint8_t v = 0; ok = r.get(&v) && dtype_valid(v); at.type = static_cast<DType>(v); break; }
         case AttrKind::shape: {
-          int8_t rank;
+          int8_t rank = 0;
           ok = r.get(&rank) && rank >= -1 && rank <= kMaxRank;
           at.shape_rank = rank;
           for (int d = 0; ok && d < rank; d++) { int64_t v; ok = r.get(&v) && v >= -1; at.shape.push_back(v); }
@@ -191,7 +191,7 @@ Status decode_graph(const uint8_t* bytes, size_t len,
         }
         case AttrKind::tensor: {
           uint8_t dt;
-          int8_t rank;
+          int8_t rank = 0;
           uint32_t off, nbytes;
           ok = r.get(&dt) && dtype_valid(dt) && r.get(&rank) && rank >= 0 && rank <= kMaxRank;
           for (int d = 0; ok && d < rank; d++) { int64_t v; ok = r.get(&v) && v >= 0; at.tensor.shape.push_back(v); }

@@ -1,7 +1,7 @@
 // Binary element-wise family with numpy broadcasting: Add Sub Mul RealDiv Maximum Minimum.
 // Both shapes are collapsed into a minimal strided iteration space (elementwise.h); the
 // innermost run is then always "vector op vector", "scalar op vector" or "vector op scalar",
-// which is exactly what the contiguous (and AVX2) row loops implement.
+// which is exactly what the contiguous (and AVX2/NEON) row loops implement.
 #include "cpu.h"
 #include "elementwise.h"
 #include "kernel.h"
@@ -45,6 +45,20 @@ RowFn<T> row_fn(OpId op) {
         case OpId::RealDiv: return binary_div_f32__avx2;
         case OpId::Maximum: return binary_max_f32__avx2;
         case OpId::Minimum: return binary_min_f32__avx2;
+        default: return nullptr;
+      }
+    }
+  }
+#elif defined(__aarch64__)
+  if constexpr (std::is_same_v<T, float>) {
+    if (cpu_isa() == Isa::neon) {
+      switch (op) {
+        case OpId::Add: return binary_add_f32__neon;
+        case OpId::Sub: return binary_sub_f32__neon;
+        case OpId::Mul: return binary_mul_f32__neon;
+        case OpId::RealDiv: return binary_div_f32__neon;
+        case OpId::Maximum: return binary_max_f32__neon;
+        case OpId::Minimum: return binary_min_f32__neon;
         default: return nullptr;
       }
     }

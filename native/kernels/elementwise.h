@@ -1,5 +1,6 @@
 // Per-op scalar functors for the unary and binary families, numpy broadcasting helpers, and
-// the entry points of the AVX2 loops (elementwise_avx2.cc, compiled with -mavx2 -mfma).
+// the entry points of the AVX2 loops (elementwise_avx2.cc, compiled with -mavx2 -mfma) and of
+// the NEON loops (elementwise_neon.cc, AArch64 only).
 // Integer arithmetic wraps (two's complement) instead of invoking signed-overflow UB.
 #pragma once
 #include <cmath>
@@ -159,5 +160,25 @@ void softmax_row_f32__avx2(const float* x, float* y, int64_t n);
 // Reductions over n contiguous floats: sum accumulated in double; NaN-propagating max.
 double reduce_sum_f32__avx2(const float* x, int64_t n);
 float reduce_max_f32__avx2(const float* x, int64_t n);
+
+// ---- NEON entry points (defined only on AArch64; call only when cpu_isa() == Isa::neon) ----
+// Same contracts as the AVX2 ones above.
+void unary_neg_f32__neon(const float* x, float* y, int64_t n);
+void unary_abs_f32__neon(const float* x, float* y, int64_t n);
+void unary_exp_f32__neon(const float* x, float* y, int64_t n);
+void unary_sqrt_f32__neon(const float* x, float* y, int64_t n);
+void unary_square_f32__neon(const float* x, float* y, int64_t n);
+void unary_tanh_f32__neon(const float* x, float* y, int64_t n);
+void unary_sigmoid_f32__neon(const float* x, float* y, int64_t n);
+void unary_relu_f32__neon(const float* x, float* y, int64_t n);
+void binary_add_f32__neon(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
+void binary_sub_f32__neon(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
+void binary_mul_f32__neon(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
+void binary_div_f32__neon(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
+void binary_max_f32__neon(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
+void binary_min_f32__neon(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
+void softmax_row_f32__neon(const float* x, float* y, int64_t n);
+double reduce_sum_f32__neon(const float* x, int64_t n);
+float reduce_max_f32__neon(const float* x, int64_t n);
 
 }  // namespace tl

@@ -1,1 +1,1 @@
-// Placeholder translation unit so the AVX2 library target exists on non-x86 builds.
+// Placeholder translation unit so the AVX2 and NEON library targets exist on every build.

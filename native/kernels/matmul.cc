@@ -1,8 +1,9 @@
 // MatMul: C[M,N] = op(A) * op(B), op = optional transpose. Goto/BLIS-style blocked GEMM:
 // B is packed per (NC x KC) block into NR-wide slivers, A per (MC x KC) block into MR-tall
 // slivers (transposes are absorbed by the packing), and a register-blocked micro-kernel runs
-// over the packed panels. f32 uses the AVX2/FMA 6x16 kernel when available; other types and
-// the scalar fallback use a plain C++ micro-kernel the compiler vectorises.
+// over the packed panels. One driver serves every ISA: MR/NR are template parameters, so f32
+// instantiates it with the AVX2/FMA 6x16 or the NEON 8x12 micro-kernel when available; other
+// types and the scalar fallback use a plain C++ micro-kernel the compiler vectorises.
 // Integer types run as their unsigned twins so overflow wraps instead of being UB.
 #include <algorithm>
 #include <cstring>
@@ -19,6 +20,13 @@ void matmul_kernel6x16_f32__avx2(int64_t kc, const float* a, const float* b, flo
 void matmul_gemv_axpy_f32__avx2(const float* x, int64_t ldx, const float* v, int64_t kdim,
                                 float* y, int64_t n);
 void matmul_gemv_dot_f32__avx2(const float* x, int64_t ldx, const float* v, int64_t kdim,
+                               float* y, int64_t m);
+// Defined in matmul_neon.cc (AArch64 only); same contracts with an 8x12 tile.
+void matmul_kernel8x12_f32__neon(int64_t kc, const float* a, const float* b, float* c,
+                                 int64_t ldc, bool accumulate);
+void matmul_gemv_axpy_f32__neon(const float* x, int64_t ldx, const float* v, int64_t kdim,
+                                float* y, int64_t n);
+void matmul_gemv_dot_f32__neon(const float* x, int64_t ldx, const float* v, int64_t kdim,
                                float* y, int64_t m);
 
 namespace {
@@ -202,14 +210,19 @@ constexpr int64_t kParallelFlops = 1 << 17;  // gemv work per parallel chunk
 
 template <class T>
 Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c) {
-  const bool avx2 = std::is_same_v<T, float> && cpu_isa() == Isa::avx2;
+  // Only f32 has SIMD kernels; every other type stays on the portable ones.
+  const Isa isa = std::is_same_v<T, float> ? cpu_isa() : Isa::scalar;
   if (m == 1 || n == 1) {
     // Vector operand is contiguous either way; the matrix decides between axpy and dot form.
     using Fn = void (*)(const T*, int64_t, const T*, int64_t, T*, int64_t);
     Fn axpy = gemv_axpy<T>, dot = gemv_dot<T>;
 #if defined(__x86_64__) || defined(_M_X64)
     if constexpr (std::is_same_v<T, float>) {
-      if (avx2) { axpy = matmul_gemv_axpy_f32__avx2; dot = matmul_gemv_dot_f32__avx2; }
+      if (isa == Isa::avx2) { axpy = matmul_gemv_axpy_f32__avx2; dot = matmul_gemv_dot_f32__avx2; }
+    }
+#elif defined(__aarch64__)
+    if constexpr (std::is_same_v<T, float>) {
+      if (isa == Isa::neon) { axpy = matmul_gemv_axpy_f32__neon; dot = matmul_gemv_dot_f32__neon; }
     }
 #endif
     const T* vec = m == 1 ? a.p : b.p;
@@ -233,11 +246,18 @@ Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T>
     }
     return Status::OK();
   }
+  // Per-ISA tile and blocking: the B sliver (NR x kc) stays in L1, the A block (mc x kc) in L2;
+  // mc and nc are multiples of MR and NR so only the matrix edges need partial tiles.
 #if defined(__x86_64__) || defined(_M_X64)
   if constexpr (std::is_same_v<T, float>) {
-    if (avx2) return Gemm<float, 6, 16>(matmul_kernel6x16_f32__avx2, {144, 256, 4080}).run(ctx, m, n, k, a, b, c);
+    if (isa == Isa::avx2) return Gemm<float, 6, 16>(matmul_kernel6x16_f32__avx2, {144, 256, 4080}).run(ctx, m, n, k, a, b, c);
+  }
+#elif defined(__aarch64__)
+  if constexpr (std::is_same_v<T, float>) {
+    if (isa == Isa::neon) return Gemm<float, 8, 12>(matmul_kernel8x12_f32__neon, {128, 256, 4032}).run(ctx, m, n, k, a, b, c);
   }
 #endif
+  (void)isa;
   constexpr int kNR = 16 / sizeof(T) * 2;  // two baseline (128-bit) vectors per row
   return Gemm<T, 4, kNR>(micro_generic<T, 4, kNR>, {128, 256, 2048}).run(ctx, m, n, k, a, b, c);
 }

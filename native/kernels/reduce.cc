@@ -50,6 +50,11 @@ T row_max(const T* x, int64_t n, T init) {
       float m = reduce_max_f32__avx2(x, n);
       return (m > init || m != m) ? m : init;
     }
+#elif defined(__aarch64__)
+    if (cpu_isa() == Isa::neon && n > 0) {
+      float m = reduce_max_f32__neon(x, n);
+      return (m > init || m != m) ? m : init;
+    }
 #endif
   }
   T m = init;
@@ -65,6 +70,8 @@ Acc row_sum(const T* x, int64_t n) {
   if constexpr (std::is_same_v<T, float>) {
 #if defined(__x86_64__) || defined(_M_X64)
     if (cpu_isa() == Isa::avx2) return reduce_sum_f32__avx2(x, n);
+#elif defined(__aarch64__)
+    if (cpu_isa() == Isa::neon) return reduce_sum_f32__neon(x, n);
 #endif
   }
   // Four partial sums: breaks the dependency chain and lets the loop vectorise.

@@ -1,5 +1,5 @@
 // Softmax over the last axis: y = exp(x - max(x)) / sum(exp(x - max(x))) per row, subtracting
-// the row max so exp never overflows. Rows run in parallel; f32 rows use the AVX2 exp.
+// the row max so exp never overflows. Rows run in parallel; f32 rows use the AVX2 or NEON exp.
 #include <algorithm>
 #include <cmath>
 
@@ -40,6 +40,10 @@ Status run_typed(KernelContext& ctx, const Tensor& in) {
 #if defined(__x86_64__) || defined(_M_X64)
   if constexpr (std::is_same_v<T, float>) {
     if (cpu_isa() == Isa::avx2) row_fn = softmax_row_f32__avx2;
+  }
+#elif defined(__aarch64__)
+  if constexpr (std::is_same_v<T, float>) {
+    if (cpu_isa() == Isa::neon) row_fn = softmax_row_f32__neon;
   }
 #endif
   const T* x = in.data<T>();

@@ -1,5 +1,5 @@
 // Unary element-wise family: Neg Abs Exp Log Sqrt Square Tanh Sigmoid Relu.
-// f32 goes through the AVX2 loops when the CPU has them; everything else is a scalar loop
+// f32 goes through the AVX2 or NEON loops when the CPU has them; everything else is a scalar loop
 // the compiler vectorises at the baseline ISA.
 #include <cstring>
 
@@ -34,23 +34,39 @@ void run_split(KernelContext& ctx, LoopFn<T> loop, const T* x, T* y, int64_t n) 
   ctx.run.parallel_for(n, kGrain, [&](int64_t b, int64_t e) { loop(x + b, y + b, e - b); });
 }
 
-UnaryF32Fn avx2_fn(OpId op) {
+// The f32 SIMD loop for `op` on this CPU, or nullptr (keep the scalar loop).
+UnaryF32Fn simd_fn(OpId op) {
 #if defined(__x86_64__) || defined(_M_X64)
-  switch (op) {
-    case OpId::Neg: return unary_neg_f32__avx2;
-    case OpId::Abs: return unary_abs_f32__avx2;
-    case OpId::Exp: return unary_exp_f32__avx2;
-    case OpId::Sqrt: return unary_sqrt_f32__avx2;
-    case OpId::Square: return unary_square_f32__avx2;
-    case OpId::Tanh: return unary_tanh_f32__avx2;
-    case OpId::Sigmoid: return unary_sigmoid_f32__avx2;
-    case OpId::Relu: return unary_relu_f32__avx2;
-    default: return nullptr;
+  if (cpu_isa() == Isa::avx2) {
+    switch (op) {
+      case OpId::Neg: return unary_neg_f32__avx2;
+      case OpId::Abs: return unary_abs_f32__avx2;
+      case OpId::Exp: return unary_exp_f32__avx2;
+      case OpId::Sqrt: return unary_sqrt_f32__avx2;
+      case OpId::Square: return unary_square_f32__avx2;
+      case OpId::Tanh: return unary_tanh_f32__avx2;
+      case OpId::Sigmoid: return unary_sigmoid_f32__avx2;
+      case OpId::Relu: return unary_relu_f32__avx2;
+      default: return nullptr;
+    }
   }
-#else
+#elif defined(__aarch64__)
+  if (cpu_isa() == Isa::neon) {
+    switch (op) {
+      case OpId::Neg: return unary_neg_f32__neon;
+      case OpId::Abs: return unary_abs_f32__neon;
+      case OpId::Exp: return unary_exp_f32__neon;
+      case OpId::Sqrt: return unary_sqrt_f32__neon;
+      case OpId::Square: return unary_square_f32__neon;
+      case OpId::Tanh: return unary_tanh_f32__neon;
+      case OpId::Sigmoid: return unary_sigmoid_f32__neon;
+      case OpId::Relu: return unary_relu_f32__neon;
+      default: return nullptr;
+    }
+  }
+#endif
   (void)op;
   return nullptr;
-#endif
 }
 
 bool float_only(OpId op) {
@@ -90,9 +106,7 @@ Status run_typed(KernelContext& ctx, const Tensor& in) {
                        dtype_tf_name(in.dtype));
   }
   if constexpr (std::is_same_v<T, float>) {
-    if (cpu_isa() == Isa::avx2) {
-      if (UnaryF32Fn v = avx2_fn(ctx.node.op)) fn = v;
-    }
+    if (UnaryF32Fn v = simd_fn(ctx.node.op)) fn = v;
   }
   Tensor* out;
   TL_RETURN_IF_ERROR(ctx.allocate_output(0, in.shape, &out));
