@@ -56,7 +56,8 @@
         "native/kernels/cast.cc",
         "native/kernels/reduce.cc",
         "native/kernels/softmax.cc",
-        "native/kernels/matmul.cc"
+        "native/kernels/matmul.cc",
+        "native/kernels/conv.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",

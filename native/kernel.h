@@ -62,6 +62,11 @@ Status kernel_reduce(KernelContext&);
 Status kernel_cast(KernelContext&);
 Status kernel_softmax(KernelContext&);
 Status kernel_fill(KernelContext&);
+Status kernel_conv2d(KernelContext&);
+
+// Row-major C[m,n] = A[m,k] * B[k,n] on the MatMul engine, for kernels that reduce to a GEMM.
+Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c);
+Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const double* a, const double* b, double* c);
 
 KernelFn kernel_for(OpId op);
 

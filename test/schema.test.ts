@@ -36,7 +36,7 @@ describe('op schema', () => {
         tf.add(x, x), tf.subtract(x, x), tf.multiply(x, x), tf.divide(x, 2), tf.maximum(x, 2), tf.minimum(x, 2),
         tf.negative(x), tf.abs(x), tf.exp(x), tf.log(x), tf.sqrt(x), tf.square(x), tf.tanh(x), tf.sigmoid(x), tf.nn.relu(x),
         tf.matmul(x, x), tf.reduceSum(x, 0), tf.reduceMean(x, 1), tf.reduceMax(x), tf.reshape(x, [4]),
-        tf.cast(x, tf.int32), tf.nn.softmax(x), tf.fill([2], 3),
+        tf.cast(x, tf.int32), tf.nn.softmax(x), tf.fill([2], 3), tf.nn.conv2d(tf.reshape(x, [1, 2, 2, 1]), tf.constant([[[[1]]]]), 1, "SAME"),
       ];
     });
     const types = new Set(built.map((t) => (t instanceof tf.Tensor ? t.op.type : t.type)));

@@ -75,8 +75,8 @@ function toTensor(g: Graph, x: TensorLike, dtype: DType | undefined, name: strin
 export function constant(value: ValueLike, dtype?: DType | null | ConstantOptions, shape?: number[] | null | ConstantOptions,
                          options?: OpOptions | string): Tensor {
   // A final options object may come in any position after the value: constant(v, { name }).
-  if (isOptions(dtype)) { options = dtype; shape = dtype.shape; dtype = dtype.dtype; }
-  else if (isOptions(shape)) { options = shape; shape = shape.shape; }
+  if (isOptions<ConstantOptions>(dtype)) { options = dtype; shape = dtype.shape; dtype = dtype.dtype; }
+  else if (isOptions<ConstantOptions>(shape)) { options = shape; shape = shape.shape; }
   const o = opts(options);
   let v = toNDArray(value, dtype ?? undefined);
   if (shape) {
@@ -94,7 +94,7 @@ export function constant(value: ValueLike, dtype?: DType | null | ConstantOption
 export interface ConstantOptions extends OpOptions { dtype?: DType; shape?: number[] }
 export interface PlaceholderOptions extends OpOptions { shape?: readonly (number | null)[] | null }
 /** A plain options object (not an array, typed array, NDArray, Tensor or null). */
-function isOptions(x: unknown): x is ConstantOptions & PlaceholderOptions {
+function isOptions<T extends object>(x: unknown): x is T {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && Object.getPrototypeOf(x) === Object.prototype;
 }
 
@@ -113,7 +113,7 @@ function staticShape(shape: readonly (number | null)[] | null | undefined): Stat
  * @example const x = tf.placeholder(tf.float32, [null, 784], 'x')
  */
 export function placeholder(dtype: DType, shape?: readonly (number | null)[] | null | PlaceholderOptions, name?: string | OpOptions): Tensor {
-  if (isOptions(shape)) { name = shape; shape = shape.shape; }
+  if (isOptions<PlaceholderOptions>(shape)) { name = shape; shape = shape.shape; }
   const d = asDType(dtype);
   const s = staticShape(shape as readonly (number | null)[] | null | undefined);
   return makeNode(getDefaultGraph(), 'Placeholder', [], { dtype: d, shape: s }, d, opts(name).name).outputs[0];
@@ -315,8 +315,55 @@ export function cast(x: TensorLike, dtype: DType, options?: OpOptions | string):
   });
 }
 
+export interface Conv2DOptions extends OpOptions {
+  /** When strides and padding are not given positionally. */
+  strides?: number | number[];
+  padding?: 'SAME' | 'VALID';
+  /** Only 'NHWC' (TF's CPU kernels support no other layout either). */
+  dataFormat?: 'NHWC';
+  /** Dilation per dimension: a number, [h, w] or [1, h, w, 1] (default 1). */
+  dilations?: number | number[];
+  useCudnnOnGpu?: boolean;
+}
+
+/** Expands TF's int / [h, w] / [1, h, w, 1] forms to the 4-entry NHWC list. */
+function nhwc(v: number | number[] | undefined, what: string): number[] {
+  const list = v === undefined ? [1] : typeof v === 'number' ? [v] : v;
+  const out = list.length === 1 ? [1, list[0], list[0], 1] : list.length === 2 ? [1, list[0], list[1], 1] : list;
+  if (out.length !== 4 || out.some((d) => !Number.isInteger(d) || d < 1))
+    throw invalidArgument(`${what} must be a positive integer, or a list of 1, 2 or 4 of them, got ${JSON.stringify(v)}`);
+  if (out[0] !== 1 || out[3] !== 1) throw invalidArgument(`Current implementation does not yet support ${what} in the batch and depth dimensions.`);
+  return out;
+}
+
+/**
+ * 2-D convolution (op type Conv2D) of an NHWC `input` with an HWIO `filter`
+ * ([height, width, inChannels, outChannels]), as TF1's tf.nn.conv2d.
+ * @example tf.nn.conv2d(images, kernel, [1, 2, 2, 1], 'SAME')
+ */
+export function conv2d(input: TensorLike, filter: TensorLike, strides: number | number[] | Conv2DOptions, padding?: 'SAME' | 'VALID',
+                       options?: Conv2DOptions | string): Tensor {
+  // Also accepts every attribute in one final options object: conv2d(x, w, { strides, padding }).
+  if (isOptions<Conv2DOptions>(strides)) { options = strides; padding = strides.padding; strides = strides.strides ?? 1; }
+  const o = opts(options);
+  if (padding !== 'SAME' && padding !== 'VALID') throw invalidArgument(`padding must be 'SAME' or 'VALID', got ${String(padding)}`);
+  if ((o.dataFormat ?? 'NHWC') !== 'NHWC') throw invalidArgument('Conv2D only supports the NHWC data format on the CPU.');
+  const st = nhwc(strides, 'strides'), dil = nhwc(o.dilations, 'dilations');
+  if (st.some((s) => s > 1) && dil.some((d) => d > 1)) throw invalidArgument('strides > 1 not supported in conjunction with dilation_rate > 1');
+  const g = graphOf(input, filter);
+  return g.nameScope(o.name ?? 'Conv2D', (scope) => {
+    const dtype = input instanceof Tensor ? input.dtype : filter instanceof Tensor ? filter.dtype : inferDType(input);
+    const x = toTensor(g, input, dtype, 'input'), f = toTensor(g, filter, dtype, 'filter');
+    if (x.dtype !== f.dtype) throw invalidArgument(`Input 'filter' of 'Conv2D' Op has type ${f.dtype} that does not match type ${x.dtype} of argument 'input'.`);
+    return makeNode(g, 'Conv2D', [x, f], {
+      T: x.dtype, strides: st, use_cudnn_on_gpu: o.useCudnnOnGpu ?? true, padding, explicit_paddings: [],
+      data_format: 'NHWC', dilations: dil,
+    }, x.dtype, scope).outputs[0];
+  });
+}
+
 /** tf.nn */
-export const nn = { relu, softmax };
+export const nn = { relu, softmax, conv2d };
 
 const BINARY = { add, subtract, multiply, divide, maximum, minimum };
 Object.assign(tensorMethods, {

@@ -8,12 +8,12 @@ export type AttrKind = keyof typeof ATTR_KINDS;
 
 /** Static shape rule names, implemented once in lib/ops/shape.ts. */
 export type ShapeRule =
-  | 'const' | 'placeholder' | 'same' | 'none' | 'broadcast' | 'matmul' | 'reduce' | 'reshape' | 'fill';
+  | 'const' | 'placeholder' | 'same' | 'none' | 'broadcast' | 'matmul' | 'reduce' | 'reshape' | 'fill' | 'conv2d';
 
 /** Native kernel family: one C++ function `kernel_<family>` serves every op of the family. */
 export type KernelFamily =
   | 'const' | 'placeholder' | 'identity' | 'noop' | 'unary' | 'binary' | 'matmul' | 'reduce'
-  | 'reshape' | 'cast' | 'softmax' | 'fill';
+  | 'reshape' | 'cast' | 'softmax' | 'fill' | 'conv2d';
 
 export interface OpDef {
   readonly id: number;
@@ -76,6 +76,9 @@ export const OPS: readonly OpDef[] = [
     attrs: [['SrcT', 'type'], ['DstT', 'type']], shape: 'same', dtypes: 'any' },
   { id: 36, type: 'Softmax', kernel: 'softmax', inputs: [1, 1], outputs: 1, attrs: [T], shape: 'same', dtypes: 'float' },
   { id: 37, type: 'Fill', kernel: 'fill', inputs: [2, 2], outputs: 1, attrs: [T, ['index_type', 'type']], shape: 'fill', dtypes: 'any' },
+  { id: 38, type: 'Conv2D', kernel: 'conv2d', inputs: [2, 2], outputs: 1,
+    attrs: [T, ['strides', 'ints'], ['use_cudnn_on_gpu', 'bool'], ['padding', 'string'], ['explicit_paddings', 'ints'],
+      ['data_format', 'string'], ['dilations', 'ints']], shape: 'conv2d', dtypes: 'float' },
 ];
 
 const byType = new Map(OPS.map((d) => [d.type, d]));

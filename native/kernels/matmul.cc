@@ -282,6 +282,18 @@ Status dispatch(KernelContext& ctx, const Tensor& ta, const Tensor& tb, bool tr_
 
 }  // namespace
 
+Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c) {
+  if (m == 0 || n == 0) return Status::OK();
+  if (k == 0) { std::memset(c, 0, sizeof(float) * m * n); return Status::OK(); }
+  return matmul_typed<float>(ctx, m, n, k, View<float>{a, k, 1}, View<float>{b, n, 1}, c);
+}
+
+Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const double* a, const double* b, double* c) {
+  if (m == 0 || n == 0) return Status::OK();
+  if (k == 0) { std::memset(c, 0, sizeof(double) * m * n); return Status::OK(); }
+  return matmul_typed<double>(ctx, m, n, k, View<double>{a, k, 1}, View<double>{b, n, 1}, c);
+}
+
 Status kernel_matmul(KernelContext& ctx) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);

@@ -236,3 +236,31 @@ export function mismatch(actual: { shape: readonly number[]; data: ArrayLike<num
   }
   return null;
 }
+
+// ---- conv2d -----------------------------------------------------------------------------------
+
+/**
+ * Naive NHWC × HWIO 2-D convolution with TF's SAME/VALID padding rule (pad_total =
+ * max((out-1)·stride + (k-1)·dilation + 1 - in, 0), the smaller half before).
+ */
+export function conv2d(x: Arr, f: Arr, strides: [number, number], padding: 'SAME' | 'VALID', dilations: [number, number] = [1, 1]): Arr {
+  const [n, h, w, cin] = x.shape, [kh, kw, , cout] = f.shape;
+  const dim = (size: number, k: number, s: number, d: number): [number, number] => {
+    const eff = (k - 1) * d + 1;
+    if (padding === 'VALID') return [Math.floor((size - eff) / s) + 1, 0];
+    const out = Math.ceil(size / s);
+    return [out, Math.floor(Math.max((out - 1) * s + eff - size, 0) / 2)];
+  };
+  const [oh, pt] = dim(h, kh, strides[0], dilations[0]), [ow, pl] = dim(w, kw, strides[1], dilations[1]);
+  const out = new Array(n * oh * ow * cout).fill(0);
+  for (let b = 0; b < n; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let co = 0; co < cout; co++) {
+    let acc = 0;
+    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+      const iy = oy * strides[0] - pt + ky * dilations[0], ix = ox * strides[1] - pl + kx * dilations[1];
+      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+      for (let ci = 0; ci < cin; ci++) acc += x.data[((b * h + iy) * w + ix) * cin + ci] * f.data[((ky * kw + kx) * cin + ci) * cout + co];
+    }
+    out[((b * oh + oy) * ow + ox) * cout + co] = acc;
+  }
+  return { shape: [n, oh, ow, cout], data: out };
+}
