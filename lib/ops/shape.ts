@@ -19,6 +19,20 @@ export function constantValue(t: Tensor): NDArray | null {
 const where = (type: string, name: string, inputs: Tensor[]) =>
   `for '${name}' (op: '${type}') with input shapes: ${inputs.map((t) => shapeText(t.shape)).join(', ')}.`;
 
+/**
+ * A 1-D shape argument (Reshape's shape, Fill's dims): its values when it is a constant, else
+ * the partial result it still implies (rank from the argument's length, when that is known).
+ */
+function shapeArgument(t: Tensor, type: string, name: string, inputs: Tensor[]): number[] | { partial: StaticShape } {
+  const v = constantValue(t);
+  if (v === null) {
+    const s = t.shape;
+    return { partial: s !== null && s.length === 1 && s[0] !== null ? new Array(s[0]).fill(null) : null };
+  }
+  if (v.rank !== 1) throw invalidArgument(`Shape must be rank 1 but is rank ${v.rank} ${where(type, name, inputs)}`);
+  return Array.from(v.data as Int32Array, Number);
+}
+
 export function broadcastShapes(a: StaticShape, b: StaticShape, fail: (da: number, db: number) => Error): StaticShape {
   if (a === null || b === null) return null;
   const n = Math.max(a.length, b.length);
@@ -81,13 +95,8 @@ export function inferShape(rule: ShapeRule, type: string, name: string, inputs: 
       return keep ? x.map((d, i) => (set.has(i) ? 1 : d)) : x.filter((_, i) => !set.has(i));
     }
     case 'fill': {
-      const v = constantValue(inputs[0]);
-      if (v === null) {
-        const s = inputs[0].shape;
-        return s !== null && s.length === 1 && s[0] !== null ? new Array(s[0]).fill(null) : null;
-      }
-      if (v.rank !== 1) throw invalidArgument(`Shape must be rank 1 but is rank ${v.rank} ${where(type, name, inputs)}`);
-      const dims = Array.from(v.data as Int32Array, Number);
+      const dims = shapeArgument(inputs[0], type, name, inputs);
+      if (!Array.isArray(dims)) return dims.partial;
       if (dims.some((d) => d < 0)) throw invalidArgument(`Fill dimensions must be >= 0, got [${dims.join(',')}] ${where(type, name, inputs)}`);
       if (inputs[1].shape !== null && inputs[1].shape.length !== 0)
         throw invalidArgument(`Shape must be rank 0 but is rank ${inputs[1].shape.length} ${where(type, name, inputs)}`);
@@ -116,13 +125,8 @@ export function inferShape(rule: ShapeRule, type: string, name: string, inputs: 
     }
     case 'reshape': {
       const x = inputs[0].shape;
-      const v = constantValue(inputs[1]);
-      if (v === null) {
-        const s = inputs[1].shape;
-        return s !== null && s.length === 1 && s[0] !== null ? new Array(s[0]).fill(null) : null;
-      }
-      if (v.rank !== 1) throw invalidArgument(`Shape must be rank 1 but is rank ${v.rank} ${where(type, name, inputs)}`);
-      const dims = Array.from(v.data as Int32Array, Number);
+      const dims = shapeArgument(inputs[1], type, name, inputs);
+      if (!Array.isArray(dims)) return dims.partial;
       const unknown = dims.filter((d) => d === -1).length;
       if (unknown > 1) throw invalidArgument(`Cannot infer multiple unknown dimensions in shape [${dims.join(',')}] ${where(type, name, inputs)}`);
       if (dims.some((d) => d < -1)) throw invalidArgument(`Dimension size must be non-negative, got ${dims.find((d) => d < -1)} ${where(type, name, inputs)}`);

@@ -139,7 +139,8 @@ TL_UNARY_AVX2(sqrt, _mm256_sqrt_ps(v))
 TL_UNARY_AVX2(square, _mm256_mul_ps(v, v))
 TL_UNARY_AVX2(tanh, v_tanh(v))
 TL_UNARY_AVX2(sigmoid, v_sigmoid(v))
-TL_UNARY_AVX2(relu, _mm256_max_ps(_mm256_setzero_ps(), v))  // second operand on NaN: keeps NaN
+// max takes its second operand on NaN (keeps NaN); + 0 turns max(0, -0) = -0 into +0 like the scalar path.
+TL_UNARY_AVX2(relu, _mm256_add_ps(_mm256_max_ps(_mm256_setzero_ps(), v), _mm256_setzero_ps()))
 #undef TL_UNARY_AVX2
 
 #define TL_BINARY_AVX2(name, expr)                                                          \
