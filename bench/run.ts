@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as os from 'node:os';
 import * as tf from 'tensorloom';
-import { onnxModel } from './onnx';
+import { OnnxInit, OnnxNode, onnxModel } from './onnx';
+import { buildMlp } from '../examples/mlp';
 
 const root = join(__dirname, '..', '..', '..');
 const peerRequire = createRequire(join(root, 'bench', 'package.json'));
@@ -42,6 +43,7 @@ async function timeIt(fn: () => unknown, budget = 0.6): Promise<number> {
 
 const fmt = (x: number, d = 1) => x.toFixed(d).padStart(9);
 const ratio = (ours: number, theirs: number | null) => (theirs === null ? '      n/a' : `${(ours / theirs).toFixed(2)}x`.padStart(9));
+// For times, ratio < 1 means tensorloom is faster; for GFLOP/s, ratio > 1 does.
 
 async function benchMatmul(): Promise<void> {
   console.log('\nmatmul float32 C = A·B (GFLOP/s, higher is better; ratio = tensorloom / peer)');
@@ -98,11 +100,50 @@ async function benchScalarAdd(): Promise<void> {
   sess.close();
 }
 
+async function benchMlp(): Promise<void> {
+  console.log('\nMLP 784→512→512→10 + softmax, float32 (ms per run, lower is better)');
+  console.log(' batch  tensorloom  onnxruntime   ratio');
+  const g = new tf.Graph();
+  const mlp = buildMlp({ graph: g, seed: 42 });
+  const sess = new tf.Session({ graph: g });
+  // The same weights for onnxruntime, read back from the graph's constants.
+  const consts = g.getOperations().filter((o) => o.type === 'Const');
+  const value = (name: string) => (consts.find((o) => o.name === name)!.getAttr('value') as tf.NDArray);
+  let ortSess: { run(feeds: object): Promise<unknown> } | null = null;
+  if (ort) {
+    const nodes: OnnxNode[] = [];
+    const inits: OnnxInit[] = [];
+    let h = 'x';
+    for (const [i, scope] of ['dense1', 'dense2', 'logits'].entries()) {
+      const w = value(`${scope}/weights`), b = value(`${scope}/bias`);
+      inits.push({ name: `w${i}`, dims: w.shape, data: w.data as Float32Array }, { name: `b${i}`, dims: b.shape, data: b.data as Float32Array });
+      nodes.push({ op: 'MatMul', inputs: [h, `w${i}`], outputs: [`m${i}`] }, { op: 'Add', inputs: [`m${i}`, `b${i}`], outputs: [`z${i}`] });
+      h = `z${i}`;
+      if (scope !== 'logits') { nodes.push({ op: 'Relu', inputs: [h], outputs: [`r${i}`] }); h = `r${i}`; }
+    }
+    nodes.push({ op: 'Softmax', inputs: [h], outputs: ['probs'] });
+    ortSess = await ort.InferenceSession.create(onnxModel(nodes, [{ name: 'x', dims: ['batch', 784] }], [{ name: 'probs', dims: ['batch', 10] }], inits));
+  }
+  for (const rows of [1, 64]) {
+    const batch = mlp.batch(rows);
+    const feeds = new Map([[mlp.x, batch]]);
+    const ours = (await timeIt(() => sess.run(mlp.probs, feeds))) * 1e3;
+    let theirs: number | null = null;
+    if (ortSess) {
+      const x = new ort.Tensor('float32', batch.data, [rows, 784]);
+      theirs = (await timeIt(() => ortSess!.run({ x }))) * 1e3;
+    }
+    console.log(`${String(rows).padStart(6)} ${fmt(ours, 3)}   ${theirs === null ? '      n/a' : fmt(theirs, 3)} ${ratio(ours, theirs)}`);
+  }
+  sess.close();
+}
+
 async function main(): Promise<void> {
   console.log(`tensorloom bench — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, node ${process.version}, kernels: ${tf.isa()}`);
   if (!ort || !tfjs) console.log('(peers missing: run `npm run bench:setup` to install onnxruntime-node and tfjs for the comparison)');
   await benchMatmul();
   await benchScalarAdd();
+  await benchMlp();
   if (process.argv.includes('--all')) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     await (require('./tracing') as { main?: () => Promise<void> }).main?.();

@@ -65,6 +65,7 @@ Status kernel_fill(KernelContext&);
 Status kernel_conv2d(KernelContext&);
 
 // Row-major C[m,n] = A[m,k] * B[k,n] on the MatMul engine, for kernels that reduce to a GEMM.
+// When b is input 1's data and that input is a graph constant, its packing is cached.
 Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c);
 Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const double* a, const double* b, double* c);
 

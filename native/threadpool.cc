@@ -2,7 +2,22 @@
 #include <algorithm>
 #include <map>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define TL_CPU_RELAX() _mm_pause()
+#elif defined(__aarch64__)
+#define TL_CPU_RELAX() asm volatile("yield")
+#else
+#define TL_CPU_RELAX() ((void)0)
+#endif
+
 namespace tl {
+
+namespace {
+// Spin this many pause iterations (~100 µs) for work or completion before blocking: kernels
+// issue parallel_for back to back, and waking a sleeping thread costs tens of µs on a VM.
+constexpr int kSpinIters = 4000;
+}  // namespace
 
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < threads; i++) workers_.emplace_back([this] { worker_loop(); });
@@ -32,6 +47,7 @@ void ThreadPool::run_chunks(Job& job) {
 
 void ThreadPool::worker_loop() {
   for (;;) {
+    for (int i = 0; i < kSpinIters && queued_.load(std::memory_order_acquire) == 0; ++i) TL_CPU_RELAX();
     std::shared_ptr<Job> job;
     {
       std::unique_lock<std::mutex> lk(mu_);
@@ -40,6 +56,7 @@ void ThreadPool::worker_loop() {
       job = queue_.front();
       if (job->next.load() >= job->nchunks) {  // fully handed out: retire it
         queue_.pop_front();
+        queued_.fetch_sub(1, std::memory_order_release);
         continue;
       }
     }
@@ -64,13 +81,18 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const Fn& fn) {
   {
     std::lock_guard<std::mutex> lk(mu_);
     queue_.push_back(job);
+    queued_.fetch_add(1, std::memory_order_release);
   }
   work_cv_.notify_all();
   run_chunks(*job);
+  for (int i = 0; i < kSpinIters && job->done.load(std::memory_order_acquire) != job->nchunks; ++i) TL_CPU_RELAX();
   std::unique_lock<std::mutex> lk(mu_);
   done_cv_.wait(lk, [&] { return job->done.load() == job->nchunks; });
   auto it = std::find(queue_.begin(), queue_.end(), job);
-  if (it != queue_.end()) queue_.erase(it);
+  if (it != queue_.end()) {
+    queue_.erase(it);
+    queued_.fetch_sub(1, std::memory_order_release);
+  }
 }
 
 std::shared_ptr<ThreadPool> shared_thread_pool(int threads) {

@@ -7,6 +7,9 @@
 // Integer types run as their unsigned twins so overflow wraps instead of being UB.
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 #include "cpu.h"
 #include "elementwise.h"
@@ -61,12 +64,53 @@ void micro_generic(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool a
 
 struct Blocking { int64_t mc, kc, nc; };
 
+// Packed forms of constant B matrices (weights), shared by all runs and sessions. An entry is
+// valid while the graph blob its data lives in is alive (weak owner); the key includes the
+// layout parameters, so another ISA or blocking never reads a foreign packing.
+struct PackKey {
+  const void* data;
+  int64_t k, n, rs, cs, mr, nr, kc, nc, tsize;
+  bool operator<(const PackKey& o) const {
+    return std::tie(data, k, n, rs, cs, mr, nr, kc, nc, tsize) <
+           std::tie(o.data, o.k, o.n, o.rs, o.cs, o.mr, o.nr, o.kc, o.nc, o.tsize);
+  }
+};
+
+class PackedBCache {
+ public:
+  std::shared_ptr<Buffer> find(const PackKey& key) {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto it = map_.find(key);
+    if (it == map_.end()) return nullptr;
+    if (it->second.owner.expired()) { map_.erase(it); return nullptr; }
+    return it->second.packed;
+  }
+  void insert(const PackKey& key, const std::shared_ptr<const void>& owner, std::shared_ptr<Buffer> packed) {
+    if (!owner) return;
+    std::lock_guard<std::mutex> lk(mu_);
+    for (auto it = map_.begin(); it != map_.end();) it = it->second.owner.expired() ? map_.erase(it) : std::next(it);
+    map_[key] = Entry{owner, std::move(packed)};
+  }
+
+ private:
+  struct Entry { std::weak_ptr<const void> owner; std::shared_ptr<Buffer> packed; };
+  std::mutex mu_;
+  std::map<PackKey, Entry> map_;
+};
+
+PackedBCache& packed_b_cache() {
+  static auto* cache = new PackedBCache();  // never destroyed: no exit-time ordering issues
+  return *cache;
+}
+
 template <class T, int MR, int NR>
 class Gemm {
  public:
   Gemm(MicroFn<T> micro, Blocking blk) : micro_(micro), blk_(blk) {}
 
-  Status run(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c) {
+  // b_const: B is immutable for the session's life (a Const's zero-copy view), so its packed
+  // form may be cached.
+  Status run(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c, bool b_const = false) {
     const int64_t kc_max = std::min(blk_.kc, k);
     const int64_t mc_max = round_up(std::min(blk_.mc, m), MR);
     const int64_t nc_max = round_up(std::min(blk_.nc, n), NR);
@@ -78,17 +122,28 @@ class Gemm {
     if (threads == 1) n_jt = 1;
     const int64_t tasks = n_ic * n_jt;
     const int64_t chunks = std::min<int64_t>(tasks, threads);
-    auto bbuf = Buffer::allocate(sizeof(T) * kc_max * nc_max);
+    // Constant weights (B views the graph blob) are packed once and cached; any other B is
+    // packed block by block, in parallel, into a scratch panel.
+    std::shared_ptr<Buffer> prepacked = b_const ? cached_pack_all(ctx, n, k, b) : nullptr;
+    auto bbuf = prepacked ? nullptr : Buffer::allocate(sizeof(T) * kc_max * nc_max);
     auto abuf = Buffer::allocate(sizeof(T) * kc_max * mc_max * chunks);
-    if (!bbuf || !abuf) return make_error(kResourceExhausted, "MatMul: out of memory for packing buffers");
-    T* bp = static_cast<T*>(bbuf->data);
+    if ((!prepacked && !bbuf) || !abuf) return make_error(kResourceExhausted, "MatMul: out of memory for packing buffers");
+    const T* packed_next = prepacked ? static_cast<const T*>(prepacked->data) : nullptr;
     for (int64_t jc = 0; jc < n; jc += blk_.nc) {
       const int64_t nc = std::min(blk_.nc, n - jc);
       for (int64_t pc = 0; pc < k; pc += blk_.kc) {
         if (ctx.run.should_stop()) return ctx.run.stop_status();
         const int64_t kc = std::min(blk_.kc, k - pc);
-        pack_b(b, pc, jc, kc, nc, bp);
         const int64_t n_sliv = (nc + NR - 1) / NR;
+        const T* bp;
+        if (packed_next) {
+          bp = packed_next;
+          packed_next += kc * n_sliv * NR;
+        } else {
+          T* dst = static_cast<T*>(bbuf->data);
+          pack_b_parallel(ctx, b, pc, jc, kc, nc, dst);
+          bp = dst;
+        }
         const int64_t sliv_per_jt = (n_sliv + n_jt - 1) / n_jt;
         auto body = [&](int64_t c0, int64_t c1) {
           for (int64_t ch = c0; ch < c1; ++ch) {
@@ -133,6 +188,41 @@ class Gemm {
         }
       }
     }
+  }
+
+  // Packs one (kc x nc) block of B with its slivers spread over the pool.
+  static void pack_b_parallel(KernelContext& ctx, View<T> b, int64_t p0, int64_t j0, int64_t kc, int64_t nc, T* dst) {
+    const int64_t n_sliv = (nc + NR - 1) / NR;
+    auto body = [&](int64_t s0, int64_t s1) {
+      pack_b(b, p0, j0 + s0 * NR, kc, std::min(nc, s1 * NR) - s0 * NR, dst + s0 * NR * kc);
+    };
+    if (n_sliv * kc * NR < (1 << 15)) body(0, n_sliv); else ctx.run.parallel_for(n_sliv, 8, body);
+  }
+
+  // Every (jc, pc) block of B packed back to back, in the order run() visits them.
+  std::shared_ptr<Buffer> pack_all(KernelContext& ctx, int64_t n, int64_t k, View<T> b) const {
+    int64_t total = 0;
+    for (int64_t jc = 0; jc < n; jc += blk_.nc) total += k * round_up(std::min(blk_.nc, n - jc), NR);
+    auto buf = Buffer::allocate(sizeof(T) * total);
+    if (!buf) return nullptr;
+    T* dst = static_cast<T*>(buf->data);
+    for (int64_t jc = 0; jc < n; jc += blk_.nc) {
+      const int64_t nc = std::min(blk_.nc, n - jc);
+      for (int64_t pc = 0; pc < k; pc += blk_.kc) {
+        const int64_t kc = std::min(blk_.kc, k - pc);
+        pack_b_parallel(ctx, b, pc, jc, kc, nc, dst);
+        dst += kc * round_up(nc, NR);
+      }
+    }
+    return buf;
+  }
+
+  std::shared_ptr<Buffer> cached_pack_all(KernelContext& ctx, int64_t n, int64_t k, View<T> b) const {
+    PackKey key{b.p, k, n, b.rs, b.cs, MR, NR, blk_.kc, blk_.nc, sizeof(T)};
+    if (auto hit = packed_b_cache().find(key)) return hit;
+    auto packed = pack_all(ctx, n, k, b);
+    if (packed) packed_b_cache().insert(key, ctx.input(1).buf->owner, packed);
+    return packed;
   }
 
   // B[p0:p0+kc, j0:j0+nc] -> NR-column slivers, k-major inside a sliver; zero-padded columns.
@@ -209,7 +299,7 @@ constexpr int64_t kSmallFlops = 4096;       // below this, a direct triple loop 
 constexpr int64_t kParallelFlops = 1 << 17;  // gemv work per parallel chunk
 
 template <class T>
-Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c) {
+Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c, bool b_const = false) {
   // Only f32 has SIMD kernels; every other type stays on the portable ones.
   const Isa isa = std::is_same_v<T, float> ? cpu_isa() : Isa::scalar;
   if (m == 1 || n == 1) {
@@ -250,17 +340,20 @@ Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T>
   // mc and nc are multiples of MR and NR so only the matrix edges need partial tiles.
 #if defined(__x86_64__) || defined(_M_X64)
   if constexpr (std::is_same_v<T, float>) {
-    if (isa == Isa::avx2) return Gemm<float, 6, 16>(matmul_kernel6x16_f32__avx2, {144, 256, 4080}).run(ctx, m, n, k, a, b, c);
+    if (isa == Isa::avx2) return Gemm<float, 6, 16>(matmul_kernel6x16_f32__avx2, {144, 256, 4080}).run(ctx, m, n, k, a, b, c, b_const);
   }
 #elif defined(__aarch64__)
   if constexpr (std::is_same_v<T, float>) {
-    if (isa == Isa::neon) return Gemm<float, 8, 12>(matmul_kernel8x12_f32__neon, {128, 256, 4032}).run(ctx, m, n, k, a, b, c);
+    if (isa == Isa::neon) return Gemm<float, 8, 12>(matmul_kernel8x12_f32__neon, {128, 256, 4032}).run(ctx, m, n, k, a, b, c, b_const);
   }
 #endif
   (void)isa;
   constexpr int kNR = 16 / sizeof(T) * 2;  // two baseline (128-bit) vectors per row
-  return Gemm<T, 4, kNR>(micro_generic<T, 4, kNR>, {128, 256, 2048}).run(ctx, m, n, k, a, b, c);
+  return Gemm<T, 4, kNR>(micro_generic<T, 4, kNR>, {128, 256, 2048}).run(ctx, m, n, k, a, b, c, b_const);
 }
+
+// A view of the graph blob (a Const, or an alias of one): immutable while the session lives.
+bool is_graph_constant(const Tensor& t) { return t.buf && !t.buf->owned && t.buf->owner; }
 
 template <class T, class U = wrap_t<T>>
 Status dispatch(KernelContext& ctx, const Tensor& ta, const Tensor& tb, bool tr_a, bool tr_b,
@@ -277,7 +370,7 @@ Status dispatch(KernelContext& ctx, const Tensor& ta, const Tensor& tb, bool tr_
   const U* pb = reinterpret_cast<const U*>(tb.data<T>());
   View<U> a = tr_a ? View<U>{pa, 1, m} : View<U>{pa, k, 1};
   View<U> b = tr_b ? View<U>{pb, 1, k} : View<U>{pb, n, 1};
-  return matmul_typed<U>(ctx, m, n, k, a, b, c);
+  return matmul_typed<U>(ctx, m, n, k, a, b, c, is_graph_constant(tb));
 }
 
 }  // namespace
@@ -285,13 +378,15 @@ Status dispatch(KernelContext& ctx, const Tensor& ta, const Tensor& tb, bool tr_
 Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c) {
   if (m == 0 || n == 0) return Status::OK();
   if (k == 0) { std::memset(c, 0, sizeof(float) * m * n); return Status::OK(); }
-  return matmul_typed<float>(ctx, m, n, k, View<float>{a, k, 1}, View<float>{b, n, 1}, c);
+  return matmul_typed<float>(ctx, m, n, k, View<float>{a, k, 1}, View<float>{b, n, 1}, c,
+                             b == ctx.input(1).raw() && is_graph_constant(ctx.input(1)));
 }
 
 Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const double* a, const double* b, double* c) {
   if (m == 0 || n == 0) return Status::OK();
   if (k == 0) { std::memset(c, 0, sizeof(double) * m * n); return Status::OK(); }
-  return matmul_typed<double>(ctx, m, n, k, View<double>{a, k, 1}, View<double>{b, n, 1}, c);
+  return matmul_typed<double>(ctx, m, n, k, View<double>{a, k, 1}, View<double>{b, n, 1}, c,
+                              b == ctx.input(1).raw() && is_graph_constant(ctx.input(1)));
 }
 
 Status kernel_matmul(KernelContext& ctx) {
