@@ -108,6 +108,19 @@ export function timelineLabel(op: Operation): string {
 
 const round64 = (n: number) => Math.ceil(n / 64) * 64;
 
+/**
+ * Epoch nanoseconds as a JS number: above 2^53 doubles are 256 ns apart, so this picks the
+ * representable value nearest micros·1000 + rem that still lies in the same µs, keeping
+ * floor(nanos / 1000) === micros.
+ */
+function epochNanos(micros: number, rem: number): number {
+  let v = micros * 1000 + rem;
+  const ulp = v > 0 ? Math.max(1, 2 ** (Math.floor(Math.log2(v)) - 52)) : 1;  // spacing of doubles near v
+  for (let i = 0; i < 8 && Math.floor(v / 1000) > micros; i++) v -= ulp;
+  for (let i = 0; i < 8 && Math.floor(v / 1000) < micros; i++) v += ulp;
+  return v;
+}
+
 /** Decodes a native trace into StepStats and the CostGraph. */
 export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, finals: Set<number>): void {
   const epochNs = tr.startEpochNs;
@@ -135,6 +148,7 @@ export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, 
     peak = Math.max(peak, live);
     // Absolute times: epoch µs of the run start plus the node's offset, without float drift.
     const absMicros = (relNs: number) => baseMicros + Math.floor((baseRemNs + relNs) / 1000);
+    const absNanos = (relNs: number) => epochNanos(absMicros(relNs), (baseRemNs + relNs) % 1000);
     const allStartMicros = absMicros(start);
     const relUs = (ns: number) => Math.floor((ns - start) / 1000);
     threads[tid] ??= 'tensorloom executor';  // the thread that ran the step's ops
@@ -142,9 +156,9 @@ export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, 
       nodeName: op.name,
       allStartMicros,
       opStartRelMicros: relUs(opStart), opEndRelMicros: relUs(opEnd), allEndRelMicros: relUs(end),
-      allStartNanos: baseMicros * 1000 + baseRemNs + start,
+      allStartNanos: absNanos(start),
       opStartRelNanos: opStart - start, opEndRelNanos: opEnd - start, allEndRelNanos: end - start,
-      scheduledMicros: absMicros(sched), scheduledNanos: baseMicros * 1000 + baseRemNs + sched,
+      scheduledMicros: absMicros(sched), scheduledNanos: absNanos(sched),
       threadId: tid,
       timelineLabel: timelineLabel(op),
       output,
@@ -157,7 +171,7 @@ export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, 
       outputInfo: output.map((x) => ({ size: x.tensorDescription.allocationDescription.requestedBytes, aliasInputPort: -1,
         shape: x.tensorDescription.shape, dtype: x.tensorDescription.dtype })),
       temporaryMemorySize: 0,
-      computeCost: Math.max(1, Math.round(us)), computeTime: us, memoryTime: 0,
+      computeCost: Math.max(1, Math.round(us)), computeTime: Math.round(us), memoryTime: 0,
       isFinal: finals.has(id), controlInput: op.controlInputs.map((c) => c.id),
     });
   }

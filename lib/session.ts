@@ -8,7 +8,7 @@ import { OpError, errorForCode, invalidArgument } from './errors';
 import { FeedDict, Graph, Operation, Tensor, getDefaultGraph, popDefaultGraph, pushDefaultGraph, sessionHooks } from './graph';
 import { NDArray, toNDArray } from './ndarray';
 import { shapeCompatible, shapeText } from './ops/shape';
-import { RunMetadata, RunOptions, fillFromTrace, partitionGraph } from './run-metadata';
+import { RunMetadata, RunOptions, RunOptionsInit, fillFromTrace, partitionGraph } from './run-metadata';
 import { encodeGraph, setNativeValidator } from './serialize';
 
 export interface SessionConfig {
@@ -207,13 +207,13 @@ export class Session {
    * (Operations give null).
    * @throws TypeError for bad fetch/feed types; tf.errors.* for values, shapes and failures in the run.
    */
-  run(fetches: unknown, feedDict?: FeedDict | Record<string, unknown>, options?: RunOptions, runMetadata?: RunMetadata): any {
+  run(fetches: unknown, feedDict?: FeedDict | Record<string, unknown> | null, options?: RunOptions | RunOptionsInit | null, runMetadata?: RunMetadata | null): any {
     const { spec, values } = this.#prepare(fetches, feedDict);
     return this.#execute(spec, values, options, runMetadata, false);
   }
 
   /** Like run, off the JS thread. Never throws: every error rejects the promise. */
-  runAsync(fetches: unknown, feedDict?: FeedDict | Record<string, unknown>, options?: RunOptions, runMetadata?: RunMetadata): Promise<any> {
+  runAsync(fetches: unknown, feedDict?: FeedDict | Record<string, unknown> | null, options?: RunOptions | RunOptionsInit | null, runMetadata?: RunMetadata | null): Promise<any> {
     try {
       const { spec, values } = this.#prepare(fetches, feedDict);
       return this.#execute(spec, values, options, runMetadata, true) as Promise<unknown>;
@@ -295,8 +295,10 @@ export class Session {
     this.#sent = n;
   }
 
-  #execute(spec: RunSpec, values: NDArray[], options: RunOptions | undefined, meta: RunMetadata | undefined, async: boolean): unknown {
-    if (options !== undefined && !(options instanceof RunOptions)) options = new RunOptions(options as object);
+  #execute(spec: RunSpec, values: NDArray[], opts: RunOptions | RunOptionsInit | null | undefined, meta: RunMetadata | null | undefined, async: boolean): unknown {
+    // TF accepts options=None / run_metadata=None; a plain object is read as RunOptions' init.
+    const options = opts === null || opts === undefined ? undefined : opts instanceof RunOptions ? opts : new RunOptions(opts);
+    if (meta === null) meta = undefined;
     if (meta !== undefined && !(meta instanceof RunMetadata)) throw new TypeError('runMetadata must be a tf.RunMetadata');
     const pool = options?.interOpThreadPool ?? 0;
     if (pool !== 0 && pool !== -1) throw invalidArgument(`Invalid inter_op_thread_pool: ${pool}`);

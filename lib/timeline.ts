@@ -32,10 +32,16 @@ export interface TimelineOptions {
   /** Tensor object events (N/O/D) and per-allocator memory counters (C). */
   showMemory?: boolean;
   /**
-   * Also name each lane with a `thread_name` metadata event (default false: TF's timeline
-   * never emits them; Perfetto then shows lanes by number).
+   * Name each lane with a `thread_name` metadata event (default true). NOTE(TF): TF's timeline
+   * never emits them; Perfetto and chrome://tracing then show bare lane numbers.
    */
   threadNames?: boolean;
+  /**
+   * Sub-µs `ts`/`dur` from the Nanos fields, with lanes that never overlap (default false:
+   * TF's integer `allStartMicros` / `allEndRelMicros` and TF's lane rule, under which ops that
+   * meet within one µs land on different lanes and dataflow arrows connect them).
+   */
+  precise?: boolean;
 }
 export interface ChromeTraceFormatOptions extends TimelineOptions {
   /** Indent the JSON (TF always pretty-prints with indent 4; default here: compact). */
@@ -147,12 +153,12 @@ export class Timeline {
    * Defaults as in TF: showDataflow true, showMemory true.
    */
   analyzeStepStats(options: TimelineOptions = {}): StepStatsAnalysis {
-    return analyze(this.stepStats.devStats, options.showDataflow ?? true, options.showMemory ?? true, options.threadNames);
+    return analyze(this.stepStats.devStats, options.showDataflow ?? true, options.showMemory ?? true, options.threadNames ?? true, !!options.precise);
   }
 
   /** The Chrome trace as an object (for programmatic use). Defaults: showDataflow true, showMemory false. */
   generateChromeTrace(options: TimelineOptions = {}): ChromeTrace {
-    return analyze(this.stepStats.devStats, options.showDataflow ?? true, options.showMemory ?? false, options.threadNames).chromeTrace;
+    return analyze(this.stepStats.devStats, options.showDataflow ?? true, options.showMemory ?? false, options.threadNames ?? true, !!options.precise).chromeTrace;
   }
 
   /**
@@ -169,7 +175,7 @@ export function chromeTrace(stepStats: StepStats, options: TimelineOptions = {})
   return new Timeline(stepStats).generateChromeTrace(options);
 }
 
-function analyze(devStats: DeviceStepStats[], showDataflow: boolean, showMemory: boolean, threadNames = false): StepStatsAnalysis {
+function analyze(devStats: DeviceStepStats[], showDataflow: boolean, showMemory: boolean, threadNames = true, precise = false): StepStatsAnalysis {
   const metadata: ChromeTraceEvent[] = [];
   const events: ChromeTraceEvent[] = [];
   const ev = (ph: string, cat: string, name: string, pid: number, tid: number, ts: number): ChromeTraceEvent =>
@@ -185,13 +191,20 @@ function analyze(devStats: DeviceStepStats[], showDataflow: boolean, showMemory:
   }
 
   // 2. lanes (_assign_lanes): a node takes the first lane that is free at its start.
-  // NOTE(TF): TF compares integer µs with `>`, which puts back-to-back ops that meet inside one
-  // µs on a new lane; here lanes compare sub-µs times with a small slack, and a start that
-  // overlaps the lane's previous op by that slack is moved to its end, so slices on one lane
-  // never overlap (Perfetto would otherwise report them as misnested).
+  // TF compares integer µs with `>`, which puts back-to-back ops that meet inside one µs on a
+  // new lane. In `precise` mode lanes compare sub-µs times with a small slack instead, and a
+  // start that overlaps the lane's previous op by that slack is moved to its end, so slices on
+  // one lane never overlap.
   const layout = devs.map(({ d }) => {
     const lanes: number[] = [];
     return (d.nodeStats ?? []).map((ns) => {
+      if (!precise) {
+        const start = num(ns.allStartMicros), dur = Math.max(0, num(ns.allEndRelMicros));
+        let lane = lanes.findIndex((end) => start > end);
+        if (lane < 0) { lane = lanes.length; lanes.push(0); }
+        lanes[lane] = start + dur;
+        return { ns, lane, start, end: start + dur, dur };
+      }
       const t = nodeTimes(ns);
       let lane = lanes.findIndex((end) => t.start >= end - LANE_SLACK_US);
       if (lane < 0) { lane = lanes.length; lanes.push(-Infinity); }

@@ -264,7 +264,9 @@ Status Session::run(const RunRequest& req, RunResult* out) {
     int64_t t1 = req.trace ? steady_ns() - t_begin : 0;
     Status st = step.fn(ctx);
     int64_t t2 = req.trace ? steady_ns() - t_begin : 0;
-    if (st.ok() && ctl.interrupted) st = ctl.stop_status();
+    // A kernel cut short, or one that ran past the deadline: the run fails either way (TF
+    // returns DEADLINE_EXCEEDED once the deadline passes, even during the last op).
+    if (st.ok() && (ctl.interrupted || ctl.should_stop())) st = ctl.stop_status();
     if (!st.ok()) {
       st.node = node.index;
       return st;

@@ -57,7 +57,8 @@ Status kernel_fill(KernelContext& ctx) {
   // Copy the value's bits by element size (dtype-agnostic, vectorisable fill).
   auto fill_as = [&](auto bits) {
     std::memcpy(&bits, value.raw(), sizeof bits);
-    std::fill_n(static_cast<decltype(bits)*>(out->raw()), out->num_elements(), bits);
+    auto* dst = static_cast<decltype(bits)*>(out->raw());
+    ctx.run.parallel_for(out->num_elements(), 1 << 16, [&](int64_t b, int64_t e) { std::fill(dst + b, dst + e, bits); });
   };
   switch (dtype_size(value.dtype)) {
     case 1: fill_as(uint8_t{}); break;

@@ -43,7 +43,7 @@ describe('Timeline on a real run', () => {
     expect(JSON.parse(new tf.Timeline(meta.stepStats).generateChromeTraceFormat({ pretty: true }))).toEqual(trace);
   });
 
-  it('starts with process_name metadata for Allocators, Compute and Tensors; thread names only on request', () => {
+  it('starts with process_name metadata for Allocators, Compute and Tensors, then lane thread names', () => {
     const { meta } = realRun();
     const ev: Ev[] = tf.chromeTrace(meta.stepStats).traceEvents;
     const m = ev.filter((e) => e.ph === 'M');
@@ -53,8 +53,9 @@ describe('Timeline on a real run', () => {
       { name: 'process_name', ph: 'M', pid: 1, args: { name: `${DEVICE} Compute` } },
       { name: 'process_name', ph: 'M', pid: 2, args: { name: `${DEVICE} Tensors` } },
     ]);
-    expect(m.filter((e) => e.name === 'thread_name')).toEqual([]);  // TF never emits them
-    const withNames: Ev[] = tf.chromeTrace(meta.stepStats, { threadNames: true }).traceEvents;
+    // threadNames: false gives exactly TF's metadata (process names only).
+    expect(tf.chromeTrace(meta.stepStats, { threadNames: false }).traceEvents.filter((e) => e.name === 'thread_name')).toEqual([]);
+    const withNames: Ev[] = ev;
     const lanes = new Set(withNames.filter((e) => e.ph === 'X').map((e) => e.tid));
     const named = withNames.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.pid === 1);
     expect(new Set(named.map((e) => e.tid))).toEqual(lanes);
@@ -76,12 +77,16 @@ describe('Timeline on a real run', () => {
       expect(e.args!.op).toBe(type);
       expect(typeof e.ts).toBe('number');
       expect(typeof e.dur).toBe('number');
+      // TF's _show_compute: ts = all_start_micros, dur = all_end_rel_micros.
+      expect(e.ts).toBe(n.allStartMicros);
+      expect(e.dur).toBe(n.allEndRelMicros);
+    });
+    // precise: sub-µs times from the Nanos fields (tiny ops are not 0 wide), lanes never overlap.
+    const px = tf.chromeTrace(meta.stepStats, { precise: true }).traceEvents.filter((e) => e.ph === 'X');
+    stats.forEach((n, i) => {
+      const e = px[i];
       expect(e.ts!).toBeGreaterThanOrEqual(n.allStartMicros);
-      // ts = allStartMicros + the sub-µs part; a start that overlaps the previous op on its lane
-      // by measurement noise (< 1 µs) is moved to that op's end.
       expect(e.ts!).toBeLessThan(n.allStartMicros + 2);
-      expect(e.dur!).toBeGreaterThanOrEqual(0);
-      // Sub-µs durations come from the ns fields (tiny ops are not 0 wide).
       expect(Math.abs(e.dur! - n.allEndRelNanos / 1000)).toBeLessThan(1.01);
       expect(e.dur!).toBeGreaterThan(0);
     });
