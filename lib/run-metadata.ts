@@ -101,9 +101,12 @@ export class RunMetadata {
   }
 }
 
-/** "name = Type(in1, in2:1, ^ctrl)" like TF's StepStatsCollector. */
+const labels = new WeakMap<Operation, string>();
+/** "name = Type(in1, in2:1, ^ctrl)" like TF's StepStatsCollector (an op's inputs never change, so it is cached). */
 export function timelineLabel(op: Operation): string {
-  return `${op.name} = ${op.type}(${nodeInputs(op).join(', ')})`;
+  let l = labels.get(op);
+  if (l === undefined) labels.set(op, l = `${op.name} = ${op.type}(${nodeInputs(op).join(', ')})`);
+  return l;
 }
 
 const round64 = (n: number) => Math.ceil(n / 64) * 64;
@@ -115,7 +118,8 @@ const round64 = (n: number) => Math.ceil(n / 64) * 64;
  */
 function epochNanos(micros: number, rem: number): number {
   let v = micros * 1000 + rem;
-  const ulp = v > 0 ? Math.max(1, 2 ** (Math.floor(Math.log2(v)) - 52)) : 1;  // spacing of doubles near v
+  if (v <= Number.MAX_SAFE_INTEGER) return v;  // exact
+  const ulp = 2 ** (Math.floor(Math.log2(v)) - 52);  // spacing of doubles near v
   for (let i = 0; i < 8 && Math.floor(v / 1000) > micros; i++) v -= ulp;
   for (let i = 0; i < 8 && Math.floor(v / 1000) < micros; i++) v += ulp;
   return v;
@@ -131,24 +135,25 @@ export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, 
   const threads: Record<number, string> = {};
   let live = 0, peak = 0;
   let o = 0;
-  for (let r = 0; r < tr.nodes.length / 8; r++) {
-    const row = tr.nodes.subarray(r * 8, r * 8 + 8);
-    const [id, sched, start, opStart, opEnd, end, tid, allocated] = Array.from(row);
+  // Absolute times: epoch µs of the run start plus the node's offset, without float drift.
+  const absMicros = (relNs: number) => baseMicros + Math.floor((baseRemNs + relNs) / 1000);
+  const absNanos = (relNs: number) => epochNanos(absMicros(relNs), (baseRemNs + relNs) % 1000);
+  const rows = tr.nodes, outs = tr.outputs;
+  for (let r = 0; r < rows.length; r += 8) {
+    const id = rows[r], sched = rows[r + 1], start = rows[r + 2], opStart = rows[r + 3], opEnd = rows[r + 4];
+    const end = rows[r + 5], tid = rows[r + 6], allocated = rows[r + 7];
     const op = graph.opAt(id);
     const output: NodeOutput[] = [];
-    const nOut = tr.outputs[o++];
+    const nOut = outs[o++];
     for (let k = 0; k < nOut; k++) {
-      const dtype = dtypeFromCode(tr.outputs[o++]), bytes = tr.outputs[o++], rank = tr.outputs[o++];
-      const shape = Array.from(tr.outputs.subarray(o, o + rank));
-      o += rank;
+      const dtype = dtypeFromCode(outs[o++]), bytes = outs[o++], rank = outs[o++];
+      const shape: number[] = [];
+      for (let d = 0; d < rank; d++) shape.push(outs[o++]);
       output.push({ slot: k, tensorDescription: { dtype, shape, allocationDescription: {
         requestedBytes: bytes, allocatedBytes: allocated > 0 ? round64(bytes) : bytes, allocatorName: ALLOCATOR } } });
     }
     live += allocated;
     peak = Math.max(peak, live);
-    // Absolute times: epoch µs of the run start plus the node's offset, without float drift.
-    const absMicros = (relNs: number) => baseMicros + Math.floor((baseRemNs + relNs) / 1000);
-    const absNanos = (relNs: number) => epochNanos(absMicros(relNs), (baseRemNs + relNs) % 1000);
     const allStartMicros = absMicros(start);
     const relUs = (ns: number) => Math.floor((ns - start) / 1000);
     threads[tid] ??= 'tensorloom executor';  // the thread that ran the step's ops
