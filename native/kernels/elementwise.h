@@ -138,47 +138,33 @@ inline bool make_broadcast_plan(const Shape& a, const Shape& b, const Shape& out
   return true;
 }
 
-// ---- AVX2 entry points (defined only on x86-64; call only when cpu_isa() == Isa::avx2) ----
-// Unary: y[i] = op(x[i]); x and y may alias.
-void unary_neg_f32__avx2(const float* x, float* y, int64_t n);
-void unary_abs_f32__avx2(const float* x, float* y, int64_t n);
-void unary_exp_f32__avx2(const float* x, float* y, int64_t n);
-void unary_sqrt_f32__avx2(const float* x, float* y, int64_t n);
-void unary_square_f32__avx2(const float* x, float* y, int64_t n);
-void unary_tanh_f32__avx2(const float* x, float* y, int64_t n);
-void unary_sigmoid_f32__avx2(const float* x, float* y, int64_t n);
-void unary_relu_f32__avx2(const float* x, float* y, int64_t n);
-// Binary: y[i] = op(a[i * sa], b[i * sb]) with sa, sb in {0, 1}.
-void binary_add_f32__avx2(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
-void binary_sub_f32__avx2(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
-void binary_mul_f32__avx2(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
-void binary_div_f32__avx2(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
-void binary_max_f32__avx2(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
-void binary_min_f32__avx2(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
-// Softmax of one row of n > 0 floats (stable: subtracts the row max).
-void softmax_row_f32__avx2(const float* x, float* y, int64_t n);
-// Reductions over n contiguous floats: sum accumulated in double; NaN-propagating max.
-double reduce_sum_f32__avx2(const float* x, int64_t n);
-float reduce_max_f32__avx2(const float* x, int64_t n);
-
-// ---- NEON entry points (defined only on AArch64; call only when cpu_isa() == Isa::neon) ----
-// Same contracts as the AVX2 ones above.
-void unary_neg_f32__neon(const float* x, float* y, int64_t n);
-void unary_abs_f32__neon(const float* x, float* y, int64_t n);
-void unary_exp_f32__neon(const float* x, float* y, int64_t n);
-void unary_sqrt_f32__neon(const float* x, float* y, int64_t n);
-void unary_square_f32__neon(const float* x, float* y, int64_t n);
-void unary_tanh_f32__neon(const float* x, float* y, int64_t n);
-void unary_sigmoid_f32__neon(const float* x, float* y, int64_t n);
-void unary_relu_f32__neon(const float* x, float* y, int64_t n);
-void binary_add_f32__neon(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
-void binary_sub_f32__neon(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
-void binary_mul_f32__neon(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
-void binary_div_f32__neon(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
-void binary_max_f32__neon(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
-void binary_min_f32__neon(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
-void softmax_row_f32__neon(const float* x, float* y, int64_t n);
-double reduce_sum_f32__neon(const float* x, int64_t n);
-float reduce_max_f32__neon(const float* x, int64_t n);
+// ---- SIMD entry points, one set per ISA with the same names and contracts ----
+// *__avx2 are defined only on x86-64 (call only when cpu_isa() == Isa::avx2), *__neon only on
+// AArch64 (cpu_isa() == Isa::neon).
+//   unary:   y[i] = op(x[i]); x and y may alias.
+//   binary:  y[i] = op(a[i * sa], b[i * sb]) with sa, sb in {0, 1}.
+//   softmax: one row of n > 0 floats (stable: subtracts the row max).
+//   reduce:  n contiguous floats; sum accumulated in double, NaN-propagating max.
+#define TL_DECLARE_SIMD_KERNELS(isa)                                                             \
+  void unary_neg_f32__##isa(const float* x, float* y, int64_t n);                               \
+  void unary_abs_f32__##isa(const float* x, float* y, int64_t n);                               \
+  void unary_exp_f32__##isa(const float* x, float* y, int64_t n);                               \
+  void unary_sqrt_f32__##isa(const float* x, float* y, int64_t n);                              \
+  void unary_square_f32__##isa(const float* x, float* y, int64_t n);                            \
+  void unary_tanh_f32__##isa(const float* x, float* y, int64_t n);                              \
+  void unary_sigmoid_f32__##isa(const float* x, float* y, int64_t n);                           \
+  void unary_relu_f32__##isa(const float* x, float* y, int64_t n);                              \
+  void binary_add_f32__##isa(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n); \
+  void binary_sub_f32__##isa(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n); \
+  void binary_mul_f32__##isa(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n); \
+  void binary_div_f32__##isa(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n); \
+  void binary_max_f32__##isa(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n); \
+  void binary_min_f32__##isa(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n); \
+  void softmax_row_f32__##isa(const float* x, float* y, int64_t n);                             \
+  double reduce_sum_f32__##isa(const float* x, int64_t n);                                      \
+  float reduce_max_f32__##isa(const float* x, int64_t n);
+TL_DECLARE_SIMD_KERNELS(avx2)
+TL_DECLARE_SIMD_KERNELS(neon)
+#undef TL_DECLARE_SIMD_KERNELS
 
 }  // namespace tl

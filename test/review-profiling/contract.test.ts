@@ -5,27 +5,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from 'tensorloom';
+import { mlp } from './mlp';
 
 const DEVICE = '/job:localhost/replica:0/task:0/device:CPU:0';
 type Ev = { ph: string; name: string; pid: number; tid?: number; ts?: number; dur?: number; id?: number; cat?: string; args?: Record<string, unknown> };
 
-function mlp(batch = 8) {
-  const g = new tf.Graph();
-  return g.asDefault(() => {
-    const sizes = [784, 64, 32, 10];
-    const x = tf.placeholder(tf.float32, [null, 784], 'x');
-    let h: tf.Tensor = x;
-    for (let l = 1; l < sizes.length; l++) {
-      const w = tf.constant(new Float32Array(sizes[l - 1] * sizes[l]).fill(0.01), tf.float32, [sizes[l - 1], sizes[l]], `w${l}`);
-      const b = tf.constant(new Float32Array(sizes[l]).fill(0.1), tf.float32, [sizes[l]], `b${l}`);
-      h = tf.add(tf.matmul(h, w, { name: `mm${l}` }), b, { name: `add${l}` });
-      if (l < sizes.length - 1) h = tf.nn.relu(h, { name: `relu${l}` });
-    }
-    const probs = tf.nn.softmax(h, { name: 'probs' });
-    const feeds = new Map([[x, tf.ndarray(new Float32Array(batch * 784).fill(0.5), [batch, 784])]]);
-    return { g, x, probs, h, feeds };
-  });
-}
 const EXECUTED = ['w1', 'b1', 'mm1', 'add1', 'relu1', 'w2', 'b2', 'mm2', 'add2', 'relu2', 'w3', 'b3', 'mm3', 'add3', 'probs'];
 const names = (m: tf.RunMetadata) => m.stepStats.devStats[0].nodeStats.map((n) => n.nodeName);
 const strip = (m: tf.RunMetadata) => m.stepStats.devStats[0].nodeStats.map((n) => ({

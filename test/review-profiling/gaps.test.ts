@@ -1,24 +1,10 @@
 // Review of the profiling issue: one focused test per gap found (these fail until fixed).
 import { describe, expect, it } from 'vitest';
 import * as tf from 'tensorloom';
+import { mlp as buildMlp } from './mlp';
 
-function mlp(batch = 16) {
-  const g = new tf.Graph();
-  return g.asDefault(() => {
-    const sizes = [784, 128, 64, 10];
-    const x = tf.placeholder(tf.float32, [null, 784], 'x');
-    let h: tf.Tensor = x;
-    for (let l = 1; l < sizes.length; l++) {
-      const w = tf.constant(new Float32Array(sizes[l - 1] * sizes[l]).fill(0.01), tf.float32, [sizes[l - 1], sizes[l]], `w${l}`);
-      const b = tf.constant(new Float32Array(sizes[l]).fill(0.1), tf.float32, [sizes[l]], `b${l}`);
-      h = tf.add(tf.matmul(h, w), b);
-      if (l < sizes.length - 1) h = tf.nn.relu(h);
-    }
-    const probs = tf.nn.softmax(h, { name: 'probs' });
-    const feeds = new Map([[x, tf.ndarray(new Float32Array(batch * 784).fill(0.5), [batch, 784])]]);
-    return { g, x, probs, feeds };
-  });
-}
+const mlp = (batch = 16) => buildMlp(batch, [784, 128, 64, 10]);
+
 const FULL = () => new tf.RunOptions({ traceLevel: tf.RunOptions.FULL_TRACE });
 
 describe('gap: timeoutInMs', () => {
