@@ -32,32 +32,27 @@ export class OpError extends Error {
   }
 }
 
-function sub(name: string, code: number) {
-  const C = class extends OpError {
-    constructor(nodeDef: NodeDefLike | null, op: Operation | null, message: string) { super(nodeDef, op, message, code); }
-  };
-  Object.defineProperty(C, 'name', { value: name });
-  return C;
-}
+// Explicit classes (not a factory) so the published .d.ts names each one as a type.
+type NodeDefArg = NodeDefLike | null;
+type OpArg = Operation | null;
+export class CancelledError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, CANCELLED); } }
+export class UnknownError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, UNKNOWN); } }
+export class InvalidArgumentError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, INVALID_ARGUMENT); } }
+export class DeadlineExceededError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, DEADLINE_EXCEEDED); } }
+export class NotFoundError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, NOT_FOUND); } }
+export class AlreadyExistsError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, ALREADY_EXISTS); } }
+export class PermissionDeniedError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, PERMISSION_DENIED); } }
+export class ResourceExhaustedError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, RESOURCE_EXHAUSTED); } }
+export class FailedPreconditionError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, FAILED_PRECONDITION); } }
+export class AbortedError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, ABORTED); } }
+export class OutOfRangeError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, OUT_OF_RANGE); } }
+export class UnimplementedError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, UNIMPLEMENTED); } }
+export class InternalError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, INTERNAL); } }
+export class UnavailableError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, UNAVAILABLE); } }
+export class DataLossError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, DATA_LOSS); } }
+export class UnauthenticatedError extends OpError { constructor(n: NodeDefArg, op: OpArg, m: string) { super(n, op, m, UNAUTHENTICATED); } }
 
-export const CancelledError = sub('CancelledError', CANCELLED);
-export const UnknownError = sub('UnknownError', UNKNOWN);
-export const InvalidArgumentError = sub('InvalidArgumentError', INVALID_ARGUMENT);
-export const DeadlineExceededError = sub('DeadlineExceededError', DEADLINE_EXCEEDED);
-export const NotFoundError = sub('NotFoundError', NOT_FOUND);
-export const AlreadyExistsError = sub('AlreadyExistsError', ALREADY_EXISTS);
-export const PermissionDeniedError = sub('PermissionDeniedError', PERMISSION_DENIED);
-export const ResourceExhaustedError = sub('ResourceExhaustedError', RESOURCE_EXHAUSTED);
-export const FailedPreconditionError = sub('FailedPreconditionError', FAILED_PRECONDITION);
-export const AbortedError = sub('AbortedError', ABORTED);
-export const OutOfRangeError = sub('OutOfRangeError', OUT_OF_RANGE);
-export const UnimplementedError = sub('UnimplementedError', UNIMPLEMENTED);
-export const InternalError = sub('InternalError', INTERNAL);
-export const UnavailableError = sub('UnavailableError', UNAVAILABLE);
-export const DataLossError = sub('DataLossError', DATA_LOSS);
-export const UnauthenticatedError = sub('UnauthenticatedError', UNAUTHENTICATED);
-
-const BY_CODE: Record<number, ReturnType<typeof sub>> = {
+const BY_CODE: Record<number, new (n: NodeDefArg, op: OpArg, m: string) => OpError> = {
   [CANCELLED]: CancelledError, [UNKNOWN]: UnknownError, [INVALID_ARGUMENT]: InvalidArgumentError,
   [DEADLINE_EXCEEDED]: DeadlineExceededError, [NOT_FOUND]: NotFoundError, [ALREADY_EXISTS]: AlreadyExistsError,
   [PERMISSION_DENIED]: PermissionDeniedError, [RESOURCE_EXHAUSTED]: ResourceExhaustedError,

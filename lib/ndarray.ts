@@ -1,8 +1,10 @@
 // NDArray: the concrete host value returned by sess.run, plus the conversion of JS values
 // (numbers, booleans, bigints, nested arrays, typed arrays) into typed storage.
-import { inspect } from 'node:util';
 import { DType, TypedArray, dtypeInfo, dtypeOfTypedArray, isDType } from './dtypes';
 import { invalidArgument } from './errors';
+
+// Node's util.inspect.custom, by its registered name (keeps Node's types out of the public .d.ts).
+const customInspect: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
 export type Scalar = number | boolean | bigint;
 export type NestedArray = Scalar | NestedArray[];
@@ -72,7 +74,8 @@ export class NDArray {
     return rec(0, 0, '');
   }
 
-  [inspect.custom](): string { return this.toString(); }
+  /** util.inspect / console.log show the numpy-like text. */
+  [customInspect](): string { return this.toString(); }
 
   /** Scalars convert to their value (`+x`, template strings); arrays to their text. */
   [Symbol.toPrimitive](hint: string): unknown {
@@ -144,7 +147,7 @@ export function inferDType(value: unknown): DType {
   let kind: string | undefined;
   for (const x of flat) {
     const k = typeof x;
-    if (k !== 'number' && k !== 'boolean' && k !== 'bigint') throw new TypeError(`Cannot convert ${describe(x)} to a tensor value`);
+    if (k !== 'number' && k !== 'boolean' && k !== 'bigint') throw notAValue(x);
     if (kind === undefined) kind = k;
     else if (kind !== k) {
       if ((kind === 'bigint' && k === 'number') || (kind === 'number' && k === 'bigint')) kind = 'bigint';
@@ -152,6 +155,12 @@ export function inferDType(value: unknown): DType {
     }
   }
   return kind === 'boolean' ? 'bool' : kind === 'bigint' ? 'int64' : 'float32';
+}
+
+/** An element that is no number: objects (a Tensor, an Operation, ...) are the wrong type (TypeError, as TF); strings and the like are bad values. */
+function notAValue(x: unknown): Error {
+  const msg = `Cannot convert ${describe(x)} to a tensor value`;
+  return (typeof x === 'object' && x !== null) || typeof x === 'function' ? new TypeError(msg) : invalidArgument(msg);
 }
 
 function describe(x: unknown): string {
@@ -185,7 +194,7 @@ function convertElement(x: unknown, dtype: DType): number | bigint {
     if (x < BigInt(info.min!) || x > BigInt(info.max!)) throw bad(`out of the ${dtype} range`);
     return Number(x);
   }
-  if (typeof x !== 'number') throw new TypeError(`Cannot convert ${describe(x)} to a tensor value`);
+  if (typeof x !== 'number') throw notAValue(x);
   if (info.float) return x;
   if (!Number.isFinite(x)) throw bad('not a finite number');
   if (!Number.isInteger(x)) throw bad('not an integer');

@@ -22,7 +22,7 @@ struct OpTable {
   std::vector<AttrSpec> attrs[1024];
   OpTable() {
 #define TL_X(id, type, kernel, min_in, max_in, n_out) \
-    info[id] = OpInfo{OpId::type, #type, min_in, max_in, n_out}; present[id] = true;
+    info[id] = OpInfo{OpId::type, #type, #kernel, min_in, max_in, n_out}; present[id] = true;
     TL_OPS(TL_X)
 #undef TL_X
 #define TL_A(type, idx, name, kind) attrs[static_cast<int>(OpId::type)].push_back({#name, kind_of(#kind)});
@@ -50,6 +50,25 @@ class Reader {
 };
 
 Status bad(const std::string& what) { return invalid_arg("Invalid graph buffer: " + what); }
+
+bool is_index_dtype(DType t) { return t == DType::i32 || t == DType::i64; }
+
+// Kernels write outputs of the node's declared dtype and alias inputs of the input's dtype, so
+// the declaration must agree with the inputs and type attrs: otherwise a forged buffer could
+// make a kernel write one dtype's elements into a buffer sized for another.
+bool dtypes_consistent(const Node& n, const std::vector<DType>& in) {
+  const std::string family = op_info(static_cast<int>(n.op))->kernel;
+  const DType out = n.out_dtypes.empty() ? DType::f32 : n.out_dtypes[0];
+  if (family == "noop") return true;
+  if (family == "const") return n.attrs[0].tensor.dtype == out && n.attrs[1].type == out;
+  if (family == "placeholder") return n.attrs[0].type == out;
+  if (family == "cast") return in[0] == n.attrs[0].type && out == n.attrs[1].type;
+  if (family == "fill") return is_index_dtype(in[0]) && out == in[1];
+  if (out != in[0]) return false;  // every other family outputs its first input's dtype
+  if (family == "binary" || family == "matmul" || family == "conv2d") return in[1] == in[0];
+  if (family == "reduce" || family == "reshape") return is_index_dtype(in[1]);
+  return true;  // unary, softmax, identity
+}
 
 }  // namespace
 
@@ -215,6 +234,11 @@ Status decode_graph(const uint8_t* bytes, size_t len,
       }
       if (!ok) return bad(where + " attr '" + key_name + "' is malformed");
     }
+    std::vector<DType> in_dtypes;
+    for (const TensorRef& r : node->inputs)
+      in_dtypes.push_back(r.node < static_cast<int>(base) ? existing[r.node]->out_dtypes[r.index]
+                                                          : nodes[r.node - base]->out_dtypes[r.index]);
+    if (!dtypes_consistent(*node, in_dtypes)) return bad(where + " (" + info->type + ") declares dtypes that do not match its inputs or attrs");
     n_outputs_of.push_back(n_out);
     nodes.push_back(std::move(node));
   }

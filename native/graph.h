@@ -50,6 +50,7 @@ struct Node {
 struct OpInfo {
   OpId id;
   const char* type;
+  const char* kernel;  // kernel family (schema.ts), e.g. "binary"
   int min_inputs, max_inputs, num_outputs;
 };
 const OpInfo* op_info(int id);  // nullptr for an unknown op id
