@@ -17,20 +17,19 @@
 
 namespace tl {
 
-// Defined in matmul_avx2.cc (x86-64 only).
-void matmul_kernel6x16_f32__avx2(int64_t kc, const float* a, const float* b, float* c,
-                                 int64_t ldc, bool accumulate);
-void matmul_gemv_axpy_f32__avx2(const float* x, int64_t ldx, const float* v, int64_t kdim,
-                                float* y, int64_t n);
-void matmul_gemv_dot_f32__avx2(const float* x, int64_t ldx, const float* v, int64_t kdim,
-                               float* y, int64_t m);
-// Defined in matmul_neon.cc (AArch64 only); same contracts with an 8x12 tile.
-void matmul_kernel8x12_f32__neon(int64_t kc, const float* a, const float* b, float* c,
-                                 int64_t ldc, bool accumulate);
-void matmul_gemv_axpy_f32__neon(const float* x, int64_t ldx, const float* v, int64_t kdim,
-                                float* y, int64_t n);
-void matmul_gemv_dot_f32__neon(const float* x, int64_t ldx, const float* v, int64_t kdim,
-                               float* y, int64_t m);
+// Per-ISA entry points: *__avx2 in matmul_avx2.cc (x86-64 only, 6x16 tile), *__neon in
+// matmul_neon.cc (AArch64 only, 8x12 tile). The micro-kernel computes (or accumulates into) one
+// tile of C from packed slivers; the gemv forms serve M == 1 / N == 1.
+#define TL_DECLARE_MATMUL_KERNELS(isa, tile)                                                      \
+  void matmul_kernel##tile##_f32__##isa(int64_t kc, const float* a, const float* b, float* c,     \
+                                        int64_t ldc, bool accumulate);                             \
+  void matmul_gemv_axpy_f32__##isa(const float* x, int64_t ldx, const float* v, int64_t kdim,     \
+                                   float* y, int64_t n);                                           \
+  void matmul_gemv_dot_f32__##isa(const float* x, int64_t ldx, const float* v, int64_t kdim,      \
+                                  float* y, int64_t m);
+TL_DECLARE_MATMUL_KERNELS(avx2, 6x16)
+TL_DECLARE_MATMUL_KERNELS(neon, 8x12)
+#undef TL_DECLARE_MATMUL_KERNELS
 
 namespace {
 
