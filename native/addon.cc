@@ -5,7 +5,9 @@
 // copy, so a GC'd or closed session stays valid until its last run settles. Async runs execute
 // on the libuv pool and never touch napi_env there.
 #include <napi.h>
+#include <algorithm>
 #include <cstring>
+#include <mutex>
 #include "cpu.h"
 #include "executor.h"
 
@@ -178,23 +180,46 @@ Napi::Array small_array(Napi::Env env, const tl::Tensor& t) {
   return a;
 }
 
-Napi::Value result_to_js(Napi::Env env, const tl::RunResult& r) {
+void release_buffer(napi_env, void*, void* hint) { delete static_cast<std::shared_ptr<tl::Buffer>*>(hint); }
+
+// A fetched value's bytes as an ArrayBuffer that V8 does not allocate: the tensor's own block
+// when nothing else holds it (zero-copy), else a fresh native copy. V8's own ArrayBuffer::New
+// aborts the process when it cannot allocate; a native allocation failure is an error instead.
+Napi::Value fetched_buffer(Napi::Env env, tl::Tensor& t) {
+  const size_t bytes = t.bytes();
+  if (bytes == 0) return Napi::ArrayBuffer::New(env, 0);
+  std::shared_ptr<tl::Buffer> buf;
+  if (t.buf && t.buf->owned && t.buf.use_count() == 1) {
+    buf = std::move(t.buf);
+  } else {
+    buf = tl::Buffer::allocate(bytes);
+    if (!buf)
+      throw status_error(env, tl::make_error(tl::kResourceExhausted, "OOM when allocating the fetched value of shape " +
+                                                                      tl::shape_str(t.shape) + " and type " + tl::dtype_tf_name(t.dtype)));
+    std::memcpy(buf->data, t.raw(), bytes);
+  }
+  auto* holder = new std::shared_ptr<tl::Buffer>(std::move(buf));
+  napi_value ab;
+  napi_status st = napi_create_external_arraybuffer(env, (*holder)->data, bytes, release_buffer, holder, &ab);
+  if (st != napi_ok) {
+    delete holder;
+    throw status_error(env, tl::make_error(tl::kResourceExhausted, "Cannot hand a fetched value of " + std::to_string(bytes) + " bytes to JavaScript"));
+  }
+  return Napi::Value(env, ab);
+}
+
+Napi::Value result_to_js(Napi::Env env, tl::RunResult& r) {
   // [dtype, shape, data] per fetch, then the trace object when there is one.
   const bool traced = !r.trace.empty() || !r.executed.empty();
   auto res = Napi::Array::New(env, 3 * r.outputs.size() + (traced ? 1 : 0));
   for (uint32_t i = 0; i < r.outputs.size(); i++) {
-    const tl::Tensor& t = r.outputs[i];
+    tl::Tensor& t = r.outputs[i];
     auto shape = Napi::Array::New(env, t.shape.size());
     for (uint32_t d = 0; d < t.shape.size(); d++) shape.Set(d, Napi::Number::New(env, static_cast<double>(t.shape[d])));
     res.Set(3 * i, Napi::Number::New(env, static_cast<int>(t.dtype)));
     res.Set(3 * i + 1, shape);
-    if (t.dtype != tl::DType::i64 && t.num_elements() <= kSmallValue) {
-      res.Set(3 * i + 2, small_array(env, t));
-    } else {
-      auto ab = Napi::ArrayBuffer::New(env, t.bytes());
-      if (t.bytes()) std::memcpy(ab.Data(), t.raw(), t.bytes());
-      res.Set(3 * i + 2, ab);
-    }
+    if (t.dtype != tl::DType::i64 && t.num_elements() <= kSmallValue) res.Set(3 * i + 2, small_array(env, t));
+    else res.Set(3 * i + 2, fetched_buffer(env, t));
   }
   if (traced) {
     constexpr int kCols = 8;
@@ -231,10 +256,33 @@ Napi::Value result_to_js(Napi::Env env, const tl::RunResult& r) {
   return res;
 }
 
+// Sessions created in one environment (main thread or a worker), closed when it is torn down so
+// its in-flight runs stop at the next op (a terminated worker must not wait for a long run).
+struct EnvSessions {
+  std::mutex mu;
+  std::vector<std::weak_ptr<tl::Session>> sessions;
+  void add(const SessionPtr& s) {
+    std::lock_guard<std::mutex> lk(mu);
+    sessions.erase(std::remove_if(sessions.begin(), sessions.end(), [](auto& w) { return w.expired(); }), sessions.end());
+    sessions.push_back(s);
+  }
+  // Env cleanup hook; `arg` is a shared_ptr copy the hook owns (the instance data holds another,
+  // so the order in which Node runs the two finalizations does not matter).
+  static void teardown(void* arg) {
+    auto* self = static_cast<std::shared_ptr<EnvSessions>*>(arg);
+    {
+      std::lock_guard<std::mutex> lk((*self)->mu);
+      for (auto& w : (*self)->sessions) if (auto s = w.lock()) s->close();
+    }
+    delete self;
+  }
+};
+
 Napi::Value SessionCreate(const Napi::CallbackInfo& info) {
   int threads = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
   if (threads < 0 || threads > 256) threads = 0;
   auto* holder = new SessionPtr(std::make_shared<tl::Session>(threads));
+  if (auto* sessions = info.Env().GetInstanceData<std::shared_ptr<EnvSessions>>()) (*sessions)->add(*holder);
   auto ext = Napi::External<SessionPtr>::New(info.Env(), holder, [](Napi::Env, SessionPtr* p) { delete p; });
   ext.TypeTag(&kSessionTag);
   return ext;
@@ -275,39 +323,64 @@ Napi::Value SessionRun(const Napi::CallbackInfo& info) {
   return result_to_js(info.Env(), res);
 }
 
-class RunWorker : public Napi::AsyncWorker {
- public:
-  RunWorker(Napi::Env env, SessionPtr s, tl::RunRequest req)
-      : Napi::AsyncWorker(env, "tensorloom.run"), deferred_(Napi::Promise::Deferred::New(env)),
-        session_(std::move(s)), req_(std::move(req)) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
-  void Execute() override { status_ = safe_run(*session_, req_, &res_); }
-  void OnOK() override {
-    Napi::HandleScope scope(Env());
-    if (!status_.ok()) { deferred_.Reject(status_error(Env(), status_).Value()); return; }
+// An async run as plain napi_async_work. Its completion callback runs on the JS thread, possibly
+// while the environment is being torn down (worker.terminate(), process.exit() in a worker):
+// then every N-API call may fail, so nothing in it may throw past it (a C++ exception escaping
+// a N-API callback aborts the process) and a failed resolve is simply dropped.
+struct AsyncRun {
+  napi_async_work work = nullptr;
+  napi_deferred deferred = nullptr;
+  SessionPtr session;
+  tl::RunRequest req;
+  tl::RunResult res;
+  Status status;
+
+  static void execute(napi_env, void* data) {
+    auto* r = static_cast<AsyncRun*>(data);
+    r->status = safe_run(*r->session, r->req, &r->res);
+  }
+  static void complete(napi_env env, napi_status status, void* data) {
+    std::unique_ptr<AsyncRun> r(static_cast<AsyncRun*>(data));
+    napi_delete_async_work(env, r->work);
+    r->req.feed_values.clear();
     try {
-      deferred_.Resolve(result_to_js(Env(), res_));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
+      Napi::HandleScope scope(env);
+      Napi::Value v;
+      bool ok = false;
+      try {
+        if (status == napi_cancelled) v = status_error(env, tl::make_error(tl::kCancelled, "Run call was cancelled")).Value();
+        else if (!r->status.ok()) v = status_error(env, r->status).Value();
+        else { v = result_to_js(env, r->res); ok = true; }
+      } catch (const Napi::Error& e) {
+        v = e.Value();
+        ok = false;
+      }
+      if (ok) napi_resolve_deferred(env, r->deferred, v);
+      else napi_reject_deferred(env, r->deferred, v);
+    } catch (...) {
+      // The environment is going away: the promise can no longer be settled.
     }
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  SessionPtr session_;
-  tl::RunRequest req_;
-  tl::RunResult res_;
-  Status status_;
 };
 
 Napi::Value SessionRunAsync(const Napi::CallbackInfo& info) {
-  SessionPtr s = session_of(info[0]);
-  tl::RunRequest req = parse_request(info, /*copy=*/true);
-  auto* w = new RunWorker(info.Env(), s, std::move(req));
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
+  Napi::Env env = info.Env();
+  auto r = std::make_unique<AsyncRun>();
+  r->session = session_of(info[0]);
+  r->req = parse_request(info, /*copy=*/true);
+  napi_value promise, name;
+  NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &r->deferred, &promise), Napi::Value());
+  NAPI_THROW_IF_FAILED(env, napi_create_string_utf8(env, "tensorloom.run", NAPI_AUTO_LENGTH, &name), Napi::Value());
+  NAPI_THROW_IF_FAILED(env, napi_create_async_work(env, nullptr, name, AsyncRun::execute, AsyncRun::complete, r.get(), &r->work), Napi::Value());
+  napi_status st = napi_queue_async_work(env, r->work);
+  if (st != napi_ok) {
+    napi_delete_async_work(env, r->work);
+    // The promise was created: reject it rather than leave it pending forever.
+    napi_reject_deferred(env, r->deferred, status_error(env, tl::make_error(tl::kInternal, "could not queue the run")).Value());
+    return Napi::Value(env, promise);
+  }
+  r.release();
+  return Napi::Value(env, promise);
 }
 
 Napi::Value SessionClose(const Napi::CallbackInfo& info) {
@@ -325,6 +398,9 @@ Napi::Value SessionInfo(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto sessions = std::make_shared<EnvSessions>();
+  env.SetInstanceData<std::shared_ptr<EnvSessions>>(new std::shared_ptr<EnvSessions>(sessions));
+  napi_add_env_cleanup_hook(env, EnvSessions::teardown, new std::shared_ptr<EnvSessions>(sessions));
   exports.Set("sessionCreate", Napi::Function::New(env, SessionCreate));
   exports.Set("sessionExtend", Napi::Function::New(env, SessionExtend));
   exports.Set("sessionRun", Napi::Function::New(env, SessionRun));
