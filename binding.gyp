@@ -18,7 +18,7 @@
       "type": "static_library",
       "conditions": [
         ["target_arch=='x64' or target_arch=='ia32'", {
-          "sources": ["native/kernels/elementwise_avx2.cc", "native/kernels/matmul_avx2.cc"],
+          "sources": ["<!@(node scripts/native-sources.cjs avx2)"],
           "cflags_cc": ["-mavx2", "-mfma"],
           "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma"] },
           "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX2"] } }
@@ -34,7 +34,7 @@
       "type": "static_library",
       "conditions": [
         ["target_arch=='arm64'", {
-          "sources": ["native/kernels/elementwise_neon.cc", "native/kernels/matmul_neon.cc"]
+          "sources": ["<!@(node scripts/native-sources.cjs neon)"]
         }, {
           "sources": ["native/kernels/empty.cc"]
         }]
@@ -42,23 +42,8 @@
     },
     {
       "target_name": "tensorloom",
-      "sources": [
-        "native/addon.cc",
-        "native/core.cc",
-        "native/cpu.cc",
-        "native/graph.cc",
-        "native/executor.cc",
-        "native/threadpool.cc",
-        "native/kernels/registry.cc",
-        "native/kernels/array.cc",
-        "native/kernels/unary.cc",
-        "native/kernels/binary.cc",
-        "native/kernels/cast.cc",
-        "native/kernels/reduce.cc",
-        "native/kernels/softmax.cc",
-        "native/kernels/matmul.cc",
-        "native/kernels/conv.cc"
-      ],
+      # Every native/*.cc and native/kernels/*.cc but the per-ISA files (scripts/native-sources.cjs).
+      "sources": ["<!@(node scripts/native-sources.cjs base)"],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",
         "tl_kernels_avx2",

@@ -21,8 +21,12 @@ export {
   constant, placeholder, placeholderWithDefault, identity, noOp, group,
   add, subtract, multiply, divide, maximum, minimum,
   negative, abs, exp, log, sqrt, square, tanh, sigmoid, matmul,
-  reduceSum, reduceMean, reduceMax, reshape, cast, fill, nn,
+  reduceSum, reduceMean, reduceMax, reshape, cast, fill,
 } from './ops/builders';
+export * from './ops/math';
+export * from './ops/array';
+export * from './ops/reduce';
+export { nn } from './ops/nn';
 export { Session, InteractiveSession, SessionOptions, SessionConfig, getDefaultSession } from './session';
 export {
   RunOptions, RunMetadata, RunOptionsInit, TraceLevel, StepStats, DeviceStepStats, NodeExecStats,

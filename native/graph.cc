@@ -6,12 +6,16 @@
 namespace tl {
 namespace {
 
-struct AttrSpec { const char* name; AttrKind kind; };
+struct AttrSpec { const char* name; AttrKind kind; uint32_t allowed; int64_t min; };
+// One input or output arg (TF ArgDef): a fixed dtype or a type attr, times an optional number
+// attr, or a list(type) attr.
+struct ArgSpec { bool output; int fixed; int type_attr, number_attr, type_list_attr; };
 
 AttrKind kind_of(const char* k) {
   static const struct { const char* n; AttrKind k; } table[] = {
       {"int", AttrKind::i}, {"float", AttrKind::f}, {"bool", AttrKind::b}, {"string", AttrKind::s},
-      {"type", AttrKind::type}, {"shape", AttrKind::shape}, {"ints", AttrKind::ints}, {"tensor", AttrKind::tensor}};
+      {"type", AttrKind::type}, {"shape", AttrKind::shape}, {"ints", AttrKind::ints}, {"tensor", AttrKind::tensor},
+      {"types", AttrKind::types}, {"floats", AttrKind::floats}};
   for (auto& e : table) if (std::strcmp(e.n, k) == 0) return e.k;
   return AttrKind::i;
 }
@@ -20,14 +24,19 @@ struct OpTable {
   OpInfo info[1024];
   bool present[1024] = {};
   std::vector<AttrSpec> attrs[1024];
+  std::vector<ArgSpec> args[1024];
   OpTable() {
 #define TL_X(id, type, kernel, min_in, max_in, n_out) \
     info[id] = OpInfo{OpId::type, #type, #kernel, min_in, max_in, n_out}; present[id] = true;
     TL_OPS(TL_X)
 #undef TL_X
-#define TL_A(type, idx, name, kind) attrs[static_cast<int>(OpId::type)].push_back({#name, kind_of(#kind)});
+#define TL_A(type, idx, name, kind, allowed, min) attrs[static_cast<int>(OpId::type)].push_back({#name, kind_of(#kind), allowed, min});
     TL_ATTRS(TL_A)
 #undef TL_A
+#define TL_G(type, out, fixed, type_attr, number_attr, list_attr) \
+    args[static_cast<int>(OpId::type)].push_back({out != 0, fixed, type_attr, number_attr, list_attr});
+    TL_ARGS(TL_G)
+#undef TL_G
   }
 };
 const OpTable& table() { static const OpTable t; return t; }
@@ -51,23 +60,48 @@ class Reader {
 
 Status bad(const std::string& what) { return invalid_arg("Invalid graph buffer: " + what); }
 
-bool is_index_dtype(DType t) { return t == DType::i32 || t == DType::i64; }
+constexpr int64_t kMaxListLength = 1 << 16;
 
-// Kernels write outputs of the node's declared dtype and alias inputs of the input's dtype, so
-// the declaration must agree with the inputs and type attrs: otherwise a forged buffer could
-// make a kernel write one dtype's elements into a buffer sized for another.
+// The dtypes a node's inputs (or outputs) must have given its attrs, expanded from the op's
+// args; false if a number attr is out of range.
+bool expected_dtypes(const Node& n, bool output, std::vector<DType>* out) {
+  for (const ArgSpec& a : table().args[static_cast<int>(n.op)]) {
+    if (a.output != output) continue;
+    if (a.type_list_attr >= 0) {
+      const auto& ts = n.attrs[a.type_list_attr].types;
+      out->insert(out->end(), ts.begin(), ts.end());
+      continue;
+    }
+    DType t = a.fixed ? static_cast<DType>(a.fixed) : n.attrs[a.type_attr].type;
+    int64_t count = a.number_attr >= 0 ? n.attrs[a.number_attr].i : 1;
+    if (count < 0 || count > kMaxListLength) return false;
+    out->insert(out->end(), static_cast<size_t>(count), t);
+  }
+  return true;
+}
+
+// Kernels write outputs of the node's declared dtypes and read inputs as the attrs say, so both
+// must agree with the op's args: otherwise a forged buffer could make a kernel write one
+// dtype's elements into a buffer sized for another.
 bool dtypes_consistent(const Node& n, const std::vector<DType>& in) {
-  const std::string family = op_info(static_cast<int>(n.op))->kernel;
-  const DType out = n.out_dtypes.empty() ? DType::f32 : n.out_dtypes[0];
-  if (family == "noop") return true;
-  if (family == "const") return n.attrs[0].tensor.dtype == out && n.attrs[1].type == out;
-  if (family == "placeholder") return n.attrs[0].type == out;
-  if (family == "cast") return in[0] == n.attrs[0].type && out == n.attrs[1].type;
-  if (family == "fill") return is_index_dtype(in[0]) && out == in[1];
-  if (out != in[0]) return false;  // every other family outputs its first input's dtype
-  if (family == "binary" || family == "matmul" || family == "conv2d") return in[1] == in[0];
-  if (family == "reduce" || family == "reshape") return is_index_dtype(in[1]);
-  return true;  // unary, softmax, identity
+  std::vector<DType> want_in, want_out;
+  if (!expected_dtypes(n, false, &want_in) || !expected_dtypes(n, true, &want_out)) return false;
+  if (want_in != in || want_out != n.out_dtypes) return false;
+  if (n.op == OpId::Const) return n.attrs[0].tensor.dtype == n.attrs[1].type;
+  return true;
+}
+
+// Type attrs within their allowed lists, int attrs at least their minimum.
+bool attrs_allowed(const Node& n) {
+  const auto& specs = table().attrs[static_cast<int>(n.op)];
+  for (size_t i = 0; i < specs.size(); i++) {
+    const Attr& a = n.attrs[i];
+    if (specs[i].kind == AttrKind::type && specs[i].allowed && !(specs[i].allowed & (1u << static_cast<int>(a.type)))) return false;
+    if (specs[i].kind == AttrKind::types && specs[i].allowed)
+      for (DType t : a.types) if (!(specs[i].allowed & (1u << static_cast<int>(t)))) return false;
+    if (specs[i].kind == AttrKind::i && specs[i].min >= 0 && a.i < specs[i].min) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -135,7 +169,7 @@ Status decode_graph(const uint8_t* bytes, size_t len,
     node->op = info->id;
     node->type_name = info->type;
     if (n_in < info->min_inputs || n_in > info->max_inputs) return bad(where + " (" + info->type + ") has " + std::to_string(n_in) + " inputs");
-    if (n_out != info->num_outputs) return bad(where + " declares " + std::to_string(n_out) + " outputs");
+    if (info->num_outputs >= 0 && n_out != info->num_outputs) return bad(where + " declares " + std::to_string(n_out) + " outputs");
     // Inputs must refer to earlier nodes: this keeps node order topological and rules out cycles.
     auto outputs_of = [&](uint32_t ref) -> int {
       if (ref < base) return static_cast<int>(existing[ref]->out_dtypes.size());
@@ -208,6 +242,18 @@ Status decode_graph(const uint8_t* bytes, size_t len,
           for (uint32_t d = 0; ok && d < n; d++) { int64_t v; ok = r.get(&v); at.ints.push_back(v); }
           break;
         }
+        case AttrKind::types: {
+          uint32_t n;
+          ok = r.get(&n) && n <= kMaxListLength;
+          for (uint32_t d = 0; ok && d < n; d++) { uint8_t v = 0; ok = r.get(&v) && dtype_valid(v); if (ok) at.types.push_back(static_cast<DType>(v)); }
+          break;
+        }
+        case AttrKind::floats: {
+          uint32_t n;
+          ok = r.get(&n) && n <= kMaxListLength;
+          for (uint32_t d = 0; ok && d < n; d++) { double v; ok = r.get(&v); at.floats.push_back(v); }
+          break;
+        }
         case AttrKind::tensor: {
           uint8_t dt;
           int8_t rank = 0;
@@ -238,6 +284,8 @@ Status decode_graph(const uint8_t* bytes, size_t len,
     for (const TensorRef& r : node->inputs)
       in_dtypes.push_back(r.node < static_cast<int>(base) ? existing[r.node]->out_dtypes[r.index]
                                                           : nodes[r.node - base]->out_dtypes[r.index]);
+    for (size_t a = 0; a < specs.size(); a++) if (!seen[a]) return bad(where + " is missing attr '" + specs[a].name + "'");
+    if (!attrs_allowed(*node)) return bad(where + " (" + info->type + ") has an attr value its op does not allow");
     if (!dtypes_consistent(*node, in_dtypes)) return bad(where + " (" + info->type + ") declares dtypes that do not match its inputs or attrs");
     n_outputs_of.push_back(n_out);
     nodes.push_back(std::move(node));

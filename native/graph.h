@@ -17,7 +17,7 @@ enum class OpId : uint16_t {
 };
 
 // Attribute kinds on the wire.
-enum class AttrKind : uint8_t { i = 1, f = 2, b = 3, s = 4, type = 5, shape = 6, ints = 7, tensor = 8 };
+enum class AttrKind : uint8_t { i = 1, f = 2, b = 3, s = 4, type = 5, shape = 6, ints = 7, tensor = 8, types = 9, floats = 10 };
 
 struct Attr {
   AttrKind kind = AttrKind::i;
@@ -29,6 +29,8 @@ struct Attr {
   int shape_rank = -1;        // shape attr: -1 = unknown rank; dims of -1 are unknown
   Shape shape;
   std::vector<int64_t> ints;
+  std::vector<DType> types;   // list(type)
+  std::vector<double> floats; // list(float)
   Tensor tensor;              // tensor attr: points into the graph blob (zero-copy)
 };
 
@@ -51,7 +53,7 @@ struct OpInfo {
   OpId id;
   const char* type;
   const char* kernel;  // kernel family (schema.ts), e.g. "binary"
-  int min_inputs, max_inputs, num_outputs;
+  int min_inputs, max_inputs, num_outputs;  // num_outputs -1: set by the node's attrs
 };
 const OpInfo* op_info(int id);  // nullptr for an unknown op id
 

@@ -4,7 +4,7 @@
 #include <atomic>
 #include <functional>
 #include "core.h"
-#include "graph.h"
+#include "graph.h"  // includes ops.gen.h
 
 namespace tl {
 
@@ -49,20 +49,11 @@ struct KernelContext {
 
 using KernelFn = Status (*)(KernelContext&);
 
-// Family kernels; each switches on ctx.node.op for the per-op functor.
-Status kernel_const(KernelContext&);
-Status kernel_placeholder(KernelContext&);
-Status kernel_identity(KernelContext&);
-Status kernel_noop(KernelContext&);
-Status kernel_reshape(KernelContext&);
-Status kernel_unary(KernelContext&);
-Status kernel_binary(KernelContext&);
-Status kernel_matmul(KernelContext&);
-Status kernel_reduce(KernelContext&);
-Status kernel_cast(KernelContext&);
-Status kernel_softmax(KernelContext&);
-Status kernel_fill(KernelContext&);
-Status kernel_conv2d(KernelContext&);
+// Family kernels, one per family named in the registry (ops.gen.h); each switches on
+// ctx.node.op for the per-op functor. A family with no definition fails the link.
+#define TL_DECLARE_FAMILY(family) Status kernel_##family(KernelContext&);
+TL_KERNEL_FAMILIES(TL_DECLARE_FAMILY)
+#undef TL_DECLARE_FAMILY
 
 // Row-major C[m,n] = A[m,k] * B[k,n] on the MatMul engine, for kernels that reduce to a GEMM.
 // When b is input 1's data and that input is a graph constant, its packing is cached.

@@ -4,17 +4,13 @@ import { DType, asDType, isFloat } from '../dtypes';
 import { invalidArgument } from '../errors';
 import { AttrValue, Graph, Operation, StaticShape, Tensor, getDefaultGraph, tensorMethods } from '../graph';
 import { NDArray, ValueLike, inferDType, toNDArray } from '../ndarray';
+import { OpDef, argDTypes } from './registry';
 import { opDef } from './schema';
-import { inferShape, shapeText } from './shape';
+import { inferShapes, shapeText } from './shape';
 
 /** Options every op constructor accepts as its last argument. */
 export interface OpOptions { name?: string }
 export type TensorLike = Tensor | ValueLike;
-
-const ALLOWED: Record<string, readonly DType[]> = {
-  numeric: ['float32', 'float64', 'int32', 'int64', 'uint8'],
-  float: ['float32', 'float64'],
-};
 
 function opts<T extends object>(o: T | string | undefined): Partial<T> & OpOptions {
   return typeof o === 'string' ? ({ name: o } as Partial<T> & OpOptions) : (o ?? {});
@@ -28,25 +24,54 @@ function graphOf(...xs: unknown[]): Graph {
 
 /**
  * Adds a node of `type` named exactly `scope` (a name scope ending in "/") or by the usual
- * uniquified name; fills attrs in schema order; infers the output shape from the op's rule.
+ * uniquified name. Attrs come from `attrValues` or the registry's defaults; input dtypes are
+ * checked against the op's args and allowed types; output dtypes, count and static shapes
+ * follow from the registry (`_outDType` is the older builders' expectation, unused).
  */
 export function makeNode(g: Graph, type: string, inputs: Tensor[], attrValues: Record<string, unknown>,
-                         outDType: DType | null, name: string | undefined): Operation {
+                         _outDType: DType | null, name: string | undefined, controlInputs: Operation[] = []): Operation {
   const def = opDef(type);
-  const allowed = def.dtypes && ALLOWED[def.dtypes];
-  if (allowed && inputs.length && !allowed.includes(inputs[0].dtype)) {
-    const param = type === 'MatMul' ? 'a' : type === 'Softmax' ? 'logits' : def.kernel === 'reduce' ? 'input' : 'x';
-    throw invalidArgument(`Value passed to parameter '${param}' has DataType ${inputs[0].dtype} not in list of allowed values: ${allowed.join(', ')}`);
-  }
+  const opName = (name ?? type).replace(/\/$/, '');
   const attrs = new Map<string, AttrValue>();
-  for (const [n, kind] of def.attrs) {
-    if (!(n in attrValues)) throw new Error(`internal: op ${type} built without attr ${n}`);
-    attrs.set(n, { kind, value: attrValues[n] });
+  for (const a of def.attrs) {
+    const v = a.name in attrValues && attrValues[a.name] !== undefined ? attrValues[a.name] : a.default;
+    if (v === undefined) throw invalidArgument(`NodeDef '${opName}' (op: '${type}') is missing attr '${a.name}'`);
+    attrs.set(a.name, { kind: a.kind, value: v });
   }
-  const opName = name ?? type;
-  const shape = def.outputs ? inferShape(def.shape, type, opName.replace(/\/$/, ''), inputs, attrs) : null;
-  const outputs = def.outputs ? [{ dtype: outDType!, shape }] : [];
-  return g.createOp(type, inputs, attrs, outputs, name);
+  checkInputs(def, opName, inputs, attrs);
+  const dtypes = argDTypes(def.out, attrs);
+  const shapes = dtypes.length ? inferShapes(def, opName, inputs, attrs) : [];
+  if (shapes.length !== dtypes.length) throw new Error(`internal: shape function of ${type} gave ${shapes.length} shapes for ${dtypes.length} outputs`);
+  return g.createOp(type, inputs, attrs, dtypes.map((dtype, i) => ({ dtype, shape: shapes[i] })), name, controlInputs);
+}
+
+/** TF's op-def checks: input count and dtypes against the args, type attrs against their allowed lists. */
+export function checkInputs(def: OpDef, opName: string, inputs: readonly Tensor[], attrs: ReadonlyMap<string, AttrValue>): void {
+  for (const a of def.attrs) {
+    const v = attrs.get(a.name)!.value;
+    if (a.kind === 'type' && a.allowed && !a.allowed.includes(v as DType)) {
+      const arg = def.in.find((x) => x.typeAttr === a.name) ?? def.out.find((x) => x.typeAttr === a.name);
+      throw invalidArgument(`Value passed to parameter '${arg?.name ?? a.name}' has DataType ${v} not in list of allowed values: ${a.allowed.join(', ')}`);
+    }
+    if (a.kind === 'int' && a.min !== undefined && (v as number) < a.min)
+      throw invalidArgument(`Value for attr '${a.name}' of ${v} must be at least minimum ${a.min} for '${opName}' (op: '${def.type}')`);
+  }
+  const want = argDTypes(def.in, attrs);
+  if (want.length !== inputs.length)
+    throw invalidArgument(`NodeDef '${opName}' (op: '${def.type}') expected ${want.length} inputs, got ${inputs.length}`);
+  // Name each input by its arg (with an index inside a list arg) for TF's mismatch text.
+  let i = 0;
+  for (const arg of def.in) {
+    const n = arg.typeListAttr ? (attrs.get(arg.typeListAttr)!.value as DType[]).length : arg.numberAttr ? (attrs.get(arg.numberAttr)!.value as number) : 1;
+    for (let k = 0; k < n; k++, i++) {
+      if (inputs[i].dtype === want[i]) continue;
+      const first = def.in.find((x) => x.typeAttr && x.typeAttr === arg.typeAttr);
+      const what = arg.numberAttr || arg.typeListAttr ? `${arg.name}[${k}]` : arg.name;
+      if (first && first !== arg)
+        throw invalidArgument(`Input '${what}' of '${def.type}' Op has type ${inputs[i].dtype} that does not match type ${want[i]} of argument '${first.name}'.`);
+      throw invalidArgument(`Input '${what}' of '${def.type}' Op has type ${inputs[i].dtype} that does not match expected type of ${want[i]}.`);
+    }
+  }
 }
 
 /** A Const node in graph g holding `value` converted to `dtype`. */

@@ -3,7 +3,7 @@
 import type { AttrValue, StaticShape, Tensor } from '../graph';
 import { invalidArgument } from '../errors';
 import type { NDArray } from '../ndarray';
-import type { ShapeRule } from './schema';
+import type { OpDef, ShapeContext, ShapeRule } from './registry';
 
 /** TF's TensorShape text: `[2,?]`, or `?` for unknown rank. */
 export function shapeText(s: StaticShape | readonly number[]): string {
@@ -16,7 +16,7 @@ export function constantValue(t: Tensor): NDArray | null {
   return null;
 }
 
-const where = (type: string, name: string, inputs: Tensor[]) =>
+const where = (type: string, name: string, inputs: readonly Tensor[]) =>
   `for '${name}' (op: '${type}') with input shapes: ${inputs.map((t) => shapeText(t.shape)).join(', ')}.`;
 
 /**
@@ -151,4 +151,15 @@ function broadcastCompatible(a: (number | null)[], s: (number | null)[], type: s
 export function shapeCompatible(concrete: readonly number[], s: StaticShape): boolean {
   if (s === null) return true;
   return concrete.length === s.length && s.every((d, i) => d === null || d === concrete[i]);
+}
+
+/** Static shapes of every output of a node: the op's named rule or its shape function. */
+export function inferShapes(def: OpDef, name: string, inputs: readonly Tensor[], attrs: ReadonlyMap<string, AttrValue>): StaticShape[] {
+  if (typeof def.shape === 'string') return [inferShape(def.shape, def.type, name, inputs as Tensor[], attrs)];
+  const ctx: ShapeContext = {
+    type: def.type, name, inputs, attrs,
+    attr: <T>(n: string) => attrs.get(n)!.value as T,
+    fail: (msg: string) => invalidArgument(`${msg} ${where(def.type, name, inputs)}`),
+  };
+  return def.shape(ctx);
 }

@@ -1,0 +1,5 @@
+// array ops (see lib/ops/registry.ts for the notation; ids only ever appended).
+import { OpDef } from '../registry';
+
+export const ARRAY_OPS: readonly OpDef[] = [
+];

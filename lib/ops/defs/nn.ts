@@ -1,0 +1,5 @@
+// nn ops (see lib/ops/registry.ts for the notation; ids only ever appended).
+import { OpDef } from '../registry';
+
+export const NN_OPS: readonly OpDef[] = [
+];
