@@ -6,6 +6,7 @@ import { DType } from './dtypes';
 import { invalidArgument, NodeDefLike } from './errors';
 import type { NDArray } from './ndarray';
 import type { AttrKind } from './ops/schema';
+import type { GraphDefObject } from './graphdef/types';
 
 export type StaticShape = (number | null)[] | null;
 export interface AttrValue { kind: AttrKind; value: unknown }
@@ -219,6 +220,17 @@ export class Graph {
     return op;
   }
 
+  /** A restore point for all-or-nothing changes (GraphDef import). @internal */
+  checkpoint(): { readonly ops: number; readonly names: Map<string, number> } {
+    return { ops: this.ops.length, names: new Map(this.namesInUse) };
+  }
+  /** Drops every op created since `cp` and restores the names in use. @internal */
+  rollback(cp: { readonly ops: number; readonly names: Map<string, number> }): void {
+    for (const op of this.ops.splice(cp.ops)) this.byName.delete(op.name);
+    this.namesInUse.clear();
+    for (const [k, v] of cp.names) this.namesInUse.set(k, v);
+  }
+
   /** Marks a name used (for graphs decoded from a buffer). */
   reserveName(name: string): void {
     const key = name.toLowerCase();
@@ -275,10 +287,14 @@ export class Graph {
   }
 
   nodeDef(op: Operation): NodeDefLike { return graphDefHooks.nodeDef(op); }
-  /** A GraphDef-like plain object: `{ node: [{ name, op, input, attr }], versions }`. */
-  asGraphDef(): { node: NodeDefLike[]; versions: { producer: number } } {
-    return { node: this.ops.map((o) => graphDefHooks.nodeDef(o)), versions: { producer: 1 } };
-  }
+  /**
+   * The graph as TensorFlow's GraphDef message, as a plain object (protobuf JSON field names:
+   * `node[]` with name, op, input, device, attr; `versions`; `library`). Enum values are numbers
+   * and bytes are Uint8Arrays, as the protobuf message holds them.
+   */
+  asGraphDef(): GraphDefObject { return graphDefHooks.graphDef(this); }
+  /** The binary GraphDef protobuf, which TensorFlow's import_graph_def reads. */
+  toGraphDefBytes(): Uint8Array { return graphDefHooks.graphDefBytes(this); }
   /** The compact binary format (see lib/serialize.ts). */
   toBuffer(): Uint8Array { return graphDefHooks.encode(this, 0); }
   /** Writes toBuffer() to a file. */
@@ -291,6 +307,8 @@ export class Graph {
 /** Serialization hooks (set by lib/serialize, which imports this module). */
 export const graphDefHooks = {} as {
   nodeDef(op: Operation): NodeDefLike;
+  graphDef(g: Graph): GraphDefObject;
+  graphDefBytes(g: Graph): Uint8Array;
   encode(g: Graph, base: number): Uint8Array;
   decode(buf: Uint8Array): Graph;
 };

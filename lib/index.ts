@@ -35,6 +35,8 @@ export {
 export { Timeline, chromeTrace, ChromeTrace, ChromeTraceEvent, TimelineOptions, ChromeTraceFormatOptions, StepStatsAnalysis, AllocationMaximum } from './timeline';
 export { profiler, ProfileSummary, ProfileRow, SummarizeOptions } from './profiler';
 export { loadGraph } from './serialize';
+export { importGraphDef, loadGraphDef, ImportGraphDefOptions } from './graphdef/import';
+export type { GraphDefObject, NodeDefObject, AttrValueObject, TensorObject, ShapeObject } from './graphdef/types';
 import * as errors from './errors';
 export { errors };
 export { OpError, InvalidArgumentError } from './errors';

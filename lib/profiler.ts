@@ -1,6 +1,6 @@
 // tf.profiler: per-op-type and per-node time tables from the StepStats of one or many traced
 // runs (in the spirit of tfprof's op / scope views), for humans (toString) and benchmark code.
-import { RunMetadata, type NodeExecStats, type StepStats } from './run-metadata';
+import { RunMetadata, relativeStartNanos, type NodeExecStats, type StepStats } from './run-metadata';
 import { parseOpLabel } from './timeline';
 
 /**
@@ -81,7 +81,11 @@ function duration(ns: NodeExecStats, time: 'all' | 'op'): number {
   return n > 0 ? n / 1000 : Math.max(0, nz(ns.allEndRelMicros));
 }
 
-function startMicros(ns: NodeExecStats): number { return nz(ns.allStartMicros); }
+/** A node's start in µs: exact and relative to its step when this process traced it, else TF's integer µs. */
+function startMicros(ns: NodeExecStats, exact: boolean): number {
+  const rel = exact ? relativeStartNanos.get(ns) : undefined;
+  return rel !== undefined ? rel / 1000 : nz(ns.allStartMicros);
+}
 
 function toSteps(input: Input): StepStats[] {
   const list = Array.isArray(input) ? input : [input];
@@ -162,6 +166,8 @@ function summarize(input: Input, options: SummarizeOptions = {}): ProfileSummary
   for (const s of steps) {
     const nodeStep = new Map<string, { name: string; opType: string; count: number; us: number; bytes: number }>();
     let first = Infinity, last = -Infinity;
+    // Exact relative starts only when every node of the step has one (one time base per step).
+    const exact = s.devStats.every((d) => (d.nodeStats ?? []).every((ns) => relativeStartNanos.has(ns)));
     for (const dev of s.devStats) {
       for (const ns of dev.nodeStats ?? []) {
         const us = duration(ns, time);
@@ -173,7 +179,7 @@ function summarize(input: Input, options: SummarizeOptions = {}): ProfileSummary
         e.count++; e.us += us; e.bytes += bytes;
         nodeStep.set(key, e);
         opMicros += us;
-        const st = startMicros(ns);
+        const st = startMicros(ns, exact);
         first = Math.min(first, st);
         last = Math.max(last, st + duration(ns, 'all'));
       }

@@ -1,10 +1,12 @@
 // RunOptions and RunMetadata (TF config.proto / step_stats.proto / cost_graph.proto in camelCase),
 // filled from the native executor's per-run trace arrays: one batch per run, no per-op crossing.
-import { DType, dtypeFromCode, dtypeInfo } from './dtypes';
+import { DType, dtypeCode, dtypeFromCode, dtypeInfo } from './dtypes';
 import { invalidArgument, NodeDefLike } from './errors';
 import type { Graph, Operation, Tensor } from './graph';
 import type { NativeTrace } from './binding';
 import { nodeDef, nodeInputs } from './serialize';
+import { PRODUCER } from './graphdef/export';
+import type { GraphDefObject, NodeDefObject } from './graphdef/types';
 
 export type TraceLevel = 'NO_TRACE' | 'SOFTWARE_TRACE' | 'HARDWARE_TRACE' | 'FULL_TRACE';
 const LEVELS: TraceLevel[] = ['NO_TRACE', 'SOFTWARE_TRACE', 'HARDWARE_TRACE', 'FULL_TRACE'];
@@ -84,7 +86,7 @@ export interface CostGraphNode {
   isFinal: boolean; controlInput: number[];
 }
 export interface CostGraph { node: CostGraphNode[] }
-export interface GraphDefLike { node: ReturnType<typeof nodeDef>[]; versions: { producer: number } }
+export type GraphDefLike = GraphDefObject;
 
 /** Filled by run/runAsync when passed (its previous content is replaced, as in TF). */
 export class RunMetadata {
@@ -125,6 +127,13 @@ function epochNanos(micros: number, rem: number): number {
   return v;
 }
 
+/**
+ * Exact start of each traced node relative to its step's start, in ns (the absolute epoch
+ * fields are JS numbers above 2^53, good only to 256 ns): step wall time and overlap are
+ * derived from these, so op time never exceeds the step that contains it.
+ */
+export const relativeStartNanos = new WeakMap<NodeExecStats, number>();
+
 /** Decodes a native trace into StepStats and the CostGraph. */
 export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, finals: Set<number>): void {
   const epochNs = tr.startEpochNs;
@@ -157,7 +166,7 @@ export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, 
     const allStartMicros = absMicros(start);
     const relUs = (ns: number) => Math.floor((ns - start) / 1000);
     threads[tid] ??= 'tensorloom executor';  // the thread that ran the step's ops
-    nodeStats.push({
+    const stats: NodeExecStats = {
       nodeName: op.name,
       allStartMicros,
       opStartRelMicros: relUs(opStart), opEndRelMicros: relUs(opEnd), allEndRelMicros: relUs(end),
@@ -168,7 +177,9 @@ export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, 
       timelineLabel: timelineLabel(op),
       output,
       memory: [{ allocatorName: ALLOCATOR, totalBytes: allocated, peakBytes: allocated, liveBytes: allocated }],
-    });
+    };
+    relativeStartNanos.set(stats, start);
+    nodeStats.push(stats);
     const us = (opEnd - opStart) / 1000;
     costNodes.push({
       name: op.name, device: CPU_DEVICE, id,
@@ -193,17 +204,17 @@ export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, 
 export function partitionGraph(graph: Graph, executed: Int32Array, fed: readonly Tensor[]): GraphDefLike {
   const consumed = new Set(Array.from(executed, (i) => graph.opAt(i).inputs).flat());
   const args = new Map<string, string>();  // fed tensor input string -> _Arg node name
-  const argNodes: NodeDefLike[] = [];
+  const argNodes: NodeDefObject[] = [];
   fed.forEach((t, i) => {
     if (!consumed.has(t)) return;
     const ref = t.valueIndex === 0 ? t.op.name : t.name;
     const name = `_arg_${t.op.name.replace(/\//g, '_')}_${t.valueIndex}_${i}`;
     args.set(ref, name);
-    argNodes.push({ name, op: '_Arg', input: [], attr: { T: { type: dtypeInfo(t.dtype).enumName }, index: { i } }, device: CPU_DEVICE } as NodeDefLike);
+    argNodes.push({ name, op: '_Arg', input: [], attr: { T: { type: dtypeCode(t.dtype) }, index: { i } }, device: CPU_DEVICE });
   });
   const nodes = Array.from(executed, (i) => {
     const d = nodeDef(graph.opAt(i));
     return { ...d, input: d.input.map((s) => args.get(s) ?? s), device: CPU_DEVICE };
   });
-  return { node: [...argNodes, ...nodes], versions: { producer: 1 } };
+  return { node: [...argNodes, ...nodes], versions: { producer: PRODUCER }, library: {} };
 }

@@ -21,6 +21,7 @@
  *     #attrs × { u32 name string, u8 kind, payload }
  *       int: i64 | float: f64 | bool: u8 | string: u32 string | type: u8 dtype
  *       shape: i8 rank (-1 unknown), rank × i64 | ints: u32 n, n × i64
+ *       types: u32 n, n × u8 dtype | floats: u32 n, n × f64
  *       tensor: u8 dtype, i8 rank, rank × i64 dim, u32 offset in data section (64-aligned), u32 bytes
  *   }
  *   zero padding to the data offset
@@ -32,6 +33,7 @@ import { DType, dtypeCode, dtypeFromCode, dtypeInfo, dtypeSize, typedArrayFor } 
 import { invalidArgument, NodeDefLike } from './errors';
 import { AttrValue, Graph, Operation, StaticShape, graphDefHooks } from './graph';
 import { NDArray } from './ndarray';
+import { nodeDefOf } from './graphdef/export';
 import { ATTR_KINDS, AttrKind, opDef, opDefById, schemaHash } from './ops/schema';
 
 const MAGIC = [0x54, 0x4c, 0x47, 0x46];
@@ -102,6 +104,8 @@ export function encodeGraph(g: Graph, base: number): Uint8Array {
           break;
         }
         case 'ints': body.u32((v as number[]).length); for (const x of v as number[]) body.i64(x); break;
+        case 'types': body.u32((v as DType[]).length); for (const x of v as DType[]) body.u8(dtypeCode(x)); break;
+        case 'floats': body.u32((v as number[]).length); for (const x of v as number[]) body.f64(x); break;
         case 'tensor': {
           const t = v as NDArray;
           body.u8(dtypeCode(t.dtype)); body.i8(t.rank);
@@ -149,7 +153,14 @@ class Reader {
   i8() { this.need(1); return this.view.getInt8(this.pos++); }
   u16() { this.need(2); const v = this.view.getUint16(this.pos, true); this.pos += 2; return v; }
   u32() { this.need(4); const v = this.view.getUint32(this.pos, true); this.pos += 4; return v; }
-  i64() { this.need(8); const v = this.view.getBigInt64(this.pos, true); this.pos += 8; return Number(v); }
+  i64() {
+    this.need(8);
+    const v = this.view.getBigInt64(this.pos, true);
+    this.pos += 8;
+    // JS numbers hold integers exactly only to 2^53: a larger dim or int would come back wrong.
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) throw invalidArgument(`Invalid graph buffer: 64-bit value ${v} is beyond ±2^53`);
+    return Number(v);
+  }
   f64() { this.need(8); const v = this.view.getFloat64(this.pos, true); this.pos += 8; return v; }
   dims(rank: number): number[] { const d: number[] = []; for (let i = 0; i < rank; i++) d.push(this.i64()); return d; }
   /** Walks one node record; `onTensor(pos, value)` sees the position of each tensor attr's offset field. */
@@ -172,6 +183,8 @@ class Reader {
         case 'type': value = this.u8(); break;
         case 'shape': { const rank = this.i8(); value = rank < 0 ? null : this.dims(rank); break; }
         case 'ints': { const n = this.u32(); value = this.dims(n); break; }
+        case 'types': { const n = this.u32(); const t: number[] = []; for (let j = 0; j < n; j++) t.push(this.u8()); value = t; break; }
+        case 'floats': { const n = this.u32(); const f: number[] = []; for (let j = 0; j < n; j++) f.push(this.f64()); value = f; break; }
         case 'tensor': {
           const dtype = this.u8(), rank = this.i8(), dims = this.dims(Math.max(rank, 0));
           const at = this.pos;
@@ -220,6 +233,7 @@ export function decodeGraph(buf: Uint8Array): Graph {
       const kind = KIND_NAMES[a.kind];
       let value = a.value;
       if (kind === 'type') value = dtypeFromCode(value as number);
+      else if (kind === 'types') value = (value as number[]).map(dtypeFromCode);
       else if (kind === 'string') value = strings[value as number];
       else if (kind === 'shape') value = value === null ? null : (value as number[]).map((d) => (d < 0 ? null : d));
       else if (kind === 'tensor') {
@@ -246,41 +260,11 @@ let nativeValidate: ((buf: Uint8Array) => void) | undefined;
 /** Installs the native validator (lib/session does, once the addon is loaded). */
 export function setNativeValidator(fn: (buf: Uint8Array) => void): void { nativeValidate = fn; }
 
-function attrJson(a: AttrValue): Record<string, unknown> {
-  switch (a.kind) {
-    case 'int': return { i: a.value };
-    case 'float': return { f: a.value };
-    case 'bool': return { b: a.value };
-    case 'string': return { s: a.value };
-    case 'type': return { type: dtypeInfo(a.value as DType).enumName };
-    case 'shape': {
-      const s = a.value as StaticShape;
-      return { shape: s === null ? { unknownRank: true } : { dim: s.map((d) => ({ size: d ?? -1 })) } };
-    }
-    case 'ints': return { list: { i: a.value } };
-    case 'tensor': {
-      const t = a.value as NDArray;
-      return { tensor: { dtype: dtypeInfo(t.dtype).enumName, tensorShape: { dim: t.shape.map((d) => ({ size: d })) }, value: t.toArray() } };
-    }
-  }
-}
-
-/** A node's inputs as GraphDef strings: "name" for output 0, "name:1", "^ctrl" for control inputs. */
-export function nodeInputs(op: Operation): string[] {
-  return op.inputs.map((t) => (t.valueIndex === 0 ? t.op.name : t.name)).concat(op.controlInputs.map((c) => `^${c.name}`));
-}
-
-/** A GraphDef NodeDef-like object: inputs as "name" / "name:1" / "^ctrl" strings. */
-export function nodeDef(op: Operation): NodeDefLike {
-  const input = nodeInputs(op);
-  const attr: Record<string, unknown> = {};
-  for (const [k, v] of op.attrs) attr[k] = attrJson(v);
-  return { name: op.name, op: op.type, input, attr };
-}
+export { nodeDefOf as nodeDef, nodeInputs } from './graphdef/export';
 
 /** tf.loadGraph(path): reads a file written by graph.save(). */
 export function loadGraph(path: string): Graph {
   return decodeGraph(new Uint8Array(readFileSync(path)));
 }
 
-Object.assign(graphDefHooks, { nodeDef, encode: encodeGraph, decode: decodeGraph });
+Object.assign(graphDefHooks, { nodeDef: nodeDefOf, encode: encodeGraph, decode: decodeGraph });

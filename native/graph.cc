@@ -61,6 +61,8 @@ class Reader {
 Status bad(const std::string& what) { return invalid_arg("Invalid graph buffer: " + what); }
 
 constexpr int64_t kMaxListLength = 1 << 16;
+// Dims beyond 2^53 cannot cross into JS exactly (and no tensor that large can exist).
+constexpr int64_t kMaxDim = (int64_t{1} << 53) - 1;
 
 // The dtypes a node's inputs (or outputs) must have given its attrs, expanded from the op's
 // args; false if a number attr is out of range.
@@ -200,6 +202,7 @@ Status decode_graph(const uint8_t* bytes, size_t len,
         int64_t v;
         if (!r.get(&v)) return bad("truncated output shape of " + where);
         if (v < -1) return bad(where + " output has a negative dimension");
+        if (v > kMaxDim) return bad(where + " output has a dimension beyond 2^53");
         s.push_back(v);
       }
       node->out_dtypes.push_back(static_cast<DType>(dt));
@@ -233,7 +236,7 @@ Status decode_graph(const uint8_t* bytes, size_t len,
           int8_t rank = 0;
           ok = r.get(&rank) && rank >= -1 && rank <= kMaxRank;
           at.shape_rank = rank;
-          for (int d = 0; ok && d < rank; d++) { int64_t v; ok = r.get(&v) && v >= -1; at.shape.push_back(v); }
+          for (int d = 0; ok && d < rank; d++) { int64_t v; ok = r.get(&v) && v >= -1 && v <= kMaxDim; at.shape.push_back(v); }
           break;
         }
         case AttrKind::ints: {
@@ -259,7 +262,7 @@ Status decode_graph(const uint8_t* bytes, size_t len,
           int8_t rank = 0;
           uint32_t off, nbytes;
           ok = r.get(&dt) && dtype_valid(dt) && r.get(&rank) && rank >= 0 && rank <= kMaxRank;
-          for (int d = 0; ok && d < rank; d++) { int64_t v; ok = r.get(&v) && v >= 0; at.tensor.shape.push_back(v); }
+          for (int d = 0; ok && d < rank; d++) { int64_t v; ok = r.get(&v) && v >= 0 && v <= kMaxDim; at.tensor.shape.push_back(v); }
           ok = ok && r.get(&off) && r.get(&nbytes);
           if (!ok) break;
           at.tensor.dtype = static_cast<DType>(dt);

@@ -74,6 +74,32 @@ export function checkInputs(def: OpDef, opName: string, inputs: readonly Tensor[
   }
 }
 
+/**
+ * A shape-like JS argument (dims, axes, perm, multiples...) as an integer array, validated:
+ * non-integers, NaN, ±Inf and values beyond ±2^53 are InvalidArgumentError naming `what`.
+ * Returns the NDArray: int32, or int64 when a value does not fit int32 (as TF converts).
+ */
+export function shapeLike(value: unknown, what: string): NDArray {
+  const flat: unknown[] = [];
+  const walk = (v: unknown, depth: number): void => {
+    if (Array.isArray(v)) { if (depth > 2) throw invalidArgument(`${what} must be a list of integers`); v.forEach((x) => walk(x, depth + 1)); }
+    else flat.push(v);
+  };
+  if (ArrayBuffer.isView(value)) flat.push(...Array.from(value as unknown as ArrayLike<unknown>));
+  else walk(value, 0);
+  const nums = flat.map((v, i) => {
+    const n = typeof v === 'bigint' ? Number(v) : v;
+    const at = Array.isArray(value) || ArrayBuffer.isView(value) ? `${what}[${i}]` : what;
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw invalidArgument(`${at} must be an integer, got ${typeof v === 'string' ? `'${v}'` : String(v)}`);
+    if (!Number.isSafeInteger(n)) throw invalidArgument(`${at} = ${String(v)} is out of range (beyond ±2^53)`);
+    return n;
+  });
+  const shape = Array.isArray(value) && Array.isArray(value[0]) ? [value.length, (value[0] as unknown[]).length] : Array.isArray(value) || ArrayBuffer.isView(value) ? [nums.length] : [];
+  if (shape.length === 2 && shape[0] * shape[1] !== nums.length) throw invalidArgument(`${what} must be a rectangular list of integers`);
+  const fits32 = nums.every((n) => n >= -2147483648 && n <= 2147483647);
+  return new NDArray(fits32 ? Int32Array.from(nums) : BigInt64Array.from(nums, (n) => BigInt(n)), shape, fits32 ? 'int32' : 'int64');
+}
+
 /** A Const node in graph g holding `value` converted to `dtype`. */
 function constIn(g: Graph, value: ValueLike, dtype: DType | undefined, name: string | undefined): Tensor {
   const v = toNDArray(value, dtype);
@@ -127,8 +153,10 @@ function staticShape(shape: readonly (number | null)[] | null | undefined): Stat
   if (shape === undefined || shape === null) return null;
   if (!Array.isArray(shape)) throw new TypeError(`shape must be an array of numbers or nulls, got ${String(shape)}`);
   return shape.map((d) => {
-    if (d === null || d === -1) return null;
-    if (!Number.isInteger(d) || d < 0) throw invalidArgument(`Dimension ${d} must be >= 0`);
+    if (d === null) return null;
+    if (typeof d !== 'number' || !Number.isInteger(d)) throw invalidArgument(`Dimension ${String(d)} must be an integer (use null for an unknown dimension)`);
+    if (d < 0) throw invalidArgument(`Dimension ${d} must be >= 0`);
+    if (!Number.isSafeInteger(d)) throw invalidArgument(`Dimension ${d} is out of range (beyond 2^53)`);
     return d;
   });
 }
@@ -283,7 +311,7 @@ function reduce(type: string, x: TensorLike, axis?: number | number[] | Tensor |
   }
   return g.nameScope(o.name ?? type, (scope) => {
     if (axis !== undefined && axis !== null) {
-      axes = axis instanceof Tensor ? axis : constIn(g, axis as number | number[], 'int32', 'reduction_indices');
+      axes = axis instanceof Tensor ? axis : constIn(g, shapeLike(axis, 'axis'), undefined, 'reduction_indices');
     }
     if (axes.dtype !== 'int32' && axes.dtype !== 'int64') throw invalidArgument(`reduction axes must be int32 or int64, got ${axes.dtype}`);
     return makeNode(g, type, [t, axes], { keep_dims: !!o.keepDims, T: t.dtype, Tidx: axes.dtype }, t.dtype, scope).outputs[0];
@@ -308,7 +336,7 @@ export function reshape(x: TensorLike, shape: number[] | Tensor, options?: OpOpt
   const g = graphOf(x, shape);
   return g.nameScope(opts(options).name ?? 'Reshape', (scope) => {
     const t = toTensor(g, x, undefined, 'tensor');
-    const s = shape instanceof Tensor ? shape : constIn(g, Int32Array.from(shape as number[]), 'int32', 'shape');
+    const s = shape instanceof Tensor ? shape : constIn(g, shapeLike(shape, 'shape'), undefined, 'shape');
     if (s.dtype !== 'int32' && s.dtype !== 'int64') throw invalidArgument(`Reshape shape must be int32 or int64, got ${s.dtype}`);
     return makeNode(g, 'Reshape', [t, s], { T: t.dtype, Tshape: s.dtype }, t.dtype, scope).outputs[0];
   });
@@ -322,7 +350,7 @@ export function reshape(x: TensorLike, shape: number[] | Tensor, options?: OpOpt
 export function fill(dims: number[] | Tensor, value: TensorLike, options?: OpOptions | string): Tensor {
   const g = graphOf(dims, value);
   return g.nameScope(opts(options).name ?? 'Fill', (scope) => {
-    const d = dims instanceof Tensor ? dims : constIn(g, Int32Array.from(dims as number[]), 'int32', 'dims');
+    const d = dims instanceof Tensor ? dims : constIn(g, shapeLike(dims, 'dims'), undefined, 'dims');
     if (d.dtype !== 'int32' && d.dtype !== 'int64') throw invalidArgument(`Fill dims must be int32 or int64, got ${d.dtype}`);
     const v = toTensor(g, value, undefined, 'value');
     return makeNode(g, 'Fill', [d, v], { T: v.dtype, index_type: d.dtype }, v.dtype, scope).outputs[0];

@@ -126,7 +126,7 @@ function parseDefault(kind: AttrKind, s: string): unknown {
  * `alpha: float = 0.2`, `value: tensor`, `shape: shape = unknown`, `Tidx: {int32, int64} = int32`.
  */
 function parseAttr(spec: string): AttrDef {
-  const m = /^(\w+)\s*:\s*(.+?)(?:\s*=\s*(.+))?$/.exec(spec.trim());
+  const m = /^(\w+)\s*:\s*(.+?)(?:\s*(?<![<>])=\s*(.+))?$/.exec(spec.trim());
   if (!m) throw new Error(`registry: bad attr spec '${spec}'`);
   const [, name, typ, dflt] = m;
   let kind: AttrKind, allowed: DType[] | undefined, min: number | undefined;
