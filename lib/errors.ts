@@ -72,3 +72,10 @@ export function errorForCode(code: number, message: string, op: Operation | null
 export function invalidArgument(message: string, op: Operation | null = null): OpError {
   return new InvalidArgumentError(null, op, message);
 }
+
+/** Throws TypeError for keys of `obj` outside `accepted`, naming the key and the accepted ones. */
+export function checkKeys(obj: object, accepted: readonly string[], what: string): void {
+  for (const k of Object.keys(obj)) {
+    if (!accepted.includes(k)) throw new TypeError(`${what}: unknown option '${k}' (accepted: ${accepted.join(', ')})`);
+  }
+}

@@ -28,6 +28,10 @@ export const sessionHooks = {} as {
   runOp(o: Operation, feedDict: FeedDict | undefined, session: unknown): void;
 };
 
+// Node's util.inspect.custom, by its registered name (keeps Node's types out of the public .d.ts).
+const inspectSymbol: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
+const pyShape = (s: StaticShape) => (s === null ? '<unknown>' : `(${s.map((d) => (d === null ? 'None' : d)).join(', ')}${s.length === 1 ? ',' : ''})`);
+
 const VALID_ROOT = /^[A-Za-z0-9.][A-Za-z0-9_.\-/]*$/;
 const VALID_NESTED = /^[A-Za-z0-9_.\-/]*$/;
 
@@ -44,6 +48,8 @@ export class Tensor {
     const s = this.shape === null ? '<unknown>' : `(${this.shape.map((d) => (d === null ? '?' : d)).join(', ')}${this.shape.length === 1 ? ',' : ''})`;
     return `Tensor("${this.name}", shape=${s}, dtype=${this.dtype})`;
   }
+  /** TF's repr: `<tf.Tensor 'Add:0' shape=(2, 3) dtype=float32>`. */
+  [inspectSymbol](): string { return `<tf.Tensor '${this.name}' shape=${pyShape(this.shape)} dtype=${this.dtype}>`; }
   // Chainable ops: each is the tf.* function of the same name with this tensor first.
   add(b: unknown, options?: MethodOptions): Tensor { return tensorMethods.binary('add', this, b, options); }
   sub(b: unknown, options?: MethodOptions): Tensor { return tensorMethods.binary('subtract', this, b, options); }
@@ -110,6 +116,8 @@ export class Operation {
   run(feedDict?: FeedDict, session?: unknown): void { sessionHooks.runOp(this, feedDict, session); }
   get nodeDef(): NodeDefLike { return this.graph.nodeDef(this); }
   toString(): string { return `Operation '${this.name}' type=${this.type}`; }
+  /** TF's repr: `<tf.Operation 'Add' type=Add>`. */
+  [inspectSymbol](): string { return `<tf.Operation '${this.name}' type=${this.type}>`; }
 }
 
 interface ControlContext { ops: Operation[]; created: Set<Operation> }
@@ -124,6 +132,9 @@ export class Graph {
   private nameStack = '';
   private controlStack: ControlContext[] = [];
   private readonly deviceStack: string[] = [];
+
+  /** `<tf.Graph with 12 ops>`. */
+  [inspectSymbol](): string { return `<tf.Graph with ${this.ops.length} op${this.ops.length === 1 ? '' : 's'}>`; }
 
   /** Number of ops (TF's graph.version grows with each op). */
   get version(): number { return this.ops.length; }

@@ -166,7 +166,7 @@ function notAValue(x: unknown): Error {
 function describe(x: unknown): string {
   if (x === null) return 'null';
   if (typeof x === 'object') return `an object of type ${(x as object).constructor?.name ?? 'Object'}`;
-  return `${String(x)} of type ${typeof x}`;
+  return typeof x === 'string' ? `'${x}' of type string` : `${String(x)} of type ${typeof x}`;
 }
 
 function flatten(v: unknown): unknown[] {

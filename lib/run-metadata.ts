@@ -1,7 +1,7 @@
 // RunOptions and RunMetadata (TF config.proto / step_stats.proto / cost_graph.proto in camelCase),
 // filled from the native executor's per-run trace arrays: one batch per run, no per-op crossing.
 import { DType, dtypeCode, dtypeFromCode, dtypeInfo } from './dtypes';
-import { invalidArgument, NodeDefLike } from './errors';
+import { checkKeys, invalidArgument, NodeDefLike } from './errors';
 import type { Graph, Operation, Tensor } from './graph';
 import type { NativeTrace } from './binding';
 import { nodeDef, nodeInputs } from './serialize';
@@ -29,6 +29,8 @@ export interface RunOptionsInit {
 }
 
 /** Options for one run (TF RunOptions). */
+const RUN_OPTION_KEYS = ['traceLevel', 'timeoutInMs', 'outputPartitionGraphs', 'interOpThreadPool', 'reportTensorAllocationsUponOom'] as const;
+
 export class RunOptions {
   static readonly NO_TRACE = 0;
   static readonly SOFTWARE_TRACE = 1;
@@ -43,6 +45,8 @@ export class RunOptions {
   reportTensorAllocationsUponOom: boolean;
 
   constructor(init: RunOptionsInit = {}) {
+    if (init === null || typeof init !== 'object') throw new TypeError(`RunOptions: expected an options object, got ${String(init)}`);
+    if (!(init instanceof RunOptions)) checkKeys(init, RUN_OPTION_KEYS, 'RunOptions');
     this.traceLevel = RunOptions.level(init.traceLevel ?? 0);
     this.timeoutInMs = init.timeoutInMs ?? 0;
     if (typeof this.timeoutInMs !== 'number' || !Number.isFinite(this.timeoutInMs) || this.timeoutInMs < 0)

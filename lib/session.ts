@@ -3,8 +3,8 @@
 // fetch structures, converts feeds, extends the native graph when the JS graph grew, and turns
 // native errors into tf.errors classes that name the failing op.
 import { binding, nativeError, NativeRunResult, NativeTrace, NativeValues, RUN_EXECUTED, RUN_TRACE, SessionHandle, SMALL_VALUE } from './binding';
-import { dtypeCode, dtypeFromCode, dtypeInfo, typedArrayFor } from './dtypes';
-import { OpError, errorForCode, invalidArgument } from './errors';
+import { TypedArray, dtypeCode, dtypeFromCode, dtypeInfo, typedArrayFor } from './dtypes';
+import { OpError, checkKeys, errorForCode, invalidArgument } from './errors';
 import { FeedDict, Graph, Operation, Tensor, getDefaultGraph, popDefaultGraph, pushDefaultGraph, sessionHooks } from './graph';
 import { NDArray, toNDArray } from './ndarray';
 import { shapeCompatible, shapeText } from './ops/shape';
@@ -26,6 +26,8 @@ type Element = Tensor | Operation;
 interface FetchMapper { elements: Element[]; build(values: Map<Element, NDArray | null>): unknown }
 
 const CLOSED = 'Attempted to use a closed Session.';
+/** The native executor's rank limit (kMaxRank). */
+const MAX_RANK = 16;
 const EMPTY = 'The Session graph is empty.  Add operations to the graph before calling run().';
 
 function mapFetches(graph: Graph, fetch: unknown): FetchMapper {
@@ -86,6 +88,37 @@ export function convertFeed(t: Tensor, value: unknown, key: unknown = t): NDArra
   if (value instanceof Tensor || value instanceof Operation) {
     throw new TypeError(`The value of a feed cannot be a tf.Tensor object. Acceptable feed values include JS numbers, booleans, bigints, nested arrays, typed arrays or NDArrays. For reference, the tensor object was ${value} which was passed to the feed with key ${key}.`);
   }
+  const view = value instanceof NDArray ? value.data : ArrayBuffer.isView(value) ? value : null;
+  if (view && isDetached(view.buffer)) throw invalidArgument(`Cannot read the value fed for '${t.name}': its ArrayBuffer is detached`);
+  let arr: NDArray;
+  try {
+    arr = convertFeedValue(t, value);
+  } catch (e) {
+    // Name the feed in value errors; V8's own (a detached buffer) become InvalidArgumentError too.
+    if (e instanceof OpError && !e.message.includes(`'${t.name}'`)) {
+      const m = /^(Cannot convert .*? to \w+)(: .*)$/s.exec(e.message);
+      throw errorForCode(e.code, m ? `${m[1]} for feed '${t.name}'${m[2]}` : `${e.message} (feed '${t.name}')`);
+    }
+    if (e instanceof TypeError && /detached/i.test(e.message)) throw invalidArgument(`Cannot read the value fed for '${t.name}': its ArrayBuffer is detached`);
+    throw e;
+  }
+  // What the native side reads must be consistent: data length, rank limit, no shared memory.
+  if (arr.shape.length > MAX_RANK) throw invalidArgument(`Cannot feed a value of rank ${arr.shape.length} for '${t.name}': the maximum rank is ${MAX_RANK}`);
+  const n = arr.shape.reduce((a, b) => a * b, 1);
+  if (!arr.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || n !== arr.data.length)
+    throw invalidArgument(`Cannot feed the NDArray given for '${t.name}': its shape [${arr.shape.join(',')}] does not match its ${arr.data.length} elements (was its shape changed?)`);
+  if (typeof SharedArrayBuffer !== 'undefined' && arr.data.buffer instanceof SharedArrayBuffer)
+    arr = new NDArray(arr.data.slice() as TypedArray, arr.shape.slice(), arr.dtype);  // a private copy
+  return arr;
+}
+
+/** True for a transferred (detached) ArrayBuffer: a view on it cannot even be constructed. */
+function isDetached(buf: ArrayBufferLike): boolean {
+  try { new Uint8Array(buf, 0, 0); return false; } catch { return true; }
+}
+
+/** The feed value as an NDArray of t's dtype, shaped by t's static shape where it is a flat typed array. */
+function convertFeedValue(t: Tensor, value: unknown): NDArray {
   let arr: NDArray;
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     arr = toNDArray(value, t.dtype);
@@ -164,7 +197,9 @@ export class Session {
     if (options === null || typeof options !== 'object') throw new TypeError(`Session options must be an object, got ${String(options)}`);
     if (options instanceof Graph) throw new TypeError('Session options must be an object: did you do "new Session(graph)" instead of "new Session({ graph })"?');
     if (options.graph !== undefined && !(options.graph instanceof Graph)) throw new TypeError(`graph must be a tf.Graph, but got ${String(options.graph)}`);
+    checkKeys(options, ['graph', 'config', 'target'], 'Session');
     if (options.config !== undefined && (options.config === null || typeof options.config !== 'object')) throw new TypeError(`config must be an object, but got ${String(options.config)}`);
+    if (options.config) checkKeys(options.config, ['intraOpParallelismThreads', 'interOpParallelismThreads', 'operationTimeoutInMs', 'allowSoftPlacement', 'logDevicePlacement'], 'Session config');
     this.graph = options.graph ?? getDefaultGraph();
     this.config = { ...options.config };
     const threads = this.config.intraOpParallelismThreads ?? 0;
@@ -174,6 +209,11 @@ export class Session {
   }
 
   get closed(): boolean { return this.#closed; }
+
+  /** `<tf.Session (open) graph with 12 ops>`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `<tf.${this.constructor.name} (${this.#closed ? 'closed' : 'open'}) graph with ${this.graph.getOperations().length} ops>`;
+  }
 
   /** Closes the session: in-flight runs end with CancelledError; later calls throw. Idempotent. */
   close(): void {

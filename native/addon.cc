@@ -43,9 +43,15 @@ Napi::Error status_error(Napi::Env env, const Status& st) {
 // Tags our session handles so a foreign External is refused instead of misread.
 const napi_type_tag kSessionTag = {0x7e4c1a9b3d5f2e80ULL, 0x1b6d8f0a2c4e6a93ULL};
 
-SessionPtr& session_of(const Napi::Value& v) {
+SessionPtr& session_handle(const Napi::Value& v) {
   if (!v.IsExternal() || !v.As<Napi::External<SessionPtr>>().CheckTypeTag(&kSessionTag)) throw Napi::TypeError::New(v.Env(), "expected a tensorloom session handle");
   return *v.As<Napi::External<SessionPtr>>().Data();
+}
+// The live session of a handle (close() releases it at once: in-flight runs keep their own reference).
+SessionPtr& session_of(const Napi::Value& v) {
+  SessionPtr& s = session_handle(v);
+  if (!s) throw status_error(v.Env(), tl::make_error(tl::kCancelled, "Session has been closed."));
+  return s;
 }
 
 std::vector<int32_t> int_list(const Napi::Value& v, const char* what) {
@@ -384,7 +390,11 @@ Napi::Value SessionRunAsync(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SessionClose(const Napi::CallbackInfo& info) {
-  session_of(info[0])->close();
+  SessionPtr& s = session_handle(info[0]);
+  if (s) {
+    s->close();
+    s.reset();
+  }
   return info.Env().Undefined();
 }
 

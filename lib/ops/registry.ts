@@ -67,6 +67,8 @@ export interface OpDef {
   readonly shape: ShapeRule | ShapeFn;
   /** Stateful ops are never folded or cached (RandomUniform, Assign, ...). */
   readonly stateful?: boolean;
+  /** The tf.* builder(s) that make this op, for the README's op table ('' = GraphDef import only). */
+  readonly builder?: string;
   /** Derived: [min, max] input count, and the output count (-1: set by attrs). */
   readonly inputs: readonly [min: number, max: number];
   readonly outputs: number;
@@ -167,6 +169,7 @@ export interface OpSpec {
   shape: ShapeRule | ShapeFn;
   stateful?: boolean;
   dtypes?: OpDef['dtypes'];
+  builder?: string;
 }
 
 /** Declares an op: `op(100, 'AddV2', 'binary', { in: ['x: T', 'y: T'], out: ['z: T'], attrs: ['T: numbertype'], shape: 'broadcast' })`. */
@@ -179,7 +182,7 @@ export function op(id: number, type: string, kernel: KernelFamily, spec: OpSpec)
   const min = ins.reduce((n, a) => n + minOf(a), 0);
   const max = ins.some(variadic) ? 0xffff : ins.length;
   const outputs = outs.some(variadic) ? -1 : outs.length;
-  return { id, type, kernel, in: ins, out: outs, attrs, shape: spec.shape, stateful: spec.stateful, inputs: [min, max], outputs, dtypes: spec.dtypes };
+  return { id, type, kernel, in: ins, out: outs, attrs, shape: spec.shape, stateful: spec.stateful, builder: spec.builder, inputs: [min, max], outputs, dtypes: spec.dtypes };
 }
 
 /** Output (or input) dtypes of a node with these attrs: each arg expanded by its number/list attr. */

@@ -78,3 +78,14 @@ export function nativeHeader(): string {
   ];
   return lines.join('\n');
 }
+
+/** The README's op table: TF op type, builder, dtypes (from the op's first type attr). */
+export function opTableMarkdown(builders: ReadonlyMap<string, string> = new Map()): string {
+  const rows = [...OPS].sort((a, b) => (a.type < b.type ? -1 : 1)).map((d) => {
+    const t = d.attrs.find((a) => a.kind === 'type' && (d.in.some((x) => x.typeAttr === a.name) || d.out.some((x) => x.typeAttr === a.name)));
+    const dtypes = t ? (t.allowed ?? ['any']).join(', ') : d.out.length ? (d.out[0].type ?? '') : '';
+    const b = d.builder ?? builders.get(d.type) ?? '';
+    return `| ${d.type} | ${b ? b.split(/,\s*/).map((x) => `\`${x}\``).join(', ') : 'GraphDef import'} | ${dtypes} |`;
+  });
+  return ['| TF op type | builder | dtypes |', '|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,69 @@
+// Issue 9, "clearer errors": feed problems name the feed and are tf.errors classes; unknown
+// option keys are TypeErrors naming the key and the accepted ones; TF-style inspection.
+import { inspect } from 'node:util';
+import { beforeEach, describe, expect, it } from 'vitest';
+import * as tf from 'tensorloom';
+
+beforeEach(() => tf.resetDefaultGraph());
+
+describe('feed values', () => {
+  it('conversion errors name the feed and quote strings', () => {
+    const x = tf.placeholder('int32', [null], 'x');
+    const sess = new tf.Session();
+    const y = tf.add(x, 1);
+    expect(() => sess.run(y, [[x, [1.5]]])).toThrow("Cannot convert 1.5 to int32 for feed 'x:0'");
+    expect(() => sess.run(y, [[x, ['a']]])).toThrow(/'a' of type string.*feed 'x:0'/);
+    sess.close();
+  });
+
+  it('a typed array on a SharedArrayBuffer is accepted (copied)', () => {
+    const f = tf.placeholder('float32', [null], 'f');
+    const data = new Float32Array(new SharedArrayBuffer(4 * 40)).fill(2);
+    const sess = new tf.Session();
+    expect(sess.run(tf.reduceSum(f), [[f, data]]).item()).toBe(80);
+    sess.close();
+  });
+
+  it('rank above 16, a mutated NDArray shape and a detached buffer are InvalidArgumentError naming the feed', () => {
+    const u = tf.placeholder('float32', null, 'u');
+    const y = tf.identity(u);
+    const sess = new tf.Session();
+    const rank17 = tf.ndarray(new Float32Array(1), new Array(17).fill(1));
+    expect(() => sess.run(y, [[u, rank17]])).toThrow(tf.errors.InvalidArgumentError);
+    expect(() => sess.run(y, [[u, rank17]])).toThrow(/'u:0'.*maximum rank is 16/);
+    const nd = tf.ndarray(new Float32Array(4), [4]);
+    nd.shape.push(2);
+    expect(() => sess.run(y, [[u, nd]])).toThrow(/'u:0'.*\[4,2\] does not match its 4 elements/);
+    const buf = new ArrayBuffer(64);
+    const fa = new Float32Array(buf);
+    structuredClone(buf, { transfer: [buf] });
+    expect(() => sess.run(y, [[u, fa]])).toThrow(tf.errors.InvalidArgumentError);
+    expect(() => sess.run(y, [[u, fa]])).toThrow(/'u:0'.*detached/);
+    return expect(sess.runAsync(y, [[u, fa]])).rejects.toThrow(/detached/).finally(() => sess.close());
+  });
+});
+
+describe('unknown option keys', () => {
+  it('RunOptions and Session options name the unknown key and the accepted ones', () => {
+    expect(() => new tf.RunOptions({ tracelevel: 3 } as never)).toThrow(TypeError);
+    expect(() => new tf.RunOptions({ tracelevel: 3 } as never)).toThrow(/'tracelevel'.*traceLevel/);
+    expect(() => new tf.RunOptions({ timeoutMs: 3 } as never)).toThrow(/'timeoutMs'.*timeoutInMs/);
+    expect(() => new tf.Session({ confg: {} } as never)).toThrow(/'confg'.*config/);
+    expect(() => new tf.Session({ config: { intraOpThreads: 1 } } as never)).toThrow(/'intraOpThreads'.*intraOpParallelismThreads/);
+  });
+});
+
+describe('inspection', () => {
+  it('Tensor, Operation, Graph and Session print like TF reprs', () => {
+    const g = new tf.Graph();
+    const [a, b] = g.asDefault(() => { const a = tf.placeholder('float32', [null, 3], 'a'); return [a, tf.add(a, 1)]; });
+    expect(inspect(b)).toBe("<tf.Tensor 'Add:0' shape=(None, 3) dtype=float32>");
+    expect(inspect(a.op)).toBe("<tf.Operation 'a' type=Placeholder>");
+    expect(inspect(tf.constant(1))).toMatch(/^<tf.Tensor 'Const(_\d+)?:0' shape=\(\) dtype=float32>$/);
+    expect(inspect(g)).toBe('<tf.Graph with 3 ops>');
+    const sess = new tf.Session({ graph: g });
+    expect(inspect(sess)).toBe('<tf.Session (open) graph with 3 ops>');
+    sess.close();
+    expect(inspect(sess)).toBe('<tf.Session (closed) graph with 3 ops>');
+  });
+});
