@@ -1,6 +1,7 @@
 // Graph, Operation and Tensor: the symbolic side. A Graph is an append-only list of
 // Operations (node index = position, so order is topological), with TF1's naming rules
 // (case-insensitive uniquification, name scopes) and control-dependency contexts.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { writeFileSync } from 'node:fs';
 import { DType } from './dtypes';
 import { invalidArgument, NodeDefLike } from './errors';
@@ -122,7 +123,9 @@ export class Operation {
 
 interface ControlContext { ops: Operation[]; created: Set<Operation> }
 
-const defaultGraphStack: Graph[] = [];
+const defaultGraphStack: Graph[] = [];  // InteractiveSession({ graph }) (process-wide)
+// graph.asDefault scopes: an AsyncLocalStorage, so an async fn keeps its graph across awaits.
+const scopedGraphs = new AsyncLocalStorage<readonly Graph[]>();
 let globalDefaultGraph: Graph | null = null;
 
 export class Graph {
@@ -144,8 +147,7 @@ export class Graph {
 
   /** Runs fn with this graph as the default graph; returns fn's result. */
   asDefault<T>(fn: (g: Graph) => T): T {
-    defaultGraphStack.push(this);
-    try { return fn(this); } finally { defaultGraphStack.splice(defaultGraphStack.lastIndexOf(this), 1); }
+    return scopedGraphs.run([...(scopedGraphs.getStore() ?? []), this], () => fn(this));
   }
 
   /** TF's unique_name: prefixes the scope, compares case-insensitively, appends _1, _2 ... */
@@ -333,6 +335,8 @@ export function popDefaultGraph(g: Graph): void {
 
 /** The innermost graph made default with asDefault, else the global default graph. */
 export function getDefaultGraph(): Graph {
+  const scoped = scopedGraphs.getStore();
+  if (scoped && scoped.length) return scoped[scoped.length - 1];
   if (defaultGraphStack.length) return defaultGraphStack[defaultGraphStack.length - 1];
   if (!globalDefaultGraph) globalDefaultGraph = new Graph();
   return globalDefaultGraph;
@@ -340,7 +344,7 @@ export function getDefaultGraph(): Graph {
 
 /** Clears the global default graph (not allowed inside graph.asDefault). */
 export function resetDefaultGraph(): void {
-  if (defaultGraphStack.length) throw new Error('Do not use tf.resetDefaultGraph() to clear nested graphs. If you need a cleared graph, exit the nesting and create a new graph.');
+  if (defaultGraphStack.length || scopedGraphs.getStore()?.length) throw new Error('Do not use tf.resetDefaultGraph() to clear nested graphs. If you need a cleared graph, exit the nesting and create a new graph.');
   globalDefaultGraph = new Graph();
 }
 

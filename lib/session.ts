@@ -2,6 +2,7 @@
 // rules (API.md). The native side owns the graph copy, plan cache and kernels; this side maps
 // fetch structures, converts feeds, extends the native graph when the JS graph grew, and turns
 // native errors into tf.errors classes that name the failing op.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { binding, nativeError, NativeRunResult, NativeTrace, NativeValues, RUN_EXECUTED, RUN_TRACE, SessionHandle, SMALL_VALUE } from './binding';
 import { TypedArray, dtypeCode, dtypeFromCode, dtypeInfo, typedArrayFor } from './dtypes';
 import { OpError, checkKeys, errorForCode, invalidArgument } from './errors';
@@ -162,8 +163,15 @@ function toNative(values: NDArray[]): NativeValues {
 const defaultStack: Session[] = [];
 let implicitDefault: Session | null = null;
 
-/** The default session: the innermost asDefault / InteractiveSession, else the implicit one. */
+// asDefault scopes live in an AsyncLocalStorage, so `sess.asDefault(async () => { await x;
+// c.eval() })` keeps its default across awaits, and concurrent async code never sees another
+// task's scope. InteractiveSession (not scoped) uses the process-wide stack below it.
+const scoped = new AsyncLocalStorage<readonly Session[]>();
+
+/** The default session: the innermost asDefault scope, else InteractiveSession, else the implicit one. */
 export function getDefaultSession(): Session | null {
+  const s = scoped.getStore();
+  if (s && s.length) return s[s.length - 1];
   return defaultStack.length ? defaultStack[defaultStack.length - 1] : implicitDefault;
 }
 
@@ -232,14 +240,14 @@ export class Session {
   /** The session graph as a GraphDef-like object (TF's sess.graph_def). */
   get graphDef(): ReturnType<Graph['asGraphDef']> { return this.graph.asGraphDef(); }
 
-  /** Makes this the default session inside fn (nesting allowed; innermost wins). */
+  /**
+   * Makes this the default session inside fn (nesting allowed; innermost wins), including
+   * across `await` when fn is async (the scope follows fn's asynchronous continuations).
+   */
   asDefault<T>(fn: (sess: this) => T): T {
-    defaultStack.push(this);
-    try { return fn(this); } finally {
-      const i = defaultStack.lastIndexOf(this);
-      if (i >= 0) defaultStack.splice(i, 1);
-    }
+    return scoped.run([...(scoped.getStore() ?? []), this], () => fn(this));
   }
+
 
   /**
    * Runs one step: computes `fetches` (a Tensor, Operation, name, or any nesting of arrays and

@@ -67,3 +67,27 @@ describe('inspection', () => {
     expect(inspect(sess)).toBe('<tf.Session (closed) graph with 3 ops>');
   });
 });
+
+describe('asDefault across await (AsyncLocalStorage)', () => {
+  it('an async callback keeps its default graph and session after awaits; concurrent scopes do not leak', async () => {
+    const tick = () => new Promise((r) => setTimeout(r, 5));
+    const g1 = new tf.Graph(), g2 = new tf.Graph();
+    const c1 = g1.asDefault(() => tf.constant(1));
+    const c2 = g2.asDefault(() => tf.constant(2));
+    const s1 = new tf.Session({ graph: g1 }), s2 = new tf.Session({ graph: g2 });
+    const task = (g: tf.Graph, s: tf.Session, c: tf.Tensor) => g.asDefault(() => s.asDefault(async () => {
+      await tick();
+      expect(tf.getDefaultGraph()).toBe(g);
+      const v = c.eval();
+      await tick();
+      const d = tf.add(c, 10);  // built in the scoped default graph
+      expect(d.graph).toBe(g);
+      return [v.item(), d.eval().item()];
+    }));
+    const [a, b] = await Promise.all([task(g1, s1, c1), task(g2, s2, c2)]);
+    expect(a).toEqual([1, 11]);
+    expect(b).toEqual([2, 12]);
+    expect(tf.getDefaultGraph()).not.toBe(g1);
+    s1.close(); s2.close();
+  });
+});
