@@ -129,12 +129,13 @@ function fmtBytes(b: number): string {
 
 function table(title: string, rows: ProfileRow[], top: number, withType: boolean): string {
   const shown = top > 0 && Number.isFinite(top) ? rows.slice(0, top) : rows;
-  const head = ['name', ...(withType ? ['type'] : []), 'count', 'total', 'mean', 'p50', 'p90', '%', 'cum%', 'out/step'];
+  // mean/p50/p90 are over steps (a node's time per step); mean/call divides by the calls.
+  const head = ['name', ...(withType ? ['type'] : []), 'count', 'total', 'mean/step', 'p50/step', 'p90/step', 'mean/call', '%', 'cum%', 'out/step'];
   let cum = 0;
   const body = shown.map((r) => {
     cum += r.percent;
     return [r.name, ...(withType ? [r.opType] : []), String(r.count), fmtTime(r.totalMicros), fmtTime(r.meanMicros),
-      fmtTime(r.p50Micros), fmtTime(r.p90Micros), r.percent.toFixed(1), cum.toFixed(1), fmtBytes(r.outputBytes)];
+      fmtTime(r.p50Micros), fmtTime(r.p90Micros), fmtTime(r.meanPerCallMicros), r.percent.toFixed(1), cum.toFixed(1), fmtBytes(r.outputBytes)];
   });
   const all = [head, ...body];
   const w = head.map((_, c) => Math.max(...all.map((r) => r[c].length)));

@@ -109,7 +109,7 @@ describe('profiler.summarize', () => {
     expect(String(p)).toBe(text);
     const nodeSection = text.slice(text.indexOf('By node')).split('\n');
     const [, header, rule, ...rows] = nodeSection;
-    expect(header).toMatch(/^name\s+type\s+count\s+total\s+mean\s+p50\s+p90\s+%\s+cum%\s+out\/step$/);
+    expect(header).toMatch(/^name\s+type\s+count\s+total\s+mean\/step\s+p50\/step\s+p90\/step\s+mean\/call\s+%\s+cum%\s+out\/step$/);
     expect(rule).toMatch(/^[- ]+$/);
     expect(rows).toHaveLength(5);
     // Right-aligned numeric columns end at the same offsets as the header's.

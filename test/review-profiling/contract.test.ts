@@ -285,7 +285,7 @@ describe('tf.profiler.summarize contract', () => {
     const header = lines[start + 1], dashes = lines[start + 2];
     const body = lines.slice(start + 3).filter((l) => l.trim() && !l.includes('more rows'));
     expect(body.map((l) => l.split(/\s+/)[0])).toEqual(s.byNode.map((r) => r.name));
-    expect(header.split(/\s+/)).toEqual(expect.arrayContaining(['name', 'count', 'total', 'mean', 'p50', 'p90', '%']));
+    expect(header.split(/\s+/)).toEqual(expect.arrayContaining(['name', 'count', 'total', 'mean/step', 'p50/step', 'p90/step', 'mean/call', '%']));
     // Right-aligned numeric columns end where their dash run ends.
     const ends = [...dashes.matchAll(/-+/g)].map((x) => x.index! + x[0].length);
     for (const l of body) {
