@@ -8,10 +8,11 @@ import { invalidArgument, NodeDefLike } from './errors';
 import type { NDArray } from './ndarray';
 import type { AttrKind } from './ops/schema';
 import type { GraphDefObject } from './graphdef/types';
+import type { FeedValue } from './fetch-types';
 
 export type StaticShape = (number | null)[] | null;
 export interface AttrValue { kind: AttrKind; value: unknown }
-export type FeedDict = Map<Tensor | string, unknown> | Iterable<readonly [Tensor | string, unknown]>;
+export type FeedDict = Map<Tensor | string, FeedValue> | Iterable<readonly [Tensor | string, FeedValue]>;
 
 /** Options of a chained op: the op's name, plus attrs where the op has them. */
 export interface MethodOptions { name?: string }

@@ -1,7 +1,7 @@
 // RunOptions and RunMetadata (TF config.proto / step_stats.proto / cost_graph.proto in camelCase),
 // filled from the native executor's per-run trace arrays: one batch per run, no per-op crossing.
-import { DType, dtypeCode, dtypeFromCode, dtypeInfo } from './dtypes';
-import { checkKeys, invalidArgument, NodeDefLike } from './errors';
+import { DType, dtypeCode, dtypeFromCode } from './dtypes';
+import { checkKeys, invalidArgument } from './errors';
 import type { Graph, Operation, Tensor } from './graph';
 import type { NativeTrace } from './binding';
 import { nodeDef, nodeInputs } from './serialize';

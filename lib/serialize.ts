@@ -29,9 +29,9 @@
  * dtypes are TF's DataType numbers (float32 1, float64 2, int32 3, uint8 4, int64 9, bool 10).
  */
 import { readFileSync } from 'node:fs';
-import { DType, dtypeCode, dtypeFromCode, dtypeInfo, dtypeSize, typedArrayFor } from './dtypes';
-import { invalidArgument, NodeDefLike } from './errors';
-import { AttrValue, Graph, Operation, StaticShape, graphDefHooks } from './graph';
+import { DType, dtypeCode, dtypeFromCode, dtypeSize, typedArrayFor } from './dtypes';
+import { invalidArgument } from './errors';
+import { AttrValue, Graph, StaticShape, graphDefHooks } from './graph';
 import { NDArray } from './ndarray';
 import { nodeDefOf } from './graphdef/export';
 import { ATTR_KINDS, AttrKind, opDef, opDefById, schemaHash } from './ops/schema';

@@ -11,6 +11,7 @@ import { NDArray, toNDArray } from './ndarray';
 import { shapeCompatible, shapeText } from './ops/shape';
 import { RunMetadata, RunOptions, RunOptionsInit, fillFromTrace, partitionGraph } from './run-metadata';
 import { encodeGraph, setNativeValidator } from './serialize';
+import type { CallableFn, Feeds, Fetches, FetchResult, ValidFetches } from './fetch-types';
 
 export interface SessionConfig {
   /** Threads a kernel may use (0: one per core). */
@@ -255,12 +256,18 @@ export class Session {
    * (Operations give null).
    * @throws TypeError for bad fetch/feed types; tf.errors.* for values, shapes and failures in the run.
    */
+  run<const F>(fetches: F & ValidFetches<F>, feedDict?: Feeds | null, options?: RunOptions | RunOptionsInit | null, runMetadata?: RunMetadata | null): FetchResult<F>;
+  /** The same, for fetches whose type is generic (`T extends Tensor`) or the loose `Fetches`. */
+  run<const F extends Fetches>(fetches: F, feedDict?: Feeds | null, options?: RunOptions | RunOptionsInit | null, runMetadata?: RunMetadata | null): FetchResult<F>;
   run(fetches: unknown, feedDict?: FeedDict | Record<string, unknown> | null, options?: RunOptions | RunOptionsInit | null, runMetadata?: RunMetadata | null): any {
     const { spec, values } = this.#prepare(fetches, feedDict);
     return this.#execute(spec, values, options, runMetadata, false);
   }
 
   /** Like run, off the JS thread. Never throws: every error rejects the promise. */
+  runAsync<const F>(fetches: F & ValidFetches<F>, feedDict?: Feeds | null, options?: RunOptions | RunOptionsInit | null, runMetadata?: RunMetadata | null): Promise<FetchResult<F>>;
+  /** The same, for fetches whose type is generic (`T extends Tensor`) or the loose `Fetches`. */
+  runAsync<const F extends Fetches>(fetches: F, feedDict?: Feeds | null, options?: RunOptions | RunOptionsInit | null, runMetadata?: RunMetadata | null): Promise<FetchResult<F>>;
   runAsync(fetches: unknown, feedDict?: FeedDict | Record<string, unknown> | null, options?: RunOptions | RunOptionsInit | null, runMetadata?: RunMetadata | null): Promise<any> {
     try {
       const { spec, values } = this.#prepare(fetches, feedDict);
@@ -275,6 +282,9 @@ export class Session {
    * structure, pruning and plan are resolved once.
    * @example const f = sess.makeCallable(y, [x]); f(batch1); f(batch2);
    */
+  makeCallable<const F, const L extends readonly (Tensor | string)[] = []>(fetches: F & ValidFetches<F>, feedList?: L): CallableFn<F, L>;
+  /** The same, for fetches whose type is generic (`T extends Tensor`) or the loose `Fetches`. */
+  makeCallable<const F extends Fetches, const L extends readonly (Tensor | string)[] = []>(fetches: F, feedList?: L): CallableFn<F, L>;
   makeCallable(fetches: unknown, feedList: (Tensor | string)[] = []): (...feedValues: unknown[]) => any {
     if (!Array.isArray(feedList)) throw new TypeError('`feed_list` must be a list or tuple.');
     this.#checkUsable();

@@ -12,12 +12,13 @@ import { inferShapes, shapeText } from './shape';
 export interface OpOptions { name?: string }
 export type TensorLike = Tensor | ValueLike;
 
-function opts<T extends object>(o: T | string | undefined): Partial<T> & OpOptions {
+/** An options argument: a name string, an options object, or nothing. */
+export function opts<T extends object>(o: T | string | undefined): Partial<T> & OpOptions {
   return typeof o === 'string' ? ({ name: o } as Partial<T> & OpOptions) : (o ?? {});
 }
 
 /** The graph of the first Tensor among `xs`, else the default graph (TF's _get_graph_from_inputs). */
-function graphOf(...xs: unknown[]): Graph {
+export function graphOf(...xs: unknown[]): Graph {
   for (const x of xs) if (x instanceof Tensor) return x.graph;
   return getDefaultGraph();
 }
@@ -101,13 +102,19 @@ export function shapeLike(value: unknown, what: string): NDArray {
 }
 
 /** A Const node in graph g holding `value` converted to `dtype`. */
-function constIn(g: Graph, value: ValueLike, dtype: DType | undefined, name: string | undefined): Tensor {
+export function constIn(g: Graph, value: ValueLike, dtype: DType | undefined, name: string | undefined): Tensor {
   const v = toNDArray(value, dtype);
   return makeNode(g, 'Const', [], { value: v, dtype: v.dtype }, v.dtype, name).outputs[0];
 }
 
+/** The dtype JS operands convert to: that of the first Tensor among `xs`, else inferred from the first. */
+export function dtypeOf(...xs: unknown[]): DType {
+  for (const x of xs) if (x instanceof Tensor) return x.dtype;
+  return inferDType(xs[0]);
+}
+
 /** Converts an operand: Tensors pass through; JS values become a Const of `dtype`. */
-function toTensor(g: Graph, x: TensorLike, dtype: DType | undefined, name: string): Tensor {
+export function toTensor(g: Graph, x: TensorLike, dtype: DType | undefined, name: string): Tensor {
   if (x instanceof Tensor) {
     if (x.graph !== g) throw invalidArgument(`Tensor ${x} must be from the same graph as the other inputs.`);
     return x;
@@ -145,7 +152,7 @@ export function constant(value: ValueLike, dtype?: DType | null | ConstantOption
 export interface ConstantOptions extends OpOptions { dtype?: DType; shape?: number[] }
 export interface PlaceholderOptions extends OpOptions { shape?: readonly (number | null)[] | null }
 /** A plain options object (not an array, typed array, NDArray, Tensor or null). */
-function isOptions<T extends object>(x: unknown): x is T {
+export function isOptions<T extends object>(x: unknown): x is T {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && Object.getPrototypeOf(x) === Object.prototype;
 }
 
@@ -277,7 +284,7 @@ export const softmax = (logits: TensorLike, options?: OpOptions | string) => una
 
 // ---- matmul, reductions, shape ---------------------------------------------------------------
 
-export interface MatMulOptions extends OpOptions { transposeA?: boolean; transposeB?: boolean }
+export interface MatMulOptions extends OpOptions { transposeA?: boolean; transposeB?: boolean; adjointA?: boolean; adjointB?: boolean }
 
 /**
  * Matrix product of two rank-2 tensors.
@@ -290,7 +297,12 @@ export function matmul(a: TensorLike, b: TensorLike, options?: MatMulOptions | s
     const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : inferDType(a);
     const x = toTensor(g, a, dtype, 'a'), y = toTensor(g, b, dtype, 'b');
     if (x.dtype !== y.dtype) throw invalidArgument(`Input 'b' of 'MatMul' Op has type ${y.dtype} that does not match type ${x.dtype} of argument 'a'.`);
-    return makeNode(g, 'MatMul', [x, y], { transpose_a: !!o.transposeA, transpose_b: !!o.transposeB, T: x.dtype }, x.dtype, scope).outputs[0];
+    // As TF1's tf.matmul: rank > 2 (or unknown rank) is a batched product (BatchMatMulV2),
+    // where transposing and adjoining are the same for real dtypes.
+    const ta = !!(o.transposeA || o.adjointA), tb = !!(o.transposeB || o.adjointB);
+    const batched = [x.shape, y.shape].some((s) => s === null || s.length > 2);
+    if (batched) return makeNode(g, 'BatchMatMulV2', [x, y], { T: x.dtype, adj_x: ta, adj_y: tb }, x.dtype, scope).outputs[0];
+    return makeNode(g, 'MatMul', [x, y], { transpose_a: ta, transpose_b: tb, T: x.dtype }, x.dtype, scope).outputs[0];
   });
 }
 
@@ -379,12 +391,16 @@ export interface Conv2DOptions extends OpOptions {
   useCudnnOnGpu?: boolean;
 }
 
+/** Largest stride or dilation the native window kernels accept (native/kernels/conv.cc). */
+export const MAX_WINDOW_STEP = 1 << 20;
+
 /** Expands TF's int / [h, w] / [1, h, w, 1] forms to the 4-entry NHWC list. */
-function nhwc(v: number | number[] | undefined, what: string): number[] {
+export function nhwc(v: number | number[] | undefined, what: string): number[] {
   const list = v === undefined ? [1] : typeof v === 'number' ? [v] : v;
   const out = list.length === 1 ? [1, list[0], list[0], 1] : list.length === 2 ? [1, list[0], list[1], 1] : list;
   if (out.length !== 4 || out.some((d) => !Number.isInteger(d) || d < 1))
     throw invalidArgument(`${what} must be a positive integer, or a list of 1, 2 or 4 of them, got ${JSON.stringify(v)}`);
+  if (out.some((d) => d > MAX_WINDOW_STEP)) throw invalidArgument(`${what} ${JSON.stringify(v)} exceed the supported limit of ${MAX_WINDOW_STEP} (2^20)`);
   if (out[0] !== 1 || out[3] !== 1) throw invalidArgument(`Current implementation does not yet support ${what} in the batch and depth dimensions.`);
   return out;
 }

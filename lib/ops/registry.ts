@@ -14,7 +14,7 @@ export type AttrKind = keyof typeof ATTR_KINDS;
 
 /** Named shape rules of lib/ops/shape.ts (older ops); newer ops give a ShapeFn. */
 export type ShapeRule =
-  | 'const' | 'placeholder' | 'same' | 'none' | 'broadcast' | 'matmul' | 'reduce' | 'reshape' | 'fill' | 'conv2d';
+  | 'const' | 'placeholder' | 'same' | 'none' | 'broadcast' | 'matmul' | 'reduce' | 'reshape' | 'fill';
 
 /** What a shape function sees. `fail(msg)` makes TF's error text naming the node and input shapes. */
 export interface ShapeContext {

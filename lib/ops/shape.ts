@@ -294,29 +294,6 @@ export function inferShape(rule: ShapeRule, type: string, name: string, inputs: 
         throw invalidArgument(`Shape must be rank 0 but is rank ${inputs[1].shape.length} ${where(type, name, inputs)}`);
       return dims;
     }
-    case 'conv2d': {
-      const [x, f] = inputs.map((t) => t.shape);
-      for (const [i, s] of [x, f].entries()) {
-        if (s !== null && s.length !== 4) throw invalidArgument(`Shape must be rank 4 but is rank ${s.length} for input ${i} ${where(type, name, inputs)}`);
-      }
-      const strides = attrs.get('strides')!.value as number[], dil = attrs.get('dilations')!.value as number[];
-      const same = attrs.get('padding')!.value === 'SAME';
-      const cin = x ? x[3] : null, fin = f ? f[2] : null;
-      if (cin !== null && fin !== null && cin !== fin)
-        throw invalidArgument(`Depth of input (${cin}) must match the input depth of filter (${fin}) ${where(type, name, inputs)}`);
-      const out = (size: number | null, k: number | null, s: number, d: number): number | null => {
-        if (size === null) return null;
-        if (same) return Math.ceil(size / s);
-        if (k === null) return null;
-        // TF's GetWindowedOutputSize: (size - eff + s) / s, truncating; negative is an error.
-        const eff = (k - 1) * d + 1;
-        const out = Math.trunc((size - eff + s) / s);
-        if (out < 0) throw invalidArgument(`Computed output size would be negative: ${out} [input_size: ${size}, effective_filter_size: ${eff}, stride: ${s}] ${where(type, name, inputs)}`);
-        return out;
-      };
-      return [x ? x[0] : null, out(x ? x[1] : null, f ? f[0] : null, strides[1], dil[1]),
-        out(x ? x[2] : null, f ? f[1] : null, strides[2], dil[2]), f ? f[3] : null];
-    }
     case 'reshape': {
       // TF's Reshape: zero sizes are left out of the product, so a -1 next to a 0 is still
       // inferred from the input's non-zero dims ([0,3] -> [0,-1] gives [0,3]).

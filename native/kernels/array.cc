@@ -1,8 +1,9 @@
 // Shape-level kernels: Const (zero-copy view of the graph blob), Placeholder (only runs when
-// not fed, so it always fails), Identity / PlaceholderWithDefault, NoOp and Reshape (aliases),
-// and Fill.
+// not fed, so it always fails), Identity / PlaceholderWithDefault / StopGradient / IdentityN,
+// NoOp and Reshape (aliases), Snapshot (a copy), and Fill.
 #include <algorithm>
 #include <cstring>
+#include "array_util.h"
 #include "kernel.h"
 
 namespace tl {
@@ -22,8 +23,20 @@ Status kernel_placeholder(KernelContext& ctx) {
   return ctx.invalid(msg);
 }
 
+// Output i is input i (IdentityN has any number of them).
 Status kernel_identity(KernelContext& ctx) {
-  ctx.alias_output(0, ctx.input(0), ctx.input(0).shape);
+  for (int i = 0; i < ctx.num_inputs(); i++) ctx.alias_output(i, ctx.input(i), ctx.input(i).shape);
+  return Status::OK();
+}
+
+// Snapshot: a copy that stays valid whatever later happens to the input's buffer.
+Status kernel_snapshot(KernelContext& ctx) {
+  const Tensor& in = ctx.input(0);
+  Tensor* out;
+  TL_RETURN_IF_ERROR(ctx.allocate_output(0, in.shape, &out));
+  CopyPlan plan;
+  plan.add(in.num_elements(), 1, 1);
+  strided_copy(ctx.run, out->raw(), in.raw(), dtype_size(in.dtype), plan);
   return Status::OK();
 }
 
@@ -68,38 +81,46 @@ Status kernel_fill(KernelContext& ctx) {
   return Status::OK();
 }
 
+// TF's ReshapeOp::ValidateSizes: zero sizes stay out of the product, so a -1 next to a 0 is still
+// inferred from the other dims ([0, 3] -> [0, -1] gives [0, 3]).
 Status kernel_reshape(KernelContext& ctx) {
   const Tensor& in = ctx.input(0);
   Shape shape;
   TL_RETURN_IF_ERROR(read_shape(ctx, ctx.input(1), "sizes input", &shape));
   int unknown = -1;
-  int64_t known = 1;
+  int64_t product = 1;
+  bool sizes_zero = false;
   for (size_t d = 0; d < shape.size(); d++) {
     if (shape[d] == -1) {
-      if (unknown >= 0) return ctx.invalid("only one input size may be -1, not both " + std::to_string(unknown) + " and " + std::to_string(d));
+      if (unknown >= 0) return ctx.invalid("Only one input size may be -1, not both " + std::to_string(unknown) + " and " + std::to_string(d));
       unknown = static_cast<int>(d);
     } else if (shape[d] < 0) {
       return ctx.invalid("Size " + std::to_string(d) + " must be non-negative, not " + std::to_string(shape[d]));
-    } else if (mul_overflow(known, shape[d], &known)) {
+    } else if (shape[d] == 0) {
+      sizes_zero = true;
+    } else if (mul_overflow(product, shape[d], &product)) {
       return ctx.invalid("Reshape to " + shape_str(shape) + " overflows the number of elements");
     }
   }
   const int64_t n = in.num_elements();
   if (unknown >= 0) {
-    if (known == 0 || n % known != 0) {
-      if (known == 0 && n == 0) {
-        shape[unknown] = 0;  // TF resolves -1 against a zero-size product as 0... only when unambiguous
-      } else {
-        return ctx.invalid("Input to reshape is a tensor with " + std::to_string(n) +
-                           " values, but the requested shape requires a multiple of " + std::to_string(known));
-      }
-    } else {
-      shape[unknown] = n / known;
+    // The input's element count, leaving out its zero dims when the requested shape has one.
+    int64_t in_n = 1;
+    bool in_zero = false, overflow = false;
+    for (int64_t d : in.shape) {
+      if (d > 0 || !sizes_zero) overflow |= mul_overflow(in_n, d, &in_n);
+      else in_zero = true;
     }
-  } else if (known != n) {
-    return ctx.invalid("Input to reshape is a tensor with " + std::to_string(n) +
-                       " values, but the requested shape has " + std::to_string(known));
+    const int64_t missing = in_n / product;
+    if (overflow || (!in_zero && product * missing != in_n))
+      return ctx.invalid("Input to reshape is a tensor with " + std::to_string(in_n) +
+                         " values, but the requested shape requires a multiple of " + std::to_string(product));
+    shape[unknown] = missing;
   }
+  int64_t total;
+  if (!shape_num_elements(shape, &total) || total != n)
+    return ctx.invalid("Input to reshape is a tensor with " + std::to_string(n) + " values, but the requested shape has " +
+                       (shape_num_elements(shape, &total) ? std::to_string(total) : std::string("too many")));
   ctx.alias_output(0, in, shape);
   return Status::OK();
 }

@@ -1,7 +1,9 @@
-// Binary element-wise family with numpy broadcasting: Add Sub Mul RealDiv Maximum Minimum.
-// Both shapes are collapsed into a minimal strided iteration space (elementwise.h); the
+// Binary elementwise family with numpy broadcasting: arithmetic, comparisons (bool output) and
+// logic. Both shapes are collapsed into a minimal strided iteration space (broadcast.h); the
 // innermost run is then always "vector op vector", "scalar op vector" or "vector op scalar",
 // which is exactly what the contiguous (and AVX2/NEON) row loops implement.
+// A new op is one line of TL_BINARY_OPS: its functor (elementwise.h) and the dtypes it supports.
+#include "broadcast.h"
 #include "cpu.h"
 #include "elementwise.h"
 #include "kernel.h"
@@ -10,14 +12,43 @@ namespace tl {
 
 namespace {
 
+// X(op, functor, dtypes)
+#define TL_BINARY_OPS(X)                                     \
+  X(Add, AddOp, kNum)                                        \
+  X(AddV2, AddOp, kNum)                                      \
+  X(Sub, SubOp, kNum)                                        \
+  X(Mul, MulOp, kNum)                                        \
+  X(RealDiv, DivOp, kNum)                                    \
+  X(Div, DivOp, kNum)                                        \
+  X(DivNoNan, DivNoNanOp, kFloat)                            \
+  X(FloorDiv, FloorDivOp, kNum)                              \
+  X(FloorMod, FloorModOp, kNum)                              \
+  X(Pow, PowOp, kReal)                                       \
+  X(SquaredDifference, SquaredDifferenceOp, kReal)           \
+  X(Maximum, MaxOp, kNum)                                    \
+  X(Minimum, MinOp, kNum)                                    \
+  X(Equal, EqualOp, kAny)                                    \
+  X(NotEqual, NotEqualOp, kAny)                              \
+  X(Less, LessOp, kNum)                                      \
+  X(LessEqual, LessEqualOp, kNum)                            \
+  X(Greater, GreaterOp, kNum)                                \
+  X(GreaterEqual, GreaterEqualOp, kNum)                      \
+  X(LogicalAnd, LogicalAndOp, kBool)                         \
+  X(LogicalOr, LogicalOrOp, kBool)
+
+// Ops with an f32 SIMD row: X(op, name of binary_<name>_f32__<isa>)
+#define TL_BINARY_SIMD(X)                                                                  \
+  X(Add, add) X(AddV2, add) X(Sub, sub) X(Mul, mul) X(RealDiv, div) X(Div, div) X(Maximum, max) \
+  X(Minimum, min) X(SquaredDifference, squared_difference)
+
 constexpr int64_t kGrain = 32768;  // output elements per parallel chunk
 
-template <class T>
-using RowFn = void (*)(const T* a, int64_t sa, const T* b, int64_t sb, T* y, int64_t n);
+template <class T, class U>
+using RowFn = void (*)(const T* a, int64_t sa, const T* b, int64_t sb, U* y, int64_t n);
 
 // Separate loops per stride pattern so each one vectorises.
-template <class Op, class T>
-void binary_row(const T* a, int64_t sa, const T* b, int64_t sb, T* y, int64_t n) {
+template <class Op, class T, class U>
+void binary_row(const T* a, int64_t sa, const T* b, int64_t sb, U* y, int64_t n) {
   Op op;
   if (sa && sb) {
     for (int64_t i = 0; i < n; ++i) y[i] = op(a[i], b[i]);
@@ -28,102 +59,57 @@ void binary_row(const T* a, int64_t sa, const T* b, int64_t sb, T* y, int64_t n)
     const T bv = *b;
     for (int64_t i = 0; i < n; ++i) y[i] = op(a[i], bv);
   } else {
-    const T v = op(*a, *b);
+    const U v = op(*a, *b);
     for (int64_t i = 0; i < n; ++i) y[i] = v;
   }
 }
 
-template <class T>
-RowFn<T> row_fn(OpId op) {
+using RowF32 = RowFn<float, float>;
+
+// The f32 SIMD row of `op` on this CPU, or nullptr (keep the scalar loop).
+RowF32 simd_row(OpId op) {
 #if defined(__x86_64__) || defined(_M_X64)
-  if constexpr (std::is_same_v<T, float>) {
-    if (cpu_isa() == Isa::avx2) {
-      switch (op) {
-        case OpId::Add: return binary_add_f32__avx2;
-        case OpId::Sub: return binary_sub_f32__avx2;
-        case OpId::Mul: return binary_mul_f32__avx2;
-        case OpId::RealDiv: return binary_div_f32__avx2;
-        case OpId::Maximum: return binary_max_f32__avx2;
-        case OpId::Minimum: return binary_min_f32__avx2;
-        default: return nullptr;
-      }
+  if (cpu_isa() == Isa::avx2) {
+    switch (op) {
+#define TL_CASE(o, name) case OpId::o: return binary_##name##_f32__avx2;
+      TL_BINARY_SIMD(TL_CASE)
+#undef TL_CASE
+      default: break;
     }
   }
 #elif defined(__aarch64__)
-  if constexpr (std::is_same_v<T, float>) {
-    if (cpu_isa() == Isa::neon) {
-      switch (op) {
-        case OpId::Add: return binary_add_f32__neon;
-        case OpId::Sub: return binary_sub_f32__neon;
-        case OpId::Mul: return binary_mul_f32__neon;
-        case OpId::RealDiv: return binary_div_f32__neon;
-        case OpId::Maximum: return binary_max_f32__neon;
-        case OpId::Minimum: return binary_min_f32__neon;
-        default: return nullptr;
-      }
+  if (cpu_isa() == Isa::neon) {
+    switch (op) {
+#define TL_CASE(o, name) case OpId::o: return binary_##name##_f32__neon;
+      TL_BINARY_SIMD(TL_CASE)
+#undef TL_CASE
+      default: break;
     }
   }
 #endif
-  switch (op) {
-    case OpId::Add: return binary_row<AddOp, T>;
-    case OpId::Sub: return binary_row<SubOp, T>;
-    case OpId::Mul: return binary_row<MulOp, T>;
-    case OpId::RealDiv: return binary_row<DivOp, T>;
-    case OpId::Maximum: return binary_row<MaxOp, T>;
-    case OpId::Minimum: return binary_row<MinOp, T>;
-    default: return nullptr;
-  }
+  (void)op;
+  return nullptr;
 }
 
-template <class T>
-void run_plan(KernelContext& ctx, RowFn<T> fn, const BroadcastPlan& p, const T* a, const T* b,
-              T* y, int64_t n) {
-  const int r = p.rank;
-  const int64_t inner = p.dims[r - 1];
-  const int64_t ia = p.stride_a[r - 1], ib = p.stride_b[r - 1];
-  const int64_t rows = n / inner;
-  if (rows == 1) {
-    // One contiguous run (same shapes or scalar vs tensor): split the run itself.
-    auto chunk = [&](int64_t s, int64_t e) { fn(a + s * ia, ia, b + s * ib, ib, y + s, e - s); };
-    if (n <= kGrain) chunk(0, n); else ctx.run.parallel_for(n, kGrain, chunk);
-    return;
-  }
-  // Rows of the outer dims, walked with an odometer starting from the chunk's first row.
-  auto chunk = [&](int64_t r0, int64_t r1) {
-    int64_t idx[kMaxRank] = {};
-    int64_t oa = 0, ob = 0, rem = r0;
-    for (int d = r - 2; d >= 0; --d) {
-      idx[d] = rem % p.dims[d];
-      rem /= p.dims[d];
-      oa += idx[d] * p.stride_a[d];
-      ob += idx[d] * p.stride_b[d];
-    }
-    for (int64_t row = r0; row < r1; ++row) {
-      fn(a + oa, ia, b + ob, ib, y + row * inner, inner);
-      for (int d = r - 2; d >= 0; --d) {
-        oa += p.stride_a[d];
-        ob += p.stride_b[d];
-        if (++idx[d] < p.dims[d]) break;
-        oa -= p.stride_a[d] * p.dims[d];
-        ob -= p.stride_b[d] * p.dims[d];
-        idx[d] = 0;
-      }
-    }
-  };
-  int64_t grain_rows = kGrain / inner > 0 ? kGrain / inner : 1;
-  if (rows <= grain_rows) chunk(0, rows); else ctx.run.parallel_for(rows, grain_rows, chunk);
-}
-
-template <class T>
-Status run_typed(KernelContext& ctx, const Tensor& a, const Tensor& b) {
-  RowFn<T> fn = row_fn<T>(ctx.node.op);
-  if (fn == nullptr) return ctx.invalid(std::string("Unsupported binary op ") + ctx.node.type_name);
+// Broadcasts, allocates and runs functor Op on inputs of dtype D.
+template <class Op, DType D>
+Status run_op(KernelContext& ctx, const Tensor& a, const Tensor& b) {
+  using T = ctype<D>;
+  using U = storage_t<decltype(Op()(T(), T()))>;
   Shape out_shape;
-  if (!broadcast_shape(a.shape, b.shape, &out_shape)) {
+  if (!broadcast_shapes({&a.shape, &b.shape}, &out_shape)) {
+    // Equal/NotEqual with incompatible_shape_error = false answer with one scalar instead.
+    const bool equality = ctx.node.op == OpId::Equal || ctx.node.op == OpId::NotEqual;
+    if (equality && !ctx.attr(1).b) {
+      Tensor* out;
+      TL_RETURN_IF_ERROR(ctx.allocate_output(0, Shape{}, &out));
+      *out->data<uint8_t>() = ctx.node.op == OpId::NotEqual;
+      return Status::OK();
+    }
     return ctx.invalid("Incompatible shapes: " + shape_str(a.shape) + " vs. " + shape_str(b.shape));
   }
-  BroadcastPlan plan;
-  if (!make_broadcast_plan(a.shape, b.shape, out_shape, &plan)) {
+  BroadcastPlan<2> plan;
+  if (!make_broadcast_plan<2>({&a.shape, &b.shape}, out_shape, &plan)) {
     return ctx.invalid("Broadcasting needs more than " + std::to_string(kMaxRank) +
                        " dimensions: " + shape_str(a.shape) + " vs. " + shape_str(b.shape));
   }
@@ -131,17 +117,37 @@ Status run_typed(KernelContext& ctx, const Tensor& a, const Tensor& b) {
   TL_RETURN_IF_ERROR(ctx.allocate_output(0, out_shape, &out));
   const int64_t n = out->num_elements();
   if (n == 0) return Status::OK();
-  if constexpr (std::is_integral_v<T>) {
-    if (ctx.node.op == OpId::RealDiv) {
-      // Checked up front so the row loops never fault (SIGFPE) or need an error path.
-      const T* d = b.data<T>();
-      for (int64_t i = 0, nb = b.num_elements(); i < nb; ++i) {
-        if (d[i] == T(0)) return ctx.invalid("Integer division by zero");
-      }
-    }
+  // Checked up front so the row loops never fault (SIGFPE) or need an error path.
+  constexpr Guard guard = guard_of<Op>::value;
+  if (guard != Guard::none && !guard_ok(guard, b.data<T>(), b.num_elements())) {
+    return ctx.invalid(guard_message(guard));
   }
-  run_plan<T>(ctx, fn, plan, a.data<T>(), b.data<T>(), out->data<T>(), n);
+  RowFn<T, U> fn = binary_row<Op, T, U>;
+  if constexpr (std::is_same_v<T, float> && std::is_same_v<U, float>) {
+    if (RowF32 simd = simd_row(ctx.node.op)) fn = simd;
+  }
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  U* y = out->data<U>();
+  const int64_t ia = plan.strides[0][plan.rank - 1], ib = plan.strides[1][plan.rank - 1];
+  for_each_run<2>(ctx.run, plan, n, kGrain, [&](const int64_t* off, int64_t y0, int64_t len) {
+    fn(pa + off[0], ia, pb + off[1], ib, y + y0, len);
+  });
   return Status::OK();
+}
+
+template <DType D>
+Status run_typed(KernelContext& ctx, const Tensor& a, const Tensor& b) {
+  switch (ctx.node.op) {
+#define TL_CASE(op, Functor, dtypes)                                                     \
+  case OpId::op:                                                                         \
+    if constexpr ((dtypes & dtype_bit(D)) != 0) return run_op<Functor, D>(ctx, a, b);    \
+    break;
+    TL_BINARY_OPS(TL_CASE)
+#undef TL_CASE
+    default: break;
+  }
+  return ctx.invalid(std::string(ctx.node.type_name) + " not supported for dtype " + dtype_tf_name(D));
 }
 
 }  // namespace
@@ -154,16 +160,7 @@ Status kernel_binary(KernelContext& ctx) {
                        " as input #1(zero-based) was expected to be a " + dtype_tf_name(a.dtype) +
                        " tensor but is a " + dtype_tf_name(b.dtype) + " tensor");
   }
-  switch (a.dtype) {
-    case DType::f32: return run_typed<float>(ctx, a, b);
-    case DType::f64: return run_typed<double>(ctx, a, b);
-    case DType::i32: return run_typed<int32_t>(ctx, a, b);
-    case DType::i64: return run_typed<int64_t>(ctx, a, b);
-    case DType::u8: return run_typed<uint8_t>(ctx, a, b);
-    default:
-      return ctx.invalid(std::string(ctx.node.type_name) + " not supported for dtype " +
-                         dtype_tf_name(a.dtype));
-  }
+  return dispatch_dtype(a.dtype, [&](auto d) { return run_typed<decltype(d)::value>(ctx, a, b); });
 }
 
 }  // namespace tl

@@ -1,10 +1,18 @@
-// Conv2D (NHWC input, HWIO filter, SAME/VALID padding, strides, dilations) as im2col + GEMM on
-// the MatMul engine: each block of output pixels gathers its receptive fields into rows of a
-// [pixels, KH*KW*Cin] matrix, which times the filter viewed as [KH*KW*Cin, Cout] is the output.
-// A 1x1, stride-1 convolution needs no gathering at all.
+// Conv2D and Conv2DBackpropInput (NHWC input, HWIO filter; SAME, VALID and EXPLICIT padding,
+// strides, dilations).
+// Conv2D in float is im2col + GEMM on the MatMul engine: each block of output pixels gathers its
+// receptive fields into rows of a [pixels, KH*KW*Cin] matrix, which times the filter viewed as
+// [KH*KW*Cin, Cout] is the output (a 1x1, stride-1, unpadded convolution needs no gathering).
+// Conv2DBackpropInput in float is the reverse: [pixels, Cout] out_backprop times the transposed
+// filter gives each pixel's [KH*KW*Cin] contributions, which col2im sums into the input
+// gradient (each input row gathering from the output rows it feeds, so rows run in parallel).
+// int32 runs direct loops with wrapping arithmetic.
 #include <algorithm>
 #include <cstring>
+
+#include "elementwise.h"
 #include "kernel.h"
+#include "nn_util.h"
 
 namespace tl {
 namespace {
@@ -12,29 +20,64 @@ namespace {
 constexpr int64_t kColBytes = 8 << 20;  // im2col block budget: bounds memory for big images
 
 struct ConvGeom {
-  int64_t n, h, w, cin, kh, kw, cout, sh, sw, dh, dw, oh, ow, pad_t, pad_l;
+  int64_t n, h, w, cin;        // input (or input gradient)
+  int64_t kh, kw, cout;        // filter [kh, kw, cin, cout]
+  int64_t sh, sw, dh, dw;
+  int64_t oh, ow, pad_t, pad_l;  // output (or out_backprop)
 };
 
-// TF's GetWindowedOutputSize: output size and the leading pad for one spatial dimension.
-bool windowed(int64_t in, int64_t k, int64_t stride, int64_t dil, bool same, int64_t* out, int64_t* pad) {
-  const int64_t eff = (k - 1) * dil + 1;
-  if (same) {
-    *out = (in + stride - 1) / stride;
-    const int64_t total = std::max<int64_t>((*out - 1) * stride + eff - in, 0);
-    *pad = total / 2;
-  } else {
-    if (in < eff) return false;
-    *out = (in - eff) / stride + 1;
-    *pad = 0;
+// Strides, dilations and padding of Conv2D-like ops, checked as TF's InitConv2DParameters.
+struct ConvAttrs {
+  int64_t sh, sw, dh, dw;
+  Padding padding;
+  const std::vector<int64_t>* explicit_pads;
+};
+
+Status conv_attrs(KernelContext& ctx, int strides_i, int padding_i, int explicit_i, int format_i, int dil_i, const std::string& nhwc_only,
+                  ConvAttrs* a) {
+  const auto& strides = ctx.attr(strides_i).ints;
+  const auto& dil = ctx.attr(dil_i).ints;
+  const std::string& format = ctx.attr(format_i).s;
+  if (dil.size() != 4) return ctx.invalid("Sliding window dilations field must specify 4 dimensions");
+  if (strides.size() != 4) return ctx.invalid("Sliding window strides field must specify 4 dimensions");
+  if (format != "NHWC" && format != "NCHW") return ctx.invalid("Invalid data format");
+  if (strides[0] != 1 || strides[3] != 1)
+    return make_error(kUnimplemented, "Current implementation does not yet support strides in the batch and depth dimensions.");
+  if (dil[0] != 1 || dil[3] != 1)
+    return make_error(kUnimplemented, "Current implementation does not yet support dilations in the batch and depth dimensions.");
+  for (int i = 1; i <= 2; ++i) {
+    if (strides[i] < 1 || strides[i] > kMaxWindowAttr) return ctx.invalid("Row and column strides should be larger than 0.");
+    if (dil[i] < 1 || dil[i] > kMaxWindowAttr) return ctx.invalid("Dilated rates should be larger than 0.");
   }
-  return true;
+  if (!parse_padding(ctx.attr(padding_i).s, &a->padding)) return ctx.invalid("Invalid padding: " + ctx.attr(padding_i).s);
+  a->explicit_pads = &ctx.attr(explicit_i).ints;
+  TL_RETURN_IF_ERROR(check_explicit_paddings(ctx, a->padding, *a->explicit_pads));
+  if (format != "NHWC") return ctx.invalid(nhwc_only);
+  a->sh = strides[1]; a->sw = strides[2]; a->dh = dil[1]; a->dw = dil[2];
+  return Status::OK();
+}
+
+// Output sizes and leading pads of g's two spatial dims (g.h, g.w, g.kh, g.kw set).
+Status conv_windows(KernelContext& ctx, const ConvAttrs& a, ConvGeom* g) {
+  const bool ep = a.padding == Padding::kExplicit;
+  const auto& p = *a.explicit_pads;
+  Window wr, wc;
+  TL_RETURN_IF_ERROR(windowed_output(ctx, g->h, g->kh, a.dh, a.sh, a.padding, ep ? p[2] : 0, ep ? p[3] : 0, &wr));
+  TL_RETURN_IF_ERROR(windowed_output(ctx, g->w, g->kw, a.dw, a.sw, a.padding, ep ? p[4] : 0, ep ? p[5] : 0, &wc));
+  g->oh = wr.out; g->ow = wc.out; g->pad_t = wr.pad_before; g->pad_l = wc.pad_before;
+  return Status::OK();
 }
 
 template <class T>
-Status conv_typed(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, T* y) {
+void zero(T* p, int64_t n) { std::memset(p, 0, sizeof(T) * static_cast<size_t>(n)); }
+
+// ---- Conv2D ---------------------------------------------------------------------------------
+
+template <class T>
+Status conv_gemm(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, T* y) {
   const int64_t kdim = g.kh * g.kw * g.cin;
   const int64_t pixels = g.oh * g.ow;
-  if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_t == 0 && g.pad_l == 0)
+  if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_t == 0 && g.pad_l == 0 && g.oh == g.h && g.ow == g.w)
     return gemm(ctx, g.n * pixels, g.cout, g.cin, x, f, y);  // the input already is the im2col matrix
   const int64_t rows = std::max<int64_t>(1, std::min<int64_t>(pixels, kColBytes / std::max<int64_t>(1, kdim * sizeof(T))));
   auto col = Buffer::allocate(static_cast<size_t>(rows * kdim) * sizeof(T));
@@ -53,7 +96,7 @@ Status conv_typed(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f,
             const int64_t iy = oy * g.sh - g.pad_t + ky * g.dh;
             for (int64_t kx = 0; kx < g.kw; kx++, dst += g.cin) {
               const int64_t ix = ox * g.sw - g.pad_l + kx * g.dw;
-              if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) std::memset(dst, 0, sizeof(T) * g.cin);
+              if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) zero(dst, g.cin);
               else std::memcpy(dst, img + (iy * g.w + ix) * g.cin, sizeof(T) * g.cin);
             }
           }
@@ -66,41 +109,219 @@ Status conv_typed(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f,
   return Status::OK();
 }
 
+// Integer Conv2D: direct loops, wrapping as TF's int32 kernel does.
+template <class T>
+void conv_direct(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, T* y) {
+  parallel_rows(ctx, g.n * g.oh, g.ow * g.kh * g.kw * g.cin * g.cout + 1, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / g.oh, oy = r % g.oh;
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        T* out = y + (r * g.ow + ox) * g.cout;
+        zero(out, g.cout);
+        for (int64_t ky = 0; ky < g.kh; ++ky) {
+          const int64_t iy = oy * g.sh - g.pad_t + ky * g.dh;
+          if (iy < 0 || iy >= g.h) continue;
+          for (int64_t kx = 0; kx < g.kw; ++kx) {
+            const int64_t ix = ox * g.sw - g.pad_l + kx * g.dw;
+            if (ix < 0 || ix >= g.w) continue;
+            const T* in = x + ((b * g.h + iy) * g.w + ix) * g.cin;
+            const T* fk = f + (ky * g.kw + kx) * g.cin * g.cout;
+            for (int64_t ci = 0; ci < g.cin; ++ci)
+              for (int64_t co = 0; co < g.cout; ++co) out[co] = wadd(out[co], wmul(in[ci], fk[ci * g.cout + co]));
+          }
+        }
+      }
+    }
+  });
+}
+
+// ---- Conv2DBackpropInput --------------------------------------------------------------------
+
+// The input rows [iy0, iy1) that output rows [oy0, oy1) feed.
+void fed_rows(const ConvGeom& g, int64_t oy0, int64_t oy1, int64_t* iy0, int64_t* iy1) {
+  *iy0 = std::max<int64_t>(0, oy0 * g.sh - g.pad_t);
+  *iy1 = std::min<int64_t>(g.h, (oy1 - 1) * g.sh - g.pad_t + (g.kh - 1) * g.dh + 1);
+}
+
+// Calls fn(ky, oy) for each filter row ky through which input row iy feeds an output row
+// oy in [oy0, oy1); likewise for columns.
+template <class Fn>
+void taps(int64_t i, int64_t k, int64_t pad, int64_t stride, int64_t dil, int64_t o0, int64_t o1, const Fn& fn) {
+  for (int64_t kk = 0; kk < k; ++kk) {
+    const int64_t t = i + pad - kk * dil;
+    if (t < 0 || t % stride != 0) continue;
+    const int64_t o = t / stride;
+    if (o >= o0 && o < o1) fn(kk, o);
+  }
+}
+
+// dx rows of batch b += the contributions `col` ([pixels of output rows oy0.., kdim]) of
+// output rows [oy0, oy1).
+template <class T>
+void col2im(KernelContext& ctx, const ConvGeom& g, const T* col, int64_t oy0, int64_t oy1, T* dx) {
+  const int64_t kdim = g.kh * g.kw * g.cin;
+  int64_t iy0, iy1;
+  fed_rows(g, oy0, oy1, &iy0, &iy1);
+  parallel_rows(ctx, iy1 - iy0, g.w * g.kh * g.kw * g.cin + 1, [&](int64_t r0, int64_t r1) {
+    for (int64_t iy = iy0 + r0; iy < iy0 + r1; ++iy) {
+      for (int64_t ix = 0; ix < g.w; ++ix) {
+        T* out = dx + (iy * g.w + ix) * g.cin;
+        taps(iy, g.kh, g.pad_t, g.sh, g.dh, oy0, oy1, [&](int64_t ky, int64_t oy) {
+          taps(ix, g.kw, g.pad_l, g.sw, g.dw, 0, g.ow, [&](int64_t kx, int64_t ox) {
+            const T* src = col + ((oy - oy0) * g.ow + ox) * kdim + (ky * g.kw + kx) * g.cin;
+            for (int64_t c = 0; c < g.cin; ++c) out[c] += src[c];
+          });
+        });
+      }
+    }
+  });
+}
+
+template <class T>
+Status backprop_input_gemm(KernelContext& ctx, const ConvGeom& g, const T* dy, const T* f, T* dx) {
+  const int64_t kdim = g.kh * g.kw * g.cin;
+  // The filter as [cout, kdim]: dy [pixels, cout] times it is each pixel's contribution.
+  auto ft = Buffer::allocate(static_cast<size_t>(kdim * g.cout) * sizeof(T));
+  if (!ft) return make_error(kResourceExhausted, "Conv2DBackpropInput: out of memory for the transposed filter");
+  T* fp = static_cast<T*>(ft->data);
+  for (int64_t k = 0; k < kdim; ++k)
+    for (int64_t co = 0; co < g.cout; ++co) fp[co * kdim + k] = f[k * g.cout + co];
+  const int64_t block_rows = std::max<int64_t>(1, std::min<int64_t>(g.oh, kColBytes / std::max<int64_t>(1, g.ow * kdim * sizeof(T))));
+  auto col = Buffer::allocate(static_cast<size_t>(block_rows * g.ow * kdim) * sizeof(T));
+  if (!col) return make_error(kResourceExhausted, "Conv2DBackpropInput: out of memory for the col2im buffer");
+  T* cp = static_cast<T*>(col->data);
+  for (int64_t b = 0; b < g.n; ++b) {
+    T* img = dx + b * g.h * g.w * g.cin;
+    for (int64_t oy0 = 0; oy0 < g.oh; oy0 += block_rows) {
+      if (ctx.run.should_stop()) return ctx.run.stop_status();
+      const int64_t oy1 = std::min(g.oh, oy0 + block_rows);
+      TL_RETURN_IF_ERROR(gemm(ctx, (oy1 - oy0) * g.ow, kdim, g.cout, dy + (b * g.oh + oy0) * g.ow * g.cout, fp, cp));
+      col2im(ctx, g, cp, oy0, oy1, img);
+      if (ctx.run.interrupted) return ctx.run.stop_status();
+    }
+  }
+  return Status::OK();
+}
+
+// Integer Conv2DBackpropInput: each input pixel gathers directly from the outputs it feeds.
+template <class T>
+void backprop_input_direct(KernelContext& ctx, const ConvGeom& g, const T* dy, const T* f, T* dx) {
+  parallel_rows(ctx, g.n * g.h, g.w * g.kh * g.kw * g.cin * g.cout + 1, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / g.h, iy = r % g.h;
+      for (int64_t ix = 0; ix < g.w; ++ix) {
+        T* out = dx + (r * g.w + ix) * g.cin;
+        taps(iy, g.kh, g.pad_t, g.sh, g.dh, 0, g.oh, [&](int64_t ky, int64_t oy) {
+          taps(ix, g.kw, g.pad_l, g.sw, g.dw, 0, g.ow, [&](int64_t kx, int64_t ox) {
+            const T* grad = dy + ((b * g.oh + oy) * g.ow + ox) * g.cout;
+            const T* fk = f + (ky * g.kw + kx) * g.cin * g.cout;
+            for (int64_t ci = 0; ci < g.cin; ++ci) {
+              T acc = 0;
+              for (int64_t co = 0; co < g.cout; ++co) acc = wadd(acc, wmul(grad[co], fk[ci * g.cout + co]));
+              out[ci] = wadd(out[ci], acc);
+            }
+          });
+        });
+      }
+    }
+  });
+}
+
+// TF's Conv2DBackpropComputeInputShape: input_sizes holds 4 dims, or 2 (height, width).
+Status backprop_input_shape(KernelContext& ctx, const Tensor& sizes, const Tensor& f, const Tensor& dy, Shape* shape) {
+  if (sizes.shape.size() != 1)
+    return ctx.invalid("Conv2DBackpropInput: input_sizes input must be 1-dim, not " + std::to_string(sizes.shape.size()));
+  const int32_t* v = sizes.data<int32_t>();
+  if (sizes.shape[0] == 4) shape->assign(v, v + 4);
+  else if (sizes.shape[0] == 2) *shape = {dy.shape[0], v[0], v[1], f.shape[2]};
+  else
+    return ctx.invalid("Conv2DBackpropInput requires input_sizes to contain 4 values or 2 values, but got: " +
+                       std::to_string(sizes.shape[0]));
+  for (int64_t d : *shape)
+    if (d < 0) return ctx.invalid("Dimension " + std::to_string(d) + " must be >= 0");
+  return Status::OK();
+}
+
 }  // namespace
 
 Status kernel_conv2d(KernelContext& ctx) {
+  // Attrs: T, strides, use_cudnn_on_gpu, padding, explicit_paddings, data_format, dilations.
+  ConvAttrs a;
+  TL_RETURN_IF_ERROR(conv_attrs(ctx, 1, 3, 4, 5, 6,
+                                "The Conv2D op currently only supports the NHWC tensor format on the CPU. The op was given the format: " +
+                                    ctx.attr(5).s, &a));
   const Tensor& x = ctx.input(0);
   const Tensor& f = ctx.input(1);
-  if (x.shape.size() != 4) return ctx.invalid("input must be 4-dimensional " + shape_str(x.shape));
+  if (x.shape.size() != 4) return ctx.invalid("input must be 4-dimensional" + shape_str(x.shape));
   if (f.shape.size() != 4) return ctx.invalid("filter must be 4-dimensional: " + shape_str(f.shape));
-  if (x.dtype != f.dtype || (x.dtype != DType::f32 && x.dtype != DType::f64))
-    return ctx.invalid(std::string("Conv2D supports float and double inputs of one dtype, got ") + dtype_tf_name(x.dtype) +
-                       " and " + dtype_tf_name(f.dtype));
-  const auto& strides = ctx.attr(1).ints;
-  const std::string& padding = ctx.attr(3).s;
-  const std::string& format = ctx.attr(5).s;
-  const auto& dil = ctx.attr(6).ints;
-  if (strides.size() != 4 || dil.size() != 4) return ctx.invalid("strides and dilations must have 4 entries");
-  if (format != "NHWC") return ctx.invalid("The Conv2D op currently only supports the NHWC tensor format on the CPU. The op was given the format: " + format);
-  if (padding != "SAME" && padding != "VALID") return ctx.invalid("Conv2D padding must be SAME or VALID, got " + padding);
-  if (strides[0] != 1 || strides[3] != 1 || dil[0] != 1 || dil[3] != 1)
-    return ctx.invalid("Current implementation does not yet support strides or dilations in the batch and depth dimensions.");
-  for (int i = 1; i <= 2; i++)
-    if (strides[i] < 1 || dil[i] < 1 || strides[i] > (1 << 20) || dil[i] > (1 << 20)) return ctx.invalid("strides and dilations must be positive");
-  ConvGeom g{x.shape[0], x.shape[1], x.shape[2], x.shape[3], f.shape[0], f.shape[1], f.shape[3],
-             strides[1], strides[2], dil[1], dil[2], 0, 0, 0, 0};
-  if (f.shape[2] != g.cin)
+  ConvGeom g{x.shape[0], x.shape[1], x.shape[2], x.shape[3], f.shape[0], f.shape[1], f.shape[3], a.sh, a.sw, a.dh, a.dw, 0, 0, 0, 0};
+  if (f.shape[2] == 0 || g.cin % f.shape[2] != 0)
     return ctx.invalid("input depth must be evenly divisible by filter depth: " + std::to_string(g.cin) + " vs " + std::to_string(f.shape[2]));
-  const bool same = padding == "SAME";
-  if (!windowed(g.h, g.kh, g.sh, g.dh, same, &g.oh, &g.pad_t) || !windowed(g.w, g.kw, g.sw, g.dw, same, &g.ow, &g.pad_l))
-    return ctx.invalid("Computed output size would be negative: input " + shape_str(x.shape) + ", filter " + shape_str(f.shape));
-  int64_t kdim;
-  if (mul_overflow(g.kh * g.kw, g.cin, &kdim)) return ctx.invalid("Conv2D filter is too large");
+  if (f.shape[2] != g.cin)
+    return make_error(kUnimplemented, "The Conv2D op currently does not support grouped convolutions on the CPU. A grouped convolution was "
+                                      "attempted to be run because the input depth of " + std::to_string(g.cin) +
+                                      " does not match the filter input depth of " + std::to_string(f.shape[2]));
+  TL_RETURN_IF_ERROR(conv_windows(ctx, a, &g));
   Tensor* out;
   TL_RETURN_IF_ERROR(ctx.allocate_output(0, {g.n, g.oh, g.ow, g.cout}, &out));
   if (out->num_elements() == 0) return Status::OK();
-  if (x.dtype == DType::f32) return conv_typed<float>(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
-  return conv_typed<double>(ctx, g, x.data<double>(), f.data<double>(), out->data<double>());
+  if (g.kh * g.kw * g.cin == 0) {  // no taps: zeros
+    std::memset(out->raw(), 0, out->bytes());
+    return Status::OK();
+  }
+  switch (x.dtype) {
+    case DType::f32: return conv_gemm<float>(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
+    case DType::f64: return conv_gemm<double>(ctx, g, x.data<double>(), f.data<double>(), out->data<double>());
+    case DType::i32: conv_direct<int32_t>(ctx, g, x.data<int32_t>(), f.data<int32_t>(), out->data<int32_t>()); return Status::OK();
+    default: return ctx.invalid(std::string("Conv2D not supported for dtype ") + dtype_tf_name(x.dtype));
+  }
+}
+
+Status kernel_conv2d_backprop_input(KernelContext& ctx) {
+  // Attrs as Conv2D's: T, strides, use_cudnn_on_gpu, padding, explicit_paddings, data_format, dilations.
+  ConvAttrs a;
+  TL_RETURN_IF_ERROR(conv_attrs(ctx, 1, 3, 4, 5, 6, "Conv2DCustomBackpropInputOp only supports NHWC.", &a));
+  const Tensor& f = ctx.input(1);
+  const Tensor& dy = ctx.input(2);
+  const std::string label = "Conv2DCustomBackpropInput: ";
+  if (f.shape.size() != 4) return ctx.invalid(label + "filter must be 4-dimensional");
+  if (dy.shape.size() != 4) return ctx.invalid(label + "out_backprop must be 4-dimensional");
+  Shape in_shape;
+  TL_RETURN_IF_ERROR(backprop_input_shape(ctx, ctx.input(0), f, dy, &in_shape));
+  if (in_shape[0] != dy.shape[0])
+    return ctx.invalid(label + "input and out_backprop must have the same batch size. Input batch: " + std::to_string(in_shape[0]) +
+                       ", outbackprop batch: " + std::to_string(dy.shape[0]) + ", batch_dim: 0");
+  if (f.shape[2] <= 0) return ctx.invalid(label + "filter depth must be strictly greated than zero");
+  if (in_shape[3] % f.shape[2] != 0) return ctx.invalid(label + "input depth must be evenly divisible by filter depth");
+  if (f.shape[3] != dy.shape[3]) return ctx.invalid(label + "filter and out_backprop must have the same out_depth");
+  ConvGeom g{in_shape[0], in_shape[1], in_shape[2], in_shape[3], f.shape[0], f.shape[1], f.shape[3], a.sh, a.sw, a.dh, a.dw, 0, 0, 0, 0};
+  TL_RETURN_IF_ERROR(conv_windows(ctx, a, &g));
+  const int64_t given[2] = {dy.shape[1], dy.shape[2]}, computed[2] = {g.oh, g.ow}, input[2] = {g.h, g.w}, filter[2] = {g.kh, g.kw},
+                stride[2] = {g.sh, g.sw}, dilation[2] = {g.dh, g.dw};
+  for (int i = 0; i < 2; ++i)
+    if (given[i] != computed[i])
+      return ctx.invalid(label + "Size of out_backprop doesn't match computed: actual = " + std::to_string(given[i]) +
+                         ", computed = " + std::to_string(computed[i]) + " spatial_dim: " + std::to_string(i + 1) +
+                         " input: " + std::to_string(input[i]) + " filter: " + std::to_string(filter[i]) +
+                         " output: " + std::to_string(given[i]) + " stride: " + std::to_string(stride[i]) +
+                         " dilation: " + std::to_string(dilation[i]));
+  if (g.cin != f.shape[2])
+    return ctx.invalid("Gradients for grouped convolutions are not supported on CPU. Please file a feature request if you run into this "
+                       "issue. Computed input depth " + std::to_string(g.cin) + " doesn't match filter input depth " +
+                       std::to_string(f.shape[2]));
+  Tensor* out;
+  TL_RETURN_IF_ERROR(ctx.allocate_output(0, in_shape, &out));
+  if (out->num_elements() == 0) return Status::OK();
+  std::memset(out->raw(), 0, out->bytes());
+  if (g.cout == 0 || dy.num_elements() == 0 || g.kh * g.kw == 0) return Status::OK();
+  switch (f.dtype) {
+    case DType::f32: return backprop_input_gemm<float>(ctx, g, dy.data<float>(), f.data<float>(), out->data<float>());
+    case DType::f64: return backprop_input_gemm<double>(ctx, g, dy.data<double>(), f.data<double>(), out->data<double>());
+    case DType::i32:
+      backprop_input_direct<int32_t>(ctx, g, dy.data<int32_t>(), f.data<int32_t>(), out->data<int32_t>());
+      return Status::OK();
+    default: return ctx.invalid(std::string("Conv2DBackpropInput not supported for dtype ") + dtype_tf_name(f.dtype));
+  }
 }
 
 }  // namespace tl

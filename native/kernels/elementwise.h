@@ -1,12 +1,17 @@
-// Per-op scalar functors for the unary and binary families, numpy broadcasting helpers, and
-// the entry points of the AVX2 loops (elementwise_avx2.cc, compiled with -mavx2 -mfma) and of
-// the NEON loops (elementwise_neon.cc, AArch64 only).
-// Integer arithmetic wraps (two's complement) instead of invoking signed-overflow UB.
+// Per-op scalar functors of the elementwise families (unary.cc, binary.cc, ternary.cc, addn.cc),
+// dtype masks and dispatch, and the entry points of the AVX2 loops (elementwise_avx2.cc, compiled
+// with -mavx2 -mfma) and of the NEON loops (elementwise_neon.cc, AArch64 only).
+// Each functor follows TF's CPU kernel for the op (cwise_ops.h, relu_op_functor.h): same formula,
+// same order of operations, same NaN and signed-zero behaviour. Integer arithmetic wraps (two's
+// complement) instead of invoking signed-overflow UB.
+// NOTE: the SIMD translation units include this header; they must not odr-use its inline
+// functions (a copy compiled with -mavx2 could be the one the linker keeps).
 #pragma once
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include "core.h"
 
@@ -21,6 +26,84 @@ template <class T> inline T wsub(T a, T b) { return T(wrap_t<T>(a) - wrap_t<T>(b
 template <class T> inline T wmul(T a, T b) { return T(wrap_t<T>(a) * wrap_t<T>(b)); }
 template <class T> inline bool is_nan_v(T x) {
   if constexpr (std::is_floating_point_v<T>) return x != x; else return false;
+}
+
+// numpy broadcasting of two shapes: align right, each pair of dims equal or one of them 1.
+// False if incompatible. (broadcast.h has the N-input form and the iteration plan.)
+inline bool broadcast_shape(const Shape& a, const Shape& b, Shape* out) {
+  size_t r = a.size() > b.size() ? a.size() : b.size();
+  out->assign(r, 1);
+  for (size_t i = 0; i < r; ++i) {
+    int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
+    int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
+    if (da == db || db == 1) (*out)[i] = da;
+    else if (da == 1) (*out)[i] = db;
+    else return false;
+  }
+  return true;
+}
+
+// ---- dtypes: C++ types, masks for the kernel tables, run-time dispatch ----
+template <DType D> struct ctype_of;
+template <> struct ctype_of<DType::f32> { using type = float; };
+template <> struct ctype_of<DType::f64> { using type = double; };
+template <> struct ctype_of<DType::i32> { using type = int32_t; };
+template <> struct ctype_of<DType::i64> { using type = int64_t; };
+template <> struct ctype_of<DType::u8> { using type = uint8_t; };
+template <> struct ctype_of<DType::boolean> { using type = uint8_t; };  // bool is 0/1 bytes
+template <DType D> using ctype = typename ctype_of<D>::type;
+
+constexpr unsigned dtype_bit(DType d) { return 1u << static_cast<unsigned>(d); }
+constexpr unsigned kF32 = dtype_bit(DType::f32), kF64 = dtype_bit(DType::f64);
+constexpr unsigned kI32 = dtype_bit(DType::i32), kI64 = dtype_bit(DType::i64);
+constexpr unsigned kU8 = dtype_bit(DType::u8), kBool = dtype_bit(DType::boolean);
+constexpr unsigned kFloat = kF32 | kF64, kReal = kFloat | kI32 | kI64, kNum = kReal | kU8;
+constexpr unsigned kAny = kNum | kBool;
+
+// Calls fn(std::integral_constant<DType, D>{}) for the run-time dtype d (the decoder only
+// admits these six).
+template <class Fn>
+decltype(auto) dispatch_dtype(DType d, Fn&& fn) {
+  switch (d) {
+    case DType::f64: return fn(std::integral_constant<DType, DType::f64>{});
+    case DType::i32: return fn(std::integral_constant<DType, DType::i32>{});
+    case DType::i64: return fn(std::integral_constant<DType, DType::i64>{});
+    case DType::u8: return fn(std::integral_constant<DType, DType::u8>{});
+    case DType::boolean: return fn(std::integral_constant<DType, DType::boolean>{});
+    case DType::f32: break;
+  }
+  return fn(std::integral_constant<DType, DType::f32>{});
+}
+
+// Storage type of a functor's result: bool results are stored as uint8_t.
+template <class R> using storage_t = std::conditional_t<std::is_same_v<R, bool>, uint8_t, R>;
+
+// ---- input guards: integer inputs TF's kernels reject (checked before the loops run) ----
+enum class Guard { none, nonzero, nonnegative };
+template <class Op, class = void> struct guard_of { static constexpr Guard value = Guard::none; };
+template <class Op> struct guard_of<Op, std::void_t<decltype(Op::guard)>> { static constexpr Guard value = Op::guard; };
+inline const char* guard_message(Guard g) {
+  return g == Guard::nonzero ? "Integer division by zero"
+                             : "Integers to negative integer powers are not allowed";
+}
+// True if every x[i] passes the guard (always for floating types: guards are integer-only).
+template <class T>
+bool guard_ok(Guard g, const T* x, int64_t n) {
+  if constexpr (std::is_integral_v<T>) {
+    for (int64_t i = 0; i < n; ++i) {
+      if (g == Guard::nonzero && x[i] == T(0)) return false;
+      if (g == Guard::nonnegative && x[i] < T(0)) return false;
+    }
+  }
+  (void)g, (void)x, (void)n;
+  return true;
+}
+
+// A functor built for one node: ops with a float attr (LeakyRelu's alpha) take it in their
+// constructor, as TF's float attr (32-bit).
+template <class Op>
+Op make_functor(float param) {
+  if constexpr (std::is_constructible_v<Op, float>) return Op(param); else return Op{};
 }
 
 // ---- unary functors ----
@@ -52,18 +135,124 @@ struct SigmoidOp {
 struct ReluOp {
   template <class T> T operator()(T x) const { return (x > T(0) || is_nan_v(x)) ? x : T(0); }
 };
+// (x > 0) - (x < 0); NaN stays NaN and -0 gives +0, as Eigen's sign.
+struct SignOp {
+  template <class T> T operator()(T x) const { return is_nan_v(x) ? x : T((x > T(0)) - (x < T(0))); }
+};
+struct ReciprocalOp {
+  static constexpr Guard guard = Guard::nonzero;  // integer 1 / 0 (TF has no integer CPU kernel)
+  template <class T> T operator()(T x) const { return T(T(1) / x); }
+};
+struct RsqrtOp { template <class T> T operator()(T x) const { return T(1) / std::sqrt(x); } };
+struct Expm1Op { template <class T> T operator()(T x) const { return std::expm1(x); } };
+struct Log1pOp { template <class T> T operator()(T x) const { return std::log1p(x); } };
+struct SinOp { template <class T> T operator()(T x) const { return std::sin(x); } };
+struct CosOp { template <class T> T operator()(T x) const { return std::cos(x); } };
+struct ErfOp { template <class T> T operator()(T x) const { return std::erf(x); } };
+struct ErfcOp { template <class T> T operator()(T x) const { return std::erfc(x); } };
+struct FloorOp { template <class T> T operator()(T x) const { return std::floor(x); } };
+struct CeilOp { template <class T> T operator()(T x) const { return std::ceil(x); } };
+// Half to even (the default rounding mode); integers are already round.
+struct RoundOp {
+  template <class T> T operator()(T x) const {
+    if constexpr (std::is_floating_point_v<T>) return std::nearbyint(x); else return x;
+  }
+};
+struct IsNanOp { template <class T> bool operator()(T x) const { return std::isnan(x); } };
+struct IsFiniteOp { template <class T> bool operator()(T x) const { return std::isfinite(x); } };
+// TF's cut-offs: x itself above -t, exp(x) below t, with t = log(epsilon) + 2 in T.
+struct SoftplusOp {
+  template <class T> T operator()(T x) const {
+    const T t = std::log(std::numeric_limits<T>::epsilon()) + T(2);
+    if (x > -t) return x;
+    if (x < t) return std::exp(x);
+    return std::log1p(std::exp(x));
+  }
+};
+struct SoftsignOp { template <class T> T operator()(T x) const { return x / (T(1) + std::fabs(x)); } };
+// max(x, 0) then min(.., 6) with std::max/min operand order: NaN and -0 pass through, as TF.
+struct Relu6Op {
+  template <class T> T operator()(T x) const {
+    const T r = x < T(0) ? T(0) : x;
+    return T(6) < r ? T(6) : r;
+  }
+};
+// exp(x) - 1, not expm1: TF's formula, so results near 0 round as TF's do.
+struct EluOp {
+  template <class T> T operator()(T x) const { return x < T(0) ? std::exp(x) - T(1) : x; }
+};
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+constexpr double kSeluScaleAlpha = 1.7580993408473768599402175208123;
+struct SeluOp {
+  template <class T> T operator()(T x) const {
+    return x < T(0) ? T(kSeluScaleAlpha) * (std::exp(x) - T(1)) : T(kSeluScale) * x;
+  }
+};
+struct LeakyReluOp {
+  float alpha;
+  explicit LeakyReluOp(float a) : alpha(a) {}
+  template <class T> T operator()(T x) const { return x > T(0) ? x : x * T(alpha); }
+};
+struct LogicalNotOp { template <class T> bool operator()(T x) const { return x == T(0); } };
 
 // ---- binary functors ----
 struct AddOp { template <class T> T operator()(T a, T b) const { return wadd(a, b); } };
 struct SubOp { template <class T> T operator()(T a, T b) const { return wsub(a, b); } };
 struct MulOp { template <class T> T operator()(T a, T b) const { return wmul(a, b); } };
+// Truncating integer division (TF's safe_div): zero divisors are rejected up front, MIN / -1 wraps.
 struct DivOp {
-  // Integer callers must have rejected zero divisors already; MIN / -1 wraps to MIN.
+  static constexpr Guard guard = Guard::nonzero;
   template <class T> T operator()(T a, T b) const {
     if constexpr (std::is_floating_point_v<T>) return a / b;
     else if constexpr (std::is_signed_v<T>) return b == T(-1) ? wsub(T(0), a) : T(a / b);
     else return T(a / b);
   }
+};
+struct DivNoNanOp {
+  template <class T> T operator()(T a, T b) const { return b == T(0) ? T(0) : a / b; }
+};
+// floor(a / b); for integers the truncated quotient minus one when inexact with mixed signs.
+struct FloorDivOp {
+  static constexpr Guard guard = Guard::nonzero;
+  template <class T> T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>) return std::floor(a / b);
+    else if constexpr (std::is_unsigned_v<T>) return T(a / b);
+    else {
+      const T q = DivOp()(a, b);
+      return (wmul(q, b) != a && ((a < 0) != (b < 0))) ? T(q - 1) : q;
+    }
+  }
+};
+// The truncated remainder moved into the divisor's sign (fmod for floats); MIN % -1 is 0.
+struct FloorModOp {
+  static constexpr Guard guard = Guard::nonzero;
+  template <class T> T operator()(T a, T b) const {
+    if constexpr (std::is_unsigned_v<T>) return T(a % b);
+    else {
+      T r;
+      if constexpr (std::is_floating_point_v<T>) r = std::fmod(a, b);
+      else r = b == T(-1) ? T(0) : T(a % b);
+      return (r != T(0) && ((b < T(0)) != (r < T(0)))) ? T(r + b) : r;
+    }
+  }
+};
+// std::pow for floats; integers by repeated squaring (wrapping, as Eigen's integer pow).
+struct PowOp {
+  static constexpr Guard guard = Guard::nonnegative;
+  template <class T> T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>) return std::pow(a, b);
+    else {
+      T r = 1;
+      for (; b != 0; b = T(b >> 1)) {
+        if (b & 1) r = wmul(r, a);
+        a = wmul(a, a);
+      }
+      return r;
+    }
+  }
+};
+struct SquaredDifferenceOp {
+  template <class T> T operator()(T a, T b) const { const T d = wsub(a, b); return wmul(d, d); }
 };
 // NaN-propagating like numpy/TF maximum and minimum.
 struct MaxOp {
@@ -80,91 +269,65 @@ struct MinOp {
     return a < b ? a : b;
   }
 };
+struct EqualOp { template <class T> bool operator()(T a, T b) const { return a == b; } };
+struct NotEqualOp { template <class T> bool operator()(T a, T b) const { return a != b; } };
+struct LessOp { template <class T> bool operator()(T a, T b) const { return a < b; } };
+struct LessEqualOp { template <class T> bool operator()(T a, T b) const { return a <= b; } };
+struct GreaterOp { template <class T> bool operator()(T a, T b) const { return a > b; } };
+struct GreaterEqualOp { template <class T> bool operator()(T a, T b) const { return a >= b; } };
+struct LogicalAndOp { template <class T> bool operator()(T a, T b) const { return a != 0 && b != 0; } };
+struct LogicalOrOp { template <class T> bool operator()(T a, T b) const { return a != 0 || b != 0; } };
 
-// ---- broadcasting ----
-// numpy rule: align right, each pair of dims equal or one of them 1. False if incompatible.
-inline bool broadcast_shape(const Shape& a, const Shape& b, Shape* out) {
-  size_t r = a.size() > b.size() ? a.size() : b.size();
-  out->assign(r, 1);
-  for (size_t i = 0; i < r; ++i) {
-    int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
-    int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
-    if (da == db || db == 1) (*out)[i] = da;
-    else if (da == 1) (*out)[i] = db;
-    else return false;
-  }
-  return true;
-}
-
-// Output iteration space with size-1 dims dropped and mergeable neighbours collapsed.
-// Strides are in elements; 0 on a broadcast dim. The innermost strides are always 0 or 1.
-struct BroadcastPlan {
-  int rank = 1;
-  int64_t dims[kMaxRank];
-  int64_t stride_a[kMaxRank];
-  int64_t stride_b[kMaxRank];
+// ---- ternary functors ----
+struct SelectOp {
+  template <class T> T operator()(uint8_t c, T a, T b) const { return c ? a : b; }
 };
-
-// False only if the collapsed rank exceeds kMaxRank.
-inline bool make_broadcast_plan(const Shape& a, const Shape& b, const Shape& out, BroadcastPlan* p) {
-  const int r = static_cast<int>(out.size());
-  // Walk from the innermost dim outwards, tracking each input's contiguous stride.
-  int64_t ca = 1, cb = 1;
-  int n = 0;  // collapsed dims, stored innermost first, reversed at the end
-  int64_t dims[kMaxRank], sa[kMaxRank], sb[kMaxRank];
-  for (int i = r - 1; i >= 0; --i) {
-    int ia = i - (r - static_cast<int>(a.size())), ib = i - (r - static_cast<int>(b.size()));
-    int64_t da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
-    int64_t d = out[i];
-    int64_t s_a = da == 1 ? 0 : ca, s_b = db == 1 ? 0 : cb;
-    ca *= da;
-    cb *= db;
-    if (d == 1) continue;
-    if (n > 0 && s_a == sa[n - 1] * dims[n - 1] && s_b == sb[n - 1] * dims[n - 1]) {
-      dims[n - 1] *= d;  // same layout relation as the group inside it: merge
-      continue;
-    }
-    if (n == kMaxRank) return false;
-    dims[n] = d; sa[n] = s_a; sb[n] = s_b;
-    ++n;
+// min(t, hi) then max(.., lo) with std::min/max operand order: a NaN t stays NaN, a NaN bound
+// leaves t unclipped on that side, and hi < lo gives lo (as TF's kernel).
+struct ClipOp {
+  template <class T> T operator()(T t, T lo, T hi) const {
+    const T r = hi < t ? hi : t;
+    return r < lo ? lo : r;
   }
-  if (n == 0) { dims[0] = 1; sa[0] = 0; sb[0] = 0; n = 1; }
-  p->rank = n;
-  for (int i = 0; i < n; ++i) {
-    p->dims[i] = dims[n - 1 - i];
-    p->stride_a[i] = sa[n - 1 - i];
-    p->stride_b[i] = sb[n - 1 - i];
-  }
-  return true;
-}
+};
 
 // ---- SIMD entry points, one set per ISA with the same names and contracts ----
 // *__avx2 are defined only on x86-64 (call only when cpu_isa() == Isa::avx2), *__neon only on
 // AArch64 (cpu_isa() == Isa::neon).
-//   unary:   y[i] = op(x[i]); x and y may alias.
+//   unary:   y[i] = op(x[i]); x and y may alias; p is the op's float attr (LeakyRelu's alpha).
 //   binary:  y[i] = op(a[i * sa], b[i * sb]) with sa, sb in {0, 1}.
 //   softmax: one row of n > 0 floats (stable: subtracts the row max).
 //   reduce:  n contiguous floats; sum accumulated in double, NaN-propagating max.
-#define TL_DECLARE_SIMD_KERNELS(isa)                                                             \
-  void unary_neg_f32__##isa(const float* x, float* y, int64_t n);                               \
-  void unary_abs_f32__##isa(const float* x, float* y, int64_t n);                               \
-  void unary_exp_f32__##isa(const float* x, float* y, int64_t n);                               \
-  void unary_sqrt_f32__##isa(const float* x, float* y, int64_t n);                              \
-  void unary_square_f32__##isa(const float* x, float* y, int64_t n);                            \
-  void unary_tanh_f32__##isa(const float* x, float* y, int64_t n);                              \
-  void unary_sigmoid_f32__##isa(const float* x, float* y, int64_t n);                           \
-  void unary_relu_f32__##isa(const float* x, float* y, int64_t n);                              \
-  void binary_add_f32__##isa(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n); \
-  void binary_sub_f32__##isa(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n); \
-  void binary_mul_f32__##isa(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n); \
-  void binary_div_f32__##isa(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n); \
-  void binary_max_f32__##isa(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n); \
-  void binary_min_f32__##isa(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n); \
-  void softmax_row_f32__##isa(const float* x, float* y, int64_t n);                             \
-  double reduce_sum_f32__##isa(const float* x, int64_t n);                                      \
+// X(name) lists: unary_<name>_f32__<isa> and binary_<name>_f32__<isa>.
+#define TL_SIMD_UNARY(X) \
+  X(neg) X(abs) X(exp) X(sqrt) X(square) X(tanh) X(sigmoid) X(relu) X(relu6) X(elu) X(selu) X(leaky_relu) X(erf) \
+  X(rsqrt) X(round) X(floor) X(ceil)
+#define TL_SIMD_BINARY(X) X(add) X(sub) X(mul) X(div) X(max) X(min) X(squared_difference)
+
+#define TL_DECLARE_UNARY(isa, name) void unary_##name##_f32__##isa(const float* x, float* y, int64_t n, float p);
+#define TL_DECLARE_BINARY(isa, name) \
+  void binary_##name##_f32__##isa(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
+#define TL_DECLARE_UNARY_AVX2(name) TL_DECLARE_UNARY(avx2, name)
+#define TL_DECLARE_UNARY_NEON(name) TL_DECLARE_UNARY(neon, name)
+#define TL_DECLARE_BINARY_AVX2(name) TL_DECLARE_BINARY(avx2, name)
+#define TL_DECLARE_BINARY_NEON(name) TL_DECLARE_BINARY(neon, name)
+TL_SIMD_UNARY(TL_DECLARE_UNARY_AVX2)
+TL_SIMD_UNARY(TL_DECLARE_UNARY_NEON)
+TL_SIMD_BINARY(TL_DECLARE_BINARY_AVX2)
+TL_SIMD_BINARY(TL_DECLARE_BINARY_NEON)
+#undef TL_DECLARE_UNARY_AVX2
+#undef TL_DECLARE_UNARY_NEON
+#undef TL_DECLARE_BINARY_AVX2
+#undef TL_DECLARE_BINARY_NEON
+#undef TL_DECLARE_UNARY
+#undef TL_DECLARE_BINARY
+
+#define TL_DECLARE_SIMD_ROWS(isa)                                   \
+  void softmax_row_f32__##isa(const float* x, float* y, int64_t n); \
+  double reduce_sum_f32__##isa(const float* x, int64_t n);          \
   float reduce_max_f32__##isa(const float* x, int64_t n);
-TL_DECLARE_SIMD_KERNELS(avx2)
-TL_DECLARE_SIMD_KERNELS(neon)
-#undef TL_DECLARE_SIMD_KERNELS
+TL_DECLARE_SIMD_ROWS(avx2)
+TL_DECLARE_SIMD_ROWS(neon)
+#undef TL_DECLARE_SIMD_ROWS
 
 }  // namespace tl

@@ -79,6 +79,40 @@ inline __m256 v_min(__m256 a, __m256 b) {
   return _mm256_blendv_ps(_mm256_min_ps(a, b), a, _mm256_cmp_ps(a, a, _CMP_UNORD_Q));
 }
 
+// erf: odd Taylor polynomial for |x| < 0.75 (truncation < 1e-9); beyond, 1 - erfc(|x|) with the
+// Chebyshev-fitted erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + z/2) (fractional error < 1.2e-7);
+// |x| is clamped at 4, where erf is 1 in float.
+inline __m256 v_erf(__m256 x) {
+  const __m256 ax = _mm256_min_ps(v_abs(x), _mm256_set1_ps(4.0f));
+  const __m256 s = _mm256_mul_ps(ax, ax);
+  __m256 p = _mm256_set1_ps(1.0f / 685440.0f);
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(-1.0f / 75600.0f));
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(1.0f / 9360.0f));
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(-1.0f / 1320.0f));
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(1.0f / 216.0f));
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(-1.0f / 42.0f));
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(1.0f / 10.0f));
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(-1.0f / 3.0f));
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(1.0f));
+  const __m256 small = _mm256_mul_ps(_mm256_mul_ps(p, ax), _mm256_set1_ps(1.12837916709551257f));
+  const __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(ax, _mm256_set1_ps(0.5f), _mm256_set1_ps(1.0f)));
+  __m256 q = _mm256_set1_ps(0.17087277f);
+  q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-0.82215223f));
+  q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(1.48851587f));
+  q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-1.13520398f));
+  q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.27886807f));
+  q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-0.18628806f));
+  q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.09678418f));
+  q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.37409196f));
+  q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(1.00002368f));
+  q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-1.26551223f));
+  const __m256 erfc = _mm256_mul_ps(t, v_exp(_mm256_sub_ps(q, s)));
+  const __m256 big = _mm256_sub_ps(_mm256_set1_ps(1.0f), erfc);
+  __m256 y = _mm256_blendv_ps(big, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.75f), _CMP_LT_OQ));
+  y = _mm256_or_ps(y, _mm256_and_ps(x, _mm256_set1_ps(-0.0f)));  // odd: x's sign
+  return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));  // NaN in, NaN out
+}
+
 template <class F>
 inline void unary_loop(F f, const float* x, float* y, int64_t n) {
   int64_t i = 0;
@@ -128,9 +162,11 @@ inline void binary_loop(F f, const float* a, int64_t sa, const float* b, int64_t
 
 }  // namespace
 
-#define TL_UNARY_AVX2(name, expr)                                          \
-  void unary_##name##_f32__avx2(const float* x, float* y, int64_t n) {     \
-    unary_loop([](__m256 v) { return expr; }, x, y, n);                    \
+#define TL_UNARY_AVX2(name, expr)                                              \
+  void unary_##name##_f32__avx2(const float* x, float* y, int64_t n, float p) {  \
+    const __m256 param = _mm256_set1_ps(p);                                    \
+    (void)param;                                                               \
+    unary_loop([&](__m256 v) { return expr; }, x, y, n);                       \
   }
 TL_UNARY_AVX2(neg, _mm256_xor_ps(v, _mm256_set1_ps(-0.0f)))
 TL_UNARY_AVX2(abs, v_abs(v))
@@ -141,6 +177,21 @@ TL_UNARY_AVX2(tanh, v_tanh(v))
 TL_UNARY_AVX2(sigmoid, v_sigmoid(v))
 // max takes its second operand on NaN (keeps NaN); + 0 turns max(0, -0) = -0 into +0 like the scalar path.
 TL_UNARY_AVX2(relu, _mm256_add_ps(_mm256_max_ps(_mm256_setzero_ps(), v), _mm256_setzero_ps()))
+// max_ps(0, v) is "0 > v ? 0 : v" and min_ps(6, r) "6 < r ? 6 : r": NaN and -0 pass, as TF.
+TL_UNARY_AVX2(relu6, _mm256_min_ps(_mm256_set1_ps(6.0f), _mm256_max_ps(_mm256_setzero_ps(), v)))
+TL_UNARY_AVX2(elu, _mm256_blendv_ps(v, _mm256_sub_ps(v_exp(v), _mm256_set1_ps(1.0f)),
+                                    _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ)))
+TL_UNARY_AVX2(selu, _mm256_blendv_ps(_mm256_mul_ps(_mm256_set1_ps(static_cast<float>(kSeluScale)), v),
+                                     _mm256_mul_ps(_mm256_set1_ps(static_cast<float>(kSeluScaleAlpha)),
+                                                   _mm256_sub_ps(v_exp(v), _mm256_set1_ps(1.0f))),
+                                     _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ)))
+TL_UNARY_AVX2(leaky_relu, _mm256_blendv_ps(_mm256_mul_ps(v, param), v,
+                                           _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ)))
+TL_UNARY_AVX2(erf, v_erf(v))
+TL_UNARY_AVX2(rsqrt, _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_sqrt_ps(v)))  // two rounded ops, as the scalar path
+TL_UNARY_AVX2(round, _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC))  // half to even
+TL_UNARY_AVX2(floor, _mm256_floor_ps(v))
+TL_UNARY_AVX2(ceil, _mm256_ceil_ps(v))
 #undef TL_UNARY_AVX2
 
 #define TL_BINARY_AVX2(name, expr)                                                          \
@@ -154,6 +205,7 @@ TL_BINARY_AVX2(mul, _mm256_mul_ps(p, q))
 TL_BINARY_AVX2(div, _mm256_div_ps(p, q))
 TL_BINARY_AVX2(max, v_max(p, q))
 TL_BINARY_AVX2(min, v_min(p, q))
+TL_BINARY_AVX2(squared_difference, _mm256_mul_ps(_mm256_sub_ps(p, q), _mm256_sub_ps(p, q)))
 #undef TL_BINARY_AVX2
 
 void softmax_row_f32__avx2(const float* x, float* y, int64_t n) {

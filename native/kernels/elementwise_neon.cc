@@ -88,6 +88,52 @@ inline float32x4_t v_relu(float32x4_t x) {
   return v_select(vclezq_f32(x), vdupq_n_f32(0.0f), x);
 }
 
+// Exactly the scalar Relu6Op: x < 0 ? 0 : x, then 6 < r ? 6 : r (NaN and -0 pass through).
+inline float32x4_t v_relu6(float32x4_t x) {
+  const float32x4_t zero = vdupq_n_f32(0.0f), six = vdupq_n_f32(6.0f);
+  const float32x4_t r = v_select(vcltq_f32(x, zero), zero, x);
+  return v_select(vcltq_f32(six, r), six, r);
+}
+
+// exp(x) - 1 where x < 0 (Elu's negative branch), else x.
+inline float32x4_t v_elu_neg(float32x4_t x, float32x4_t scale) {
+  return vmulq_f32(scale, vsubq_f32(v_exp(x), vdupq_n_f32(1.0f)));
+}
+
+// erf: odd Taylor polynomial for |x| < 0.75 (truncation < 1e-9); beyond, 1 - erfc(|x|) with the
+// Chebyshev-fitted erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + z/2) (fractional error < 1.2e-7);
+// |x| is clamped at 4, where erf is 1 in float. Same algorithm as the AVX2 loop.
+inline float32x4_t v_erf(float32x4_t x) {
+  const float32x4_t ax = vminnmq_f32(vabsq_f32(x), vdupq_n_f32(4.0f));
+  const float32x4_t s = vmulq_f32(ax, ax);
+  float32x4_t p = vdupq_n_f32(1.0f / 685440.0f);
+  p = vfmaq_f32(vdupq_n_f32(-1.0f / 75600.0f), p, s);
+  p = vfmaq_f32(vdupq_n_f32(1.0f / 9360.0f), p, s);
+  p = vfmaq_f32(vdupq_n_f32(-1.0f / 1320.0f), p, s);
+  p = vfmaq_f32(vdupq_n_f32(1.0f / 216.0f), p, s);
+  p = vfmaq_f32(vdupq_n_f32(-1.0f / 42.0f), p, s);
+  p = vfmaq_f32(vdupq_n_f32(1.0f / 10.0f), p, s);
+  p = vfmaq_f32(vdupq_n_f32(-1.0f / 3.0f), p, s);
+  p = vfmaq_f32(vdupq_n_f32(1.0f), p, s);
+  const float32x4_t small = vmulq_f32(vmulq_f32(p, ax), vdupq_n_f32(1.12837916709551257f));
+  const float32x4_t t = vdivq_f32(vdupq_n_f32(1.0f), vfmaq_f32(vdupq_n_f32(1.0f), ax, vdupq_n_f32(0.5f)));
+  float32x4_t q = vdupq_n_f32(0.17087277f);
+  q = vfmaq_f32(vdupq_n_f32(-0.82215223f), q, t);
+  q = vfmaq_f32(vdupq_n_f32(1.48851587f), q, t);
+  q = vfmaq_f32(vdupq_n_f32(-1.13520398f), q, t);
+  q = vfmaq_f32(vdupq_n_f32(0.27886807f), q, t);
+  q = vfmaq_f32(vdupq_n_f32(-0.18628806f), q, t);
+  q = vfmaq_f32(vdupq_n_f32(0.09678418f), q, t);
+  q = vfmaq_f32(vdupq_n_f32(0.37409196f), q, t);
+  q = vfmaq_f32(vdupq_n_f32(1.00002368f), q, t);
+  q = vfmaq_f32(vdupq_n_f32(-1.26551223f), q, t);
+  const float32x4_t erfc = vmulq_f32(t, v_exp(vsubq_f32(q, s)));
+  float32x4_t y = v_select(vcltq_f32(ax, vdupq_n_f32(0.75f)), small, vsubq_f32(vdupq_n_f32(1.0f), erfc));
+  const uint32x4_t sign = vdupq_n_u32(0x80000000u);
+  y = vreinterpretq_f32_u32(vorrq_u32(vreinterpretq_u32_f32(y), vandq_u32(vreinterpretq_u32_f32(x), sign)));
+  return v_select(v_isnan(x), x, y);  // NaN in, NaN out
+}
+
 template <class F>
 inline void unary_loop(F f, const float* x, float* y, int64_t n) {
   int64_t i = 0;
@@ -149,9 +195,11 @@ inline void add_wide(float32x4_t v, float64x2_t& lo, float64x2_t& hi) {
 
 }  // namespace
 
-#define TL_UNARY_NEON(name, expr)                                          \
-  void unary_##name##_f32__neon(const float* x, float* y, int64_t n) {     \
-    unary_loop([](float32x4_t v) { return expr; }, x, y, n);               \
+#define TL_UNARY_NEON(name, expr)                                                   \
+  void unary_##name##_f32__neon(const float* x, float* y, int64_t n, float p) {       \
+    const float32x4_t param = vdupq_n_f32(p);                                       \
+    (void)param;                                                                    \
+    unary_loop([&](float32x4_t v) { return expr; }, x, y, n);                       \
   }
 TL_UNARY_NEON(neg, vnegq_f32(v))
 TL_UNARY_NEON(abs, vabsq_f32(v))
@@ -161,6 +209,17 @@ TL_UNARY_NEON(square, vmulq_f32(v, v))
 TL_UNARY_NEON(tanh, v_tanh(v))
 TL_UNARY_NEON(sigmoid, v_sigmoid(v))
 TL_UNARY_NEON(relu, v_relu(v))
+TL_UNARY_NEON(relu6, v_relu6(v))
+TL_UNARY_NEON(elu, v_select(vcltq_f32(v, vdupq_n_f32(0.0f)), v_elu_neg(v, vdupq_n_f32(1.0f)), v))
+TL_UNARY_NEON(selu, v_select(vcltq_f32(v, vdupq_n_f32(0.0f)),
+                             v_elu_neg(v, vdupq_n_f32(static_cast<float>(kSeluScaleAlpha))),
+                             vmulq_f32(vdupq_n_f32(static_cast<float>(kSeluScale)), v)))
+TL_UNARY_NEON(leaky_relu, v_select(vcgtq_f32(v, vdupq_n_f32(0.0f)), v, vmulq_f32(v, param)))
+TL_UNARY_NEON(erf, v_erf(v))
+TL_UNARY_NEON(rsqrt, vdivq_f32(vdupq_n_f32(1.0f), vsqrtq_f32(v)))  // two rounded ops, as the scalar path
+TL_UNARY_NEON(round, vrndnq_f32(v))  // half to even
+TL_UNARY_NEON(floor, vrndmq_f32(v))
+TL_UNARY_NEON(ceil, vrndpq_f32(v))
 #undef TL_UNARY_NEON
 
 #define TL_BINARY_NEON(name, expr)                                                          \
@@ -174,6 +233,7 @@ TL_BINARY_NEON(mul, vmulq_f32(p, q))
 TL_BINARY_NEON(div, vdivq_f32(p, q))
 TL_BINARY_NEON(max, v_max(p, q))
 TL_BINARY_NEON(min, v_min(p, q))
+TL_BINARY_NEON(squared_difference, vmulq_f32(vsubq_f32(p, q), vsubq_f32(p, q)))
 #undef TL_BINARY_NEON
 
 void softmax_row_f32__neon(const float* x, float* y, int64_t n) {

@@ -13,6 +13,7 @@
 
 #include "cpu.h"
 #include "elementwise.h"
+#include "batch_matmul.h"
 #include "kernel.h"
 
 namespace tl {
@@ -220,6 +221,9 @@ class Gemm {
     PackKey key{b.p, k, n, b.rs, b.cs, MR, NR, blk_.kc, blk_.nc, sizeof(T)};
     if (auto hit = packed_b_cache().find(key)) return hit;
     auto packed = pack_all(ctx, n, k, b);
+    // A run stopped by its deadline skips packing chunks: that pack is incomplete, and must
+    // neither be cached (later runs would multiply by it) nor used (the run fails anyway).
+    if (ctx.run.interrupted || ctx.run.should_stop()) return nullptr;
     if (packed) packed_b_cache().insert(key, ctx.input(1).buf->owner, packed);
     return packed;
   }
@@ -410,6 +414,95 @@ Status kernel_matmul(KernelContext& ctx) {
     case DType::i64: return dispatch<int64_t>(ctx, a, b, tr_a, tr_b, m, n, k);
     default:
       return ctx.invalid(std::string("MatMul not supported for dtype ") + dtype_tf_name(a.dtype));
+  }
+}
+
+namespace {
+
+constexpr int64_t kTinyFlops = 64;            // per product: a plain loop beats any packing
+constexpr int64_t kBatchSplitFlops = 1 << 20;  // per product: below, split the batch instead
+
+template <class T>
+Status gemm_batched_typed(KernelContext& ctx, int64_t batch, int64_t m, int64_t n, int64_t k,
+                          const T* a, bool trans_a, const int64_t* a_off,
+                          const T* b, bool trans_b, const int64_t* b_off, T* c) {
+  if (m == 0 || n == 0 || batch == 0) return Status::OK();
+  if (k == 0) {
+    std::memset(c, 0, sizeof(T) * batch * m * n);
+    return Status::OK();
+  }
+  auto view_a = [&](int64_t i) { return trans_a ? View<T>{a + a_off[i], 1, m} : View<T>{a + a_off[i], k, 1}; };
+  auto view_b = [&](int64_t i) { return trans_b ? View<T>{b + b_off[i], 1, k} : View<T>{b + b_off[i], n, 1}; };
+  const int64_t flops = m * n * k;
+  if (flops <= kTinyFlops) {
+    auto body = [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i) {
+        const View<T> va = view_a(i), vb = view_b(i);
+        T* ci = c + i * m * n;
+        for (int64_t r = 0; r < m; ++r) {
+          for (int64_t q = 0; q < n; ++q) {
+            T acc = T(0);
+            for (int64_t p = 0; p < k; ++p) acc += va.at(r, p) * vb.at(p, q);
+            ci[r * n + q] = acc;
+          }
+        }
+      }
+    };
+    const int64_t grain = std::max<int64_t>(1, kParallelFlops / flops);
+    if (batch <= grain) body(0, batch); else ctx.run.parallel_for(batch, grain, body);
+    return ctx.run.should_stop() ? ctx.run.stop_status() : Status::OK();
+  }
+  if (batch == 1 || flops >= kBatchSplitFlops) {
+    // B is cacheable only when it is the whole constant input 1 (Einsum/BatchMatMul weights).
+    const bool b_const = batch == 1 && ctx.num_inputs() > 1 && b + b_off[0] == ctx.input(1).raw() &&
+                         is_graph_constant(ctx.input(1));
+    for (int64_t i = 0; i < batch; ++i) {
+      TL_RETURN_IF_ERROR(matmul_typed<T>(ctx, m, n, k, view_a(i), view_b(i), c + i * m * n, b_const));
+    }
+    return Status::OK();
+  }
+  // Many mid-sized products: one per task, each on a pool-less context (no nested splitting).
+  std::mutex mu;
+  Status first;
+  auto body = [&](int64_t s, int64_t e) {
+    RunControl serial;
+    serial.deadline_ns = ctx.run.deadline_ns;
+    serial.cancel_flag = ctx.run.cancel_flag;
+    KernelContext sub{ctx.node, ctx.inputs, ctx.outputs, serial};
+    for (int64_t i = s; i < e; ++i) {
+      Status st = matmul_typed<T>(sub, m, n, k, view_a(i), view_b(i), c + i * m * n);
+      if (!st.ok()) {
+        std::lock_guard<std::mutex> lk(mu);
+        if (first.ok()) first = st;
+        return;
+      }
+    }
+  };
+  ctx.run.parallel_for(batch, std::max<int64_t>(1, kBatchSplitFlops / flops), body);
+  if (!first.ok()) return first;
+  return ctx.run.should_stop() ? ctx.run.stop_status() : Status::OK();
+}
+
+}  // namespace
+
+Status gemm_batched(KernelContext& ctx, DType dt, int64_t batch, int64_t m, int64_t n, int64_t k,
+                    const void* a, bool trans_a, const int64_t* a_off,
+                    const void* b, bool trans_b, const int64_t* b_off, void* c) {
+  // Integer types run as their unsigned twins so overflow wraps instead of being UB.
+  switch (dt) {
+#define TL_GEMM_BATCHED(D, T)                                                                            \
+  case D: {                                                                                              \
+    using U = wrap_t<T>;                                                                                 \
+    return gemm_batched_typed<U>(ctx, batch, m, n, k, static_cast<const U*>(a), trans_a, a_off,          \
+                                 static_cast<const U*>(b), trans_b, b_off, static_cast<U*>(c));          \
+  }
+    TL_GEMM_BATCHED(DType::f32, float)
+    TL_GEMM_BATCHED(DType::f64, double)
+    TL_GEMM_BATCHED(DType::i32, int32_t)
+    TL_GEMM_BATCHED(DType::i64, int64_t)
+#undef TL_GEMM_BATCHED
+    default:
+      return invalid_arg(std::string("matrix product not supported for dtype ") + dtype_tf_name(dt));
   }
 }
 

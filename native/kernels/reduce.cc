@@ -1,7 +1,10 @@
-// Sum / Mean / Max over a set of axes. The input is collapsed into alternating runs of kept (K)
-// and reduced (R) dims, so the common cases become contiguous loops: [K,R] reduces each row,
-// [K0,R,K1] adds whole rows into a vector of accumulators. Other patterns use a strided walk.
-// f32 sums accumulate in double (TF tests compare against numpy at ~1e-5); integer sums wrap.
+// Reductions over a set of axes (Sum Mean Prod Max Min Any All) and ArgMax / ArgMin.
+// The input is collapsed into alternating runs of kept (K) and reduced (R) dims, so the common
+// cases become contiguous loops: [K,R] reduces each row, [K0,R,K1] folds whole rows into a vector
+// of accumulators. Other patterns use a strided walk. Each reduction is a small policy (Op<T, K>:
+// accumulator type, identity, step, finish); float32 Sum/Mean/Max rows use the SIMD kernels.
+// Float sums and products accumulate in double (TF tests compare against numpy at ~1e-5);
+// integer ones in uint64, which wraps like TF's integer arithmetic once cast back.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -15,93 +18,96 @@ namespace tl {
 namespace {
 
 constexpr int64_t kGrain = 32768;   // input elements per parallel chunk
-// Columns per task when adding rows together: long sequential row reads stream best, and the
+// Columns per task when folding rows together: long sequential row reads stream best, and the
 // accumulators (<= 128 KB of doubles) still sit in L2.
 constexpr int64_t kColBlock = 16384;
 
-enum class Kind { sum, mean, max };
+enum class Kind { sum, mean, prod, max, min, any, all };
 
-template <class T>
-struct Reducer {
+// One reduction. Max/Min propagate NaN (TF's Eigen reducers do); Any/All read bool as uint8.
+template <class T, Kind K>
+struct Op {
   static constexpr bool kFloat = std::is_floating_point_v<T>;
-  // Floats sum in double; integers in uint64 (wraps; a later cast back keeps TF's wrap-around).
-  using Acc = std::conditional_t<kFloat, double, uint64_t>;
-  Kind kind;
-  T max_init() const {
-    return kFloat ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
+  static constexpr bool kInT = K == Kind::max || K == Kind::min || K == Kind::any || K == Kind::all;
+  using Acc = std::conditional_t<kInT, T, std::conditional_t<kFloat, double, uint64_t>>;
+  static Acc init() {
+    if constexpr (K == Kind::max) return kFloat ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
+    else if constexpr (K == Kind::min) return kFloat ? std::numeric_limits<T>::infinity() : std::numeric_limits<T>::max();
+    else if constexpr (K == Kind::prod || K == Kind::all) return Acc(1);
+    else return Acc(0);
   }
-  T finish_sum(Acc acc, int64_t count) const {
-    if (kind == Kind::sum) return static_cast<T>(acc);
-    if constexpr (kFloat) return static_cast<T>(acc / static_cast<double>(count));  // 0/0 = NaN
-    else return count == 0 ? T(0) : static_cast<T>(static_cast<int64_t>(acc) / count);
+  static Acc step(Acc a, T x) {
+    if constexpr (K == Kind::max) return (x > a || is_nan_v(x)) ? x : a;
+    else if constexpr (K == Kind::min) return (x < a || is_nan_v(x)) ? x : a;
+    else if constexpr (K == Kind::any) return Acc(a | (x != 0));
+    else if constexpr (K == Kind::all) return Acc(a & (x != 0));
+    else if constexpr (K == Kind::prod) return a * static_cast<Acc>(x);
+    else return a + static_cast<Acc>(x);
+  }
+  static T finish(Acc a, int64_t count) {
+    if constexpr (K == Kind::mean) {
+      if constexpr (kFloat) return static_cast<T>(a / static_cast<double>(count));  // 0/0 = NaN
+      else return count == 0 ? T(0) : static_cast<T>(static_cast<int64_t>(a) / count);
+    } else {
+      return static_cast<T>(a);
+    }
   }
 };
 
-// NaN-propagating max step: once the accumulator is NaN nothing compares greater.
-template <class T>
-inline bool max_take(T acc, T x) { return x > acc || is_nan_v(x); }
-
-// ---- contiguous building blocks ----
-template <class T>
-T row_max(const T* x, int64_t n, T init) {
-  if constexpr (std::is_same_v<T, float>) {
+// Reduces n contiguous values from `init`.
+template <class T, Kind K>
+typename Op<T, K>::Acc row_reduce(const T* x, int64_t n, typename Op<T, K>::Acc init) {
+  using O = Op<T, K>;
+  using Acc = typename O::Acc;
+  if constexpr (std::is_same_v<T, float> && (K == Kind::sum || K == Kind::mean || K == Kind::max)) {
 #if defined(__x86_64__) || defined(_M_X64)
     if (cpu_isa() == Isa::avx2 && n > 0) {
-      float m = reduce_max_f32__avx2(x, n);
-      return (m > init || m != m) ? m : init;
+      if constexpr (K == Kind::max) { float m = reduce_max_f32__avx2(x, n); return O::step(init, m); }
+      else return init + reduce_sum_f32__avx2(x, n);
     }
 #elif defined(__aarch64__)
     if (cpu_isa() == Isa::neon && n > 0) {
-      float m = reduce_max_f32__neon(x, n);
-      return (m > init || m != m) ? m : init;
+      if constexpr (K == Kind::max) { float m = reduce_max_f32__neon(x, n); return O::step(init, m); }
+      else return init + reduce_sum_f32__neon(x, n);
     }
 #endif
   }
-  T m = init;
-  for (int64_t i = 0; i < n; ++i) {
-    if (is_nan_v(x[i])) return x[i];
-    m = x[i] > m ? x[i] : m;
+  if constexpr (K == Kind::sum || K == Kind::mean) {
+    // Four partial sums: breaks the dependency chain and lets the loop vectorise.
+    Acc s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      s0 += static_cast<Acc>(x[i]); s1 += static_cast<Acc>(x[i + 1]);
+      s2 += static_cast<Acc>(x[i + 2]); s3 += static_cast<Acc>(x[i + 3]);
+    }
+    for (; i < n; ++i) s0 += static_cast<Acc>(x[i]);
+    return init + ((s0 + s1) + (s2 + s3));
+  } else {
+    Acc a = init;
+    for (int64_t i = 0; i < n; ++i) {
+      if constexpr (K == Kind::max || K == Kind::min) { if (is_nan_v(x[i])) return x[i]; }
+      a = O::step(a, x[i]);
+    }
+    return a;
   }
-  return m;
 }
 
-template <class T, class Acc>
-Acc row_sum(const T* x, int64_t n) {
-  if constexpr (std::is_same_v<T, float>) {
-#if defined(__x86_64__) || defined(_M_X64)
-    if (cpu_isa() == Isa::avx2) return reduce_sum_f32__avx2(x, n);
-#elif defined(__aarch64__)
-    if (cpu_isa() == Isa::neon) return reduce_sum_f32__neon(x, n);
-#endif
-  }
-  // Four partial sums: breaks the dependency chain and lets the loop vectorise.
-  Acc s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += static_cast<Acc>(x[i]); s1 += static_cast<Acc>(x[i + 1]);
-    s2 += static_cast<Acc>(x[i + 2]); s3 += static_cast<Acc>(x[i + 3]);
-  }
-  for (; i < n; ++i) s0 += static_cast<Acc>(x[i]);
-  return (s0 + s1) + (s2 + s3);
-}
-
-template <class T>
+template <class T, Kind K>
 class ReduceRun {
  public:
-  using R = Reducer<T>;
-  using Acc = typename R::Acc;
-  ReduceRun(KernelContext& ctx, Kind kind, const T* x, T* y, int64_t count)
-      : ctx_(ctx), r_{kind}, x_(x), y_(y), count_(count) {}
+  using O = Op<T, K>;
+  using Acc = typename O::Acc;
+  ReduceRun(KernelContext& ctx, const T* x, T* y, int64_t count) : ctx_(ctx), x_(x), y_(y), count_(count) {}
 
   // [rows, n]: reduce each contiguous row.
   void inner(int64_t rows, int64_t n) {
     auto body = [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) y_[i] = reduce_row(x_ + i * n, n);
+      for (int64_t i = b; i < e; ++i) y_[i] = O::finish(row_reduce<T, K>(x_ + i * n, n, O::init()), count_);
     };
     split(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n)), body);
   }
 
-  // [k0, rn, k1]: for each k0, combine rn rows of k1 elements; `acc` has k0*k1 slots.
+  // [k0, rn, k1]: for each k0, fold rn rows of k1 elements; `acc` has k0*k1 slots.
   void outer(int64_t k0, int64_t rn, int64_t k1, Acc* acc) {
     int64_t cb = std::min(k1, kColBlock);
     const int64_t threads = std::max(1, ctx_.run.num_threads());
@@ -113,22 +119,14 @@ class ReduceRun {
       for (int64_t t = b; t < e; ++t) {
         const int64_t o = t / nblk, j0 = (t % nblk) * cb, j1 = std::min(k1, j0 + cb);
         const T* base = x_ + o * rn * k1;
-        T* out = y_ + o * k1;
-        if (r_.kind == Kind::max) {
-          for (int64_t j = j0; j < j1; ++j) out[j] = r_.max_init();
-          for (int64_t r = 0; r < rn; ++r) {
-            const T* row = base + r * k1;
-            for (int64_t j = j0; j < j1; ++j) out[j] = max_take(out[j], row[j]) ? row[j] : out[j];
-          }
-          continue;
-        }
         Acc* a = acc + o * k1;
-        for (int64_t j = j0; j < j1; ++j) a[j] = 0;
+        for (int64_t j = j0; j < j1; ++j) a[j] = O::init();
         for (int64_t r = 0; r < rn; ++r) {
           const T* row = base + r * k1;
-          for (int64_t j = j0; j < j1; ++j) a[j] += static_cast<Acc>(row[j]);
+          for (int64_t j = j0; j < j1; ++j) a[j] = O::step(a[j], row[j]);
         }
-        for (int64_t j = j0; j < j1; ++j) out[j] = r_.finish_sum(a[j], count_);
+        T* out = y_ + o * k1;
+        for (int64_t j = j0; j < j1; ++j) out[j] = O::finish(a[j], count_);
       }
     };
     split(k0 * nblk, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, rn * cb)), body);
@@ -142,21 +140,14 @@ class ReduceRun {
     for (int i = g - 1; i >= 0; --i) {
       if (!red[i]) { ostride[i] = on; on *= dims[i]; }
     }
-    if (r_.kind == Kind::max) { for (int64_t i = 0; i < on; ++i) y_[i] = r_.max_init(); }
-    else { for (int64_t i = 0; i < on; ++i) acc[i] = 0; }
+    for (int64_t i = 0; i < on; ++i) acc[i] = O::init();
     const int64_t inner = dims[g - 1];
     const bool inner_red = red[g - 1];
     std::vector<int64_t> idx(g, 0);
     int64_t off = 0;  // output offset of the current row
     for (const T* row = x_;; row += inner) {
-      if (inner_red) {
-        if (r_.kind == Kind::max) { T m = row_max(row, inner, y_[off]); y_[off] = m; }
-        else acc[off] += row_sum<T, Acc>(row, inner);
-      } else if (r_.kind == Kind::max) {
-        for (int64_t j = 0; j < inner; ++j) y_[off + j] = max_take(y_[off + j], row[j]) ? row[j] : y_[off + j];
-      } else {
-        for (int64_t j = 0; j < inner; ++j) acc[off + j] += static_cast<Acc>(row[j]);
-      }
+      if (inner_red) acc[off] = row_reduce<T, K>(row, inner, acc[off]);
+      else for (int64_t j = 0; j < inner; ++j) acc[off + j] = O::step(acc[off + j], row[j]);
       int d = g - 2;
       for (; d >= 0; --d) {
         off += ostride[d];
@@ -166,39 +157,33 @@ class ReduceRun {
       }
       if (d < 0) break;
     }
-    if (r_.kind != Kind::max) { for (int64_t i = 0; i < on; ++i) y_[i] = r_.finish_sum(acc[i], count_); }
+    for (int64_t i = 0; i < on; ++i) y_[i] = O::finish(acc[i], count_);
   }
 
   // Every output sees an empty set (a reduced dim of size 0).
   void empty(int64_t on) {
-    for (int64_t i = 0; i < on; ++i) y_[i] = r_.kind == Kind::max ? r_.max_init() : r_.finish_sum(0, 0);
+    for (int64_t i = 0; i < on; ++i) y_[i] = O::finish(O::init(), 0);
   }
 
  private:
-  T reduce_row(const T* x, int64_t n) const {
-    if (r_.kind == Kind::max) return row_max(x, n, r_.max_init());
-    return r_.finish_sum(row_sum<T, Acc>(x, n), count_);
-  }
   template <class F>
   void split(int64_t n, int64_t grain, const F& f) {
     if (n <= grain) f(0, n); else ctx_.run.parallel_for(n, grain, f);
   }
 
   KernelContext& ctx_;
-  R r_;
   const T* x_;
   T* y_;
   int64_t count_;
 };
 
-template <class T>
-Status run_typed(KernelContext& ctx, Kind kind, const Tensor& in, const std::vector<bool>& red,
-                 const Shape& out_shape) {
+template <class T, Kind K>
+Status run_typed(KernelContext& ctx, const Tensor& in, const std::vector<bool>& red, const Shape& out_shape) {
   Tensor* out;
   TL_RETURN_IF_ERROR(ctx.allocate_output(0, out_shape, &out));
   const int64_t on = out->num_elements(), n = in.num_elements();
   if (on == 0) return Status::OK();
-  ReduceRun<T> run(ctx, kind, in.data<T>(), out->data<T>(), n / on);
+  ReduceRun<T, K> run(ctx, in.data<T>(), out->data<T>(), n / on);
   if (n == 0) { run.empty(on); return Status::OK(); }
   // Collapse: drop size-1 dims, merge neighbours with the same reduced/kept flag.
   std::vector<int64_t> dims;
@@ -212,31 +197,98 @@ Status run_typed(KernelContext& ctx, Kind kind, const Tensor& in, const std::vec
   const size_t g = dims.size();
   if (g == 1 && !flags[0]) { run.inner(dims[0], 1); return Status::OK(); }  // nothing reduced
   if (flags[g - 1] && g <= 2) { run.inner(g == 2 ? dims[0] : 1, dims[g - 1]); return Status::OK(); }
-  using Acc = typename Reducer<T>::Acc;
-  std::shared_ptr<Buffer> acc;
-  if (kind != Kind::max) {
-    acc = Buffer::allocate(sizeof(Acc) * on);
-    if (!acc) return make_error(kResourceExhausted, "Reduction: out of memory");
-  }
-  Acc* ap = acc ? static_cast<Acc*>(acc->data) : nullptr;
-  if (!flags[g - 1] && g <= 3 && flags[g - 2]) {
-    run.outer(g == 3 ? dims[0] : 1, dims[g - 2], dims[g - 1], ap);
-  } else {
-    run.general(dims, flags, ap);
-  }
+  using Acc = typename Op<T, K>::Acc;
+  auto acc = Buffer::allocate(sizeof(Acc) * on);
+  if (!acc) return make_error(kResourceExhausted, "Reduction: out of memory");
+  Acc* ap = static_cast<Acc*>(acc->data);
+  if (!flags[g - 1] && g <= 3 && flags[g - 2]) run.outer(g == 3 ? dims[0] : 1, dims[g - 2], dims[g - 1], ap);
+  else run.general(dims, flags, ap);
   return Status::OK();
 }
 
+// TF's ReductionHelper: every axis in range, none twice (after wrapping negatives).
 template <class I>
 Status read_axes(KernelContext& ctx, const Tensor& axes, int rank, std::vector<bool>* red) {
   const I* p = axes.data<I>();
   for (int64_t i = 0, n = axes.num_elements(); i < n; ++i) {
     const int64_t v = static_cast<int64_t>(p[i]);
     if (v < -rank || v >= rank) {
-      return ctx.invalid("Invalid reduction dimension " + std::to_string(v) + " for input with " +
+      return ctx.invalid("Invalid reduction dimension (" + std::to_string(v) + " for input with " +
                          std::to_string(rank) + " dimension(s)");
     }
-    (*red)[v < 0 ? v + rank : v] = true;
+    const int64_t a = v < 0 ? v + rank : v;
+    if ((*red)[a]) return ctx.invalid("Invalid reduction arguments: Axes contains duplicate dimension: " + std::to_string(a));
+    (*red)[a] = true;
+  }
+  return Status::OK();
+}
+
+template <Kind K>
+Status run_kind(KernelContext& ctx, const Tensor& in, const std::vector<bool>& red, const Shape& out_shape) {
+  if constexpr (K == Kind::any || K == Kind::all) {
+    return run_typed<uint8_t, K>(ctx, in, red, out_shape);  // bool storage (the registry fixes the dtype)
+  } else {
+    switch (in.dtype) {
+      case DType::f32: return run_typed<float, K>(ctx, in, red, out_shape);
+      case DType::f64: return run_typed<double, K>(ctx, in, red, out_shape);
+      case DType::i32: return run_typed<int32_t, K>(ctx, in, red, out_shape);
+      case DType::i64: return run_typed<int64_t, K>(ctx, in, red, out_shape);
+      case DType::u8: return run_typed<uint8_t, K>(ctx, in, red, out_shape);
+      default:
+        return ctx.invalid(std::string(ctx.node.type_name) + " not supported for dtype " + dtype_tf_name(in.dtype));
+    }
+  }
+}
+
+// ---- ArgMax / ArgMin ----
+// TF's CPU kernels use Eigen's arg reducers: start from (index 0, lowest) (highest for ArgMin)
+// and take an element only when strictly better. So ties keep the first index, NaN never wins,
+// and a slice with nothing above lowest (all NaN, or -inf) gives 0.
+template <class T, class I, bool kMax>
+void arg_reduce(KernelContext& ctx, const T* x, I* y, int64_t outer, int64_t n, int64_t inner, T init) {
+  auto better = [](T v, T best) { return kMax ? v > best : v < best; };
+  auto body = [&](int64_t b, int64_t e) {
+    std::vector<T> best(inner == 1 ? 0 : inner);
+    for (int64_t o = b; o < e; ++o) {
+      const T* base = x + o * n * inner;
+      I* out = y + o * inner;
+      if (inner == 1) {
+        T bv = init;
+        int64_t bi = 0;
+        for (int64_t j = 0; j < n; ++j) {
+          if (better(base[j], bv)) { bv = base[j]; bi = j; }
+        }
+        out[0] = static_cast<I>(bi);
+        continue;
+      }
+      // Walk the reduced dim outermost so each step reads a contiguous row of `inner` values.
+      std::fill(best.begin(), best.end(), init);
+      std::fill(out, out + inner, I(0));
+      for (int64_t j = 0; j < n; ++j) {
+        const T* row = base + j * inner;
+        for (int64_t i = 0; i < inner; ++i) {
+          if (better(row[i], best[i])) { best[i] = row[i]; out[i] = static_cast<I>(j); }
+        }
+      }
+    }
+  };
+  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n * inner));
+  if (outer <= grain) body(0, outer); else ctx.run.parallel_for(outer, grain, body);
+}
+
+template <class T>
+Status arg_typed(KernelContext& ctx, const Tensor& in, Tensor* out, int64_t outer, int64_t n, int64_t inner, bool is_bool) {
+  const bool is_max = ctx.node.op == OpId::ArgMax;
+  // Eigen's NumTraits: lowest/highest of the type (-FLT_MAX, not -inf, for floats); bool is {0, 1}.
+  const T lo = is_bool ? T(0) : std::numeric_limits<T>::lowest();
+  const T hi = is_bool ? T(1) : std::numeric_limits<T>::max();
+  const T* x = in.data<T>();
+  if (out->dtype == DType::i32) {
+    if (is_max) arg_reduce<T, int32_t, true>(ctx, x, out->data<int32_t>(), outer, n, inner, lo);
+    else arg_reduce<T, int32_t, false>(ctx, x, out->data<int32_t>(), outer, n, inner, hi);
+  } else {
+    if (is_max) arg_reduce<T, int64_t, true>(ctx, x, out->data<int64_t>(), outer, n, inner, lo);
+    else arg_reduce<T, int64_t, false>(ctx, x, out->data<int64_t>(), outer, n, inner, hi);
   }
   return Status::OK();
 }
@@ -246,24 +298,62 @@ Status read_axes(KernelContext& ctx, const Tensor& axes, int rank, std::vector<b
 Status kernel_reduce(KernelContext& ctx) {
   const Tensor& in = ctx.input(0);
   const Tensor& axes = ctx.input(1);
-  const Kind kind = ctx.node.op == OpId::Sum ? Kind::sum : ctx.node.op == OpId::Mean ? Kind::mean : Kind::max;
   const int rank = static_cast<int>(in.shape.size());
   std::vector<bool> red(rank, false);
   if (axes.dtype == DType::i32) TL_RETURN_IF_ERROR(read_axes<int32_t>(ctx, axes, rank, &red));
-  else if (axes.dtype == DType::i64) TL_RETURN_IF_ERROR(read_axes<int64_t>(ctx, axes, rank, &red));
-  else return ctx.invalid(std::string("Reduction indices must be int32 or int64, got ") + dtype_tf_name(axes.dtype));
+  else TL_RETURN_IF_ERROR(read_axes<int64_t>(ctx, axes, rank, &red));
   Shape out_shape;
   const bool keep = ctx.attr(0).b;
   for (int i = 0; i < rank; ++i) {
     if (!red[i]) out_shape.push_back(in.shape[i]);
     else if (keep) out_shape.push_back(1);
   }
+  switch (ctx.node.op) {
+    case OpId::Sum: return run_kind<Kind::sum>(ctx, in, red, out_shape);
+    case OpId::Mean: return run_kind<Kind::mean>(ctx, in, red, out_shape);
+    case OpId::Prod: return run_kind<Kind::prod>(ctx, in, red, out_shape);
+    case OpId::Max: return run_kind<Kind::max>(ctx, in, red, out_shape);
+    case OpId::Min: return run_kind<Kind::min>(ctx, in, red, out_shape);
+    case OpId::Any: return run_kind<Kind::any>(ctx, in, red, out_shape);
+    case OpId::All: return run_kind<Kind::all>(ctx, in, red, out_shape);
+    default: return make_error(kInternal, std::string("reduce kernel called for ") + ctx.node.type_name);
+  }
+}
+
+Status kernel_argminmax(KernelContext& ctx) {
+  const Tensor& in = ctx.input(0);
+  const Tensor& dim_t = ctx.input(1);
+  if (!dim_t.shape.empty()) {
+    return ctx.invalid("dim must be a scalar, but received tensor of shape: " + shape_str(dim_t.shape));
+  }
+  const int64_t dim = dim_t.dtype == DType::i32 ? *dim_t.data<int32_t>() : *dim_t.data<int64_t>();
+  const int64_t rank = static_cast<int64_t>(in.shape.size());
+  const int64_t axis = dim < 0 ? dim + rank : dim;
+  if (axis < 0 || axis >= rank) {
+    return ctx.invalid("Expected dimension in the range [" + std::to_string(-rank) + ", " + std::to_string(rank) +
+                       "), but got " + std::to_string(dim));
+  }
+  if (in.shape[axis] == 0) {
+    return ctx.invalid("Reduction axis " + std::to_string(dim) + " is empty in shape " + shape_str(in.shape));
+  }
+  Shape out_shape;
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (i != axis) out_shape.push_back(in.shape[i]);
+    if (i < axis) outer *= in.shape[i];
+    if (i > axis) inner *= in.shape[i];
+  }
+  Tensor* out;
+  TL_RETURN_IF_ERROR(ctx.allocate_output(0, out_shape, &out));
+  if (out->num_elements() == 0) return Status::OK();
+  const int64_t n = in.shape[axis];
   switch (in.dtype) {
-    case DType::f32: return run_typed<float>(ctx, kind, in, red, out_shape);
-    case DType::f64: return run_typed<double>(ctx, kind, in, red, out_shape);
-    case DType::i32: return run_typed<int32_t>(ctx, kind, in, red, out_shape);
-    case DType::i64: return run_typed<int64_t>(ctx, kind, in, red, out_shape);
-    case DType::u8: return run_typed<uint8_t>(ctx, kind, in, red, out_shape);
+    case DType::f32: return arg_typed<float>(ctx, in, out, outer, n, inner, false);
+    case DType::f64: return arg_typed<double>(ctx, in, out, outer, n, inner, false);
+    case DType::i32: return arg_typed<int32_t>(ctx, in, out, outer, n, inner, false);
+    case DType::i64: return arg_typed<int64_t>(ctx, in, out, outer, n, inner, false);
+    case DType::u8: return arg_typed<uint8_t>(ctx, in, out, outer, n, inner, false);
+    case DType::boolean: return arg_typed<uint8_t>(ctx, in, out, outer, n, inner, true);
     default:
       return ctx.invalid(std::string(ctx.node.type_name) + " not supported for dtype " + dtype_tf_name(in.dtype));
   }

@@ -1,8 +1,7 @@
-// Unary element-wise family: Neg Abs Exp Log Sqrt Square Tanh Sigmoid Relu.
-// f32 goes through the AVX2 or NEON loops when the CPU has them; everything else is a scalar loop
-// the compiler vectorises at the baseline ISA.
-#include <cstring>
-
+// Unary elementwise family: math functions, activations, IsNan/IsFinite (bool output) and
+// LogicalNot. A new op is one line of TL_UNARY_OPS (its functor in elementwise.h and the dtypes
+// it supports), plus one of TL_UNARY_SIMD when it has an f32 AVX2/NEON loop. Everything else is
+// a scalar loop the compiler vectorises at the baseline ISA.
 #include "cpu.h"
 #include "elementwise.h"
 #include "kernel.h"
@@ -11,57 +10,76 @@ namespace tl {
 
 namespace {
 
+// X(op, functor, dtypes)
+#define TL_UNARY_OPS(X)                  \
+  X(Neg, NegOp, kNum)                    \
+  X(Abs, AbsOp, kNum)                    \
+  X(Exp, ExpOp, kFloat)                  \
+  X(Log, LogOp, kFloat)                  \
+  X(Sqrt, SqrtOp, kFloat)                \
+  X(Square, SquareOp, kNum)              \
+  X(Tanh, TanhOp, kFloat)                \
+  X(Sigmoid, SigmoidOp, kFloat)          \
+  X(Relu, ReluOp, kNum)                  \
+  X(Sign, SignOp, kReal)                 \
+  X(Reciprocal, ReciprocalOp, kReal)     \
+  X(Rsqrt, RsqrtOp, kFloat)              \
+  X(Expm1, Expm1Op, kFloat)              \
+  X(Log1p, Log1pOp, kFloat)              \
+  X(Sin, SinOp, kFloat)                  \
+  X(Cos, CosOp, kFloat)                  \
+  X(Erf, ErfOp, kFloat)                  \
+  X(Erfc, ErfcOp, kFloat)                \
+  X(Floor, FloorOp, kFloat)              \
+  X(Ceil, CeilOp, kFloat)                \
+  X(Round, RoundOp, kReal)               \
+  X(IsNan, IsNanOp, kFloat)              \
+  X(IsFinite, IsFiniteOp, kFloat)        \
+  X(Softplus, SoftplusOp, kFloat)        \
+  X(Softsign, SoftsignOp, kFloat)        \
+  X(Relu6, Relu6Op, kNum)                \
+  X(Elu, EluOp, kFloat)                  \
+  X(Selu, SeluOp, kFloat)                \
+  X(LeakyRelu, LeakyReluOp, kFloat)      \
+  X(LogicalNot, LogicalNotOp, kBool)
+
+// Ops with an f32 SIMD loop: X(op, name of unary_<name>_f32__<isa>)
+#define TL_UNARY_SIMD(X)                                                                     \
+  X(Neg, neg) X(Abs, abs) X(Exp, exp) X(Sqrt, sqrt) X(Square, square) X(Tanh, tanh)          \
+  X(Sigmoid, sigmoid) X(Relu, relu) X(Relu6, relu6) X(Elu, elu) X(Selu, selu)                \
+  X(LeakyRelu, leaky_relu) X(Erf, erf) X(Rsqrt, rsqrt) X(Round, round) X(Floor, floor) X(Ceil, ceil)
+
 constexpr int64_t kGrain = 32768;  // elements per parallel chunk
 
-using UnaryF32Fn = void (*)(const float*, float*, int64_t);
+template <class T, class U>
+using LoopFn = void (*)(const T* x, U* y, int64_t n, float p);
 
-template <class Op, class T>
-void unary_loop(const T* x, T* y, int64_t n) {
-  Op op;
+template <class Op, class T, class U>
+void unary_loop(const T* x, U* y, int64_t n, float p) {
+  const Op op = make_functor<Op>(p);
   for (int64_t i = 0; i < n; ++i) y[i] = op(x[i]);
 }
 
-template <class T>
-using LoopFn = void (*)(const T*, T*, int64_t);
+using LoopF32 = LoopFn<float, float>;
 
-// Runs loop(x[b:e], y[b:e]) over [0, n), in parallel when n is large.
-template <class T>
-void run_split(KernelContext& ctx, LoopFn<T> loop, const T* x, T* y, int64_t n) {
-  if (n <= kGrain) {
-    loop(x, y, n);
-    return;
-  }
-  ctx.run.parallel_for(n, kGrain, [&](int64_t b, int64_t e) { loop(x + b, y + b, e - b); });
-}
-
-// The f32 SIMD loop for `op` on this CPU, or nullptr (keep the scalar loop).
-UnaryF32Fn simd_fn(OpId op) {
+// The f32 SIMD loop of `op` on this CPU, or nullptr (keep the scalar loop).
+LoopF32 simd_loop(OpId op) {
 #if defined(__x86_64__) || defined(_M_X64)
   if (cpu_isa() == Isa::avx2) {
     switch (op) {
-      case OpId::Neg: return unary_neg_f32__avx2;
-      case OpId::Abs: return unary_abs_f32__avx2;
-      case OpId::Exp: return unary_exp_f32__avx2;
-      case OpId::Sqrt: return unary_sqrt_f32__avx2;
-      case OpId::Square: return unary_square_f32__avx2;
-      case OpId::Tanh: return unary_tanh_f32__avx2;
-      case OpId::Sigmoid: return unary_sigmoid_f32__avx2;
-      case OpId::Relu: return unary_relu_f32__avx2;
-      default: return nullptr;
+#define TL_CASE(o, name) case OpId::o: return unary_##name##_f32__avx2;
+      TL_UNARY_SIMD(TL_CASE)
+#undef TL_CASE
+      default: break;
     }
   }
 #elif defined(__aarch64__)
   if (cpu_isa() == Isa::neon) {
     switch (op) {
-      case OpId::Neg: return unary_neg_f32__neon;
-      case OpId::Abs: return unary_abs_f32__neon;
-      case OpId::Exp: return unary_exp_f32__neon;
-      case OpId::Sqrt: return unary_sqrt_f32__neon;
-      case OpId::Square: return unary_square_f32__neon;
-      case OpId::Tanh: return unary_tanh_f32__neon;
-      case OpId::Sigmoid: return unary_sigmoid_f32__neon;
-      case OpId::Relu: return unary_relu_f32__neon;
-      default: return nullptr;
+#define TL_CASE(o, name) case OpId::o: return unary_##name##_f32__neon;
+      TL_UNARY_SIMD(TL_CASE)
+#undef TL_CASE
+      default: break;
     }
   }
 #endif
@@ -69,70 +87,55 @@ UnaryF32Fn simd_fn(OpId op) {
   return nullptr;
 }
 
-bool float_only(OpId op) {
-  return op == OpId::Exp || op == OpId::Log || op == OpId::Sqrt || op == OpId::Tanh ||
-         op == OpId::Sigmoid;
+// The op's float attr, if it has one (LeakyRelu's alpha), rounded to TF's 32-bit float attr.
+float float_param(const Node& node) {
+  for (const Attr& a : node.attrs) {
+    if (a.kind == AttrKind::f) return static_cast<float>(a.f);
+  }
+  return 0.0f;
 }
 
-// The scalar loop for (op, T); nullptr if the op is unknown or T is not allowed for it.
-template <class T>
-LoopFn<T> scalar_fn(OpId op) {
-  constexpr bool kFloat = std::is_floating_point_v<T>;
-  switch (op) {
-    case OpId::Neg: return unary_loop<NegOp, T>;
-    case OpId::Abs: return unary_loop<AbsOp, T>;
-    case OpId::Square: return unary_loop<SquareOp, T>;
-    case OpId::Relu: return unary_loop<ReluOp, T>;
-    default: break;
-  }
-  if constexpr (kFloat) {
-    switch (op) {
-      case OpId::Exp: return unary_loop<ExpOp, T>;
-      case OpId::Log: return unary_loop<LogOp, T>;
-      case OpId::Sqrt: return unary_loop<SqrtOp, T>;
-      case OpId::Tanh: return unary_loop<TanhOp, T>;
-      case OpId::Sigmoid: return unary_loop<SigmoidOp, T>;
-      default: break;
-    }
-  }
-  return nullptr;
-}
-
-template <class T>
-Status run_typed(KernelContext& ctx, const Tensor& in) {
-  LoopFn<T> fn = scalar_fn<T>(ctx.node.op);
-  if (fn == nullptr) {
-    return ctx.invalid(std::string(ctx.node.type_name) + " not supported for dtype " +
-                       dtype_tf_name(in.dtype));
-  }
-  if constexpr (std::is_same_v<T, float>) {
-    if (UnaryF32Fn v = simd_fn(ctx.node.op)) fn = v;
-  }
+template <class Op, DType D>
+Status run_op(KernelContext& ctx, const Tensor& in) {
+  using T = ctype<D>;
+  using U = storage_t<decltype(make_functor<Op>(0.0f)(T()))>;
   Tensor* out;
   TL_RETURN_IF_ERROR(ctx.allocate_output(0, in.shape, &out));
-  int64_t n = in.num_elements();
+  const int64_t n = in.num_elements();
   if (n == 0) return Status::OK();
-  run_split<T>(ctx, fn, in.data<T>(), out->data<T>(), n);
+  constexpr Guard guard = guard_of<Op>::value;
+  if (guard != Guard::none && !guard_ok(guard, in.data<T>(), n)) return ctx.invalid(guard_message(guard));
+  LoopFn<T, U> fn = unary_loop<Op, T, U>;
+  if constexpr (std::is_same_v<T, float> && std::is_same_v<U, float>) {
+    if (LoopF32 simd = simd_loop(ctx.node.op)) fn = simd;
+  }
+  const float p = float_param(ctx.node);
+  const T* x = in.data<T>();
+  U* y = out->data<U>();
+  if (n <= kGrain) fn(x, y, n, p);
+  else ctx.run.parallel_for(n, kGrain, [&](int64_t b, int64_t e) { fn(x + b, y + b, e - b, p); });
   return Status::OK();
+}
+
+template <DType D>
+Status run_typed(KernelContext& ctx, const Tensor& in) {
+  switch (ctx.node.op) {
+#define TL_CASE(op, Functor, dtypes)                                                 \
+  case OpId::op:                                                                     \
+    if constexpr ((dtypes & dtype_bit(D)) != 0) return run_op<Functor, D>(ctx, in);  \
+    break;
+    TL_UNARY_OPS(TL_CASE)
+#undef TL_CASE
+    default: break;
+  }
+  return ctx.invalid(std::string(ctx.node.type_name) + " not supported for dtype " + dtype_tf_name(D));
 }
 
 }  // namespace
 
 Status kernel_unary(KernelContext& ctx) {
   const Tensor& in = ctx.input(0);
-  switch (in.dtype) {
-    case DType::f32: return run_typed<float>(ctx, in);
-    case DType::f64: return run_typed<double>(ctx, in);
-    case DType::i32: return run_typed<int32_t>(ctx, in);
-    case DType::i64: return run_typed<int64_t>(ctx, in);
-    case DType::u8:
-      // The schema allows every numeric dtype; u8 wraps like TF's uint8 (Neg) or is a no-op.
-      if (!float_only(ctx.node.op)) return run_typed<uint8_t>(ctx, in);
-      break;
-    default: break;
-  }
-  return ctx.invalid(std::string(ctx.node.type_name) + " not supported for dtype " +
-                     dtype_tf_name(in.dtype));
+  return dispatch_dtype(in.dtype, [&](auto d) { return run_typed<decltype(d)::value>(ctx, in); });
 }
 
 }  // namespace tl

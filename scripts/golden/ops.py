@@ -507,6 +507,11 @@ UNARY = {
     'Selu': (u_default, NUMERIC, FLOAT_EDGE + [-100.0, 1e-6], 'features'),
     'LeakyRelu': (u_default, NUMERIC, FLOAT_EDGE, 'features'),
 }
+# Where TF 2.21 itself is wrong, the fixtures do not record it (tensorloom keeps TF1's answer):
+# - Round on int32/int64 returns all zeros in TF 2.21 (TF1: the identity);
+# - float64 Erf(+-inf) is NaN in TF 2.21 (its float32 kernel, and math, give +-1).
+TF_BUG_DTYPES = {'Round': ('int32', 'int64')}
+TF_BUG_EDGES = {('Erf', 'float64'): (np.inf, -np.inf)}
 UN_SHAPES = [[], [1], [0], [2, 0, 3], [7], [3, 5, 7], [2, 3, 4, 5]]
 UN_LARGE = [30, 50]
 
@@ -520,6 +525,8 @@ def make_unary(op):
         f = OpFile(op)
         first = True
         for dt in dts:
+            if dt in TF_BUG_DTYPES.get(op, ()):
+                continue
             shapes = UN_SHAPES + ([UN_LARGE] if first else [])
             for s in shapes:
                 r = f.case(f'{dt}_{shp(s)}', lambda b, s=s, dt=dt: fn(
@@ -531,7 +538,8 @@ def make_unary(op):
         for dt in FLOATS:
             if dt in f.nokernel:
                 continue
-            ev = np.array(edge, NP[dt])
+            bad = TF_BUG_EDGES.get((op, dt), ())
+            ev = np.array([v for v in edge if not any(v == b for b in bad)], NP[dt])
             f.case(f'{dt}_edge_values', lambda b, ev=ev: fn(**{argname: b.ph('x', ev)},
                                                              name='out'), key=dt)
             f.case(f'{dt}_unknown_shape_2x3', lambda b, dt=dt: fn(

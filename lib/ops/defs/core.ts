@@ -1,6 +1,7 @@
 // Core ops: constants, placeholders, structure, and the first kernels of the vertical slice.
 // Ids are the wire format: explicit, stable, only ever appended (test/fixtures/op-ids.json).
 import { OpDef, op } from '../registry';
+import { conv2dShape } from './nn';
 
 const binary = (id: number, type: string, T = 'numbertype') =>
   op(id, type, 'binary', { in: ['x: T', 'y: T'], out: ['z: T'], attrs: [`T: ${T}`], shape: 'broadcast', dtypes: 'numeric' });
@@ -45,6 +46,6 @@ export const CORE_OPS: readonly OpDef[] = [
   op(36, 'Softmax', 'softmax', { in: ['logits: T'], out: ['softmax: T'], attrs: ['T: floatingtype'], shape: 'same', dtypes: 'float' }),
   op(37, 'Fill', 'fill', { in: ['dims: index_type', 'value: T'], out: ['output: T'], attrs: ['T: type', 'index_type: {int32, int64} = int32'], shape: 'fill', dtypes: 'any' }),
   op(38, 'Conv2D', 'conv2d', { in: ['input: T', 'filter: T'], out: ['output: T'],
-    attrs: ['T: floatingtype', 'strides: list(int)', 'use_cudnn_on_gpu: bool = true', 'padding: string', 'explicit_paddings: list(int) = []',
-      'data_format: string = "NHWC"', 'dilations: list(int) = [1, 1, 1, 1]'], shape: 'conv2d', dtypes: 'float' }),
+    attrs: ['T: {half, bfloat16, float, double, int32}', 'strides: list(int)', 'use_cudnn_on_gpu: bool = true', 'padding: string', 'explicit_paddings: list(int) = []',
+      'data_format: string = "NHWC"', 'dilations: list(int) = [1, 1, 1, 1]'], shape: conv2dShape }),
 ];

@@ -1,0 +1,25 @@
+// Batched matrix products on the MatMul engine, shared by BatchMatMulV2 and Einsum.
+#pragma once
+#include <vector>
+
+#include "kernel.h"
+
+namespace tl {
+
+// For i < batch: C[i] = op(A[i]) * op(B[i]). A[i] is a contiguous row-major m x k matrix (k x m
+// when trans_a) starting a_off[i] elements into `a`; B[i] likewise k x n (n x k when trans_b);
+// C[i] is the contiguous m x n matrix at c + i*m*n. dt: f32, f64, i32 or i64 (integers wrap).
+// Many small products run in parallel over the batch, large ones one after another on the
+// whole pool. Defined in matmul.cc.
+Status gemm_batched(KernelContext& ctx, DType dt, int64_t batch, int64_t m, int64_t n, int64_t k,
+                    const void* a, bool trans_a, const int64_t* a_off,
+                    const void* b, bool trans_b, const int64_t* b_off, void* c);
+
+// numpy broadcasting of two batch shapes (right-aligned; equal dims or one of them 1). Fills the
+// output batch shape and, when xi/yi are given, per output batch (row-major) the index of the x
+// and y matrix it reads. False if the shapes do not broadcast or the count overflows. Defined
+// in batch_matmul.cc.
+bool broadcast_batches(const Shape& xb, const Shape& yb, Shape* out, std::vector<int64_t>* xi = nullptr,
+                       std::vector<int64_t>* yi = nullptr);
+
+}  // namespace tl

@@ -1,0 +1,274 @@
+// tf.nn.depthwiseConv2d (DepthwiseConv2dNative), tf.nn.conv2dTranspose (Conv2DBackpropInput)
+// and Conv2D's explicit padding against naive JS convolutions: paddings, strides, dilations,
+// depth multipliers, empty tensors, sizes that cross parallel chunks and GEMM blocks, every
+// dtype, static shapes and TF's errors.
+import { beforeEach, describe, expect, it } from 'vitest';
+import * as tf from 'tensorloom';
+import { makeNode } from '../../lib/ops/builders';
+import { opDef } from '../../lib/ops/schema';
+import { Arr, Lcg, mismatch, randomData, sizeOf } from '../reference/ops';
+import { constOf, runOnce } from './helpers';
+
+type Pad = 'SAME' | 'VALID' | [number, number, number, number];  // explicit: top, bottom, left, right
+
+/** TF's windowed output size and leading pad of one dimension. */
+function dim(size: number, k: number, s: number, d: number, pad: Pad, axis: 0 | 1): [number, number] {
+  const eff = (k - 1) * d + 1;
+  if (pad === 'VALID') return [Math.trunc((size - eff + s) / s), 0];
+  if (pad === 'SAME') {
+    const out = Math.ceil(size / s);
+    return [out, Math.floor(Math.max((out - 1) * s + eff - size, 0) / 2)];
+  }
+  const [before, after] = axis === 0 ? [pad[0], pad[1]] : [pad[2], pad[3]];
+  return [Math.trunc((size + before + after - eff + s) / s), before];
+}
+
+/**
+ * Naive NHWC convolution; `depthwise` takes an [h, w, in, mult] filter. Also returns Σ|terms|
+ * per output, the scale the float tolerance applies to.
+ */
+function refConv(x: Arr, f: Arr, s: [number, number], pad: Pad, dil: [number, number], depthwise: boolean): [Arr, number[]] {
+  const [n, h, w, cin] = x.shape, [kh, kw, fin, fo] = f.shape;
+  const [oh, pt] = dim(h, kh, s[0], dil[0], pad, 0), [ow, pl] = dim(w, kw, s[1], dil[1], pad, 1);
+  const cout = depthwise ? cin * fo : fo;
+  const data: number[] = [], scale: number[] = [];
+  for (let b = 0; b < n; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let co = 0; co < cout; co++) {
+    let acc = 0, mag = 0;
+    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+      const iy = oy * s[0] - pt + ky * dil[0], ix = ox * s[1] - pl + kx * dil[1];
+      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+      const xs = ((b * h + iy) * w + ix) * cin;
+      const term = (ci: number, fi: number) => { const t = x.data[xs + ci] * f.data[fi]; acc += t; mag += Math.abs(t); };
+      if (depthwise) term(Math.floor(co / fo), ((ky * kw + kx) * fin + Math.floor(co / fo)) * fo + (co % fo));
+      else for (let ci = 0; ci < cin; ci++) term(ci, ((ky * kw + kx) * cin + ci) * cout + co);
+    }
+    data.push(acc);
+    scale.push(mag);
+  }
+  return [{ shape: [n, oh, ow, cout], data }, scale];
+}
+
+/** Naive gradient of conv2d with respect to its input: each out_backprop value scattered through the filter. */
+function refConvTranspose(dy: Arr, f: Arr, inShape: number[], s: [number, number], pad: Pad, dil: [number, number]): [Arr, number[]] {
+  const [n, h, w, cin] = inShape, [kh, kw, , cout] = f.shape;
+  const [oh, pt] = dim(h, kh, s[0], dil[0], pad, 0), [ow, pl] = dim(w, kw, s[1], dil[1], pad, 1);
+  expect([oh, ow]).toEqual([dy.shape[1], dy.shape[2]]);
+  const data = new Array(sizeOf(inShape)).fill(0), scale = new Array(sizeOf(inShape)).fill(0);
+  for (let b = 0; b < n; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+    const iy = oy * s[0] - pt + ky * dil[0], ix = ox * s[1] - pl + kx * dil[1];
+    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+    for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) {
+      const t = dy.data[((b * oh + oy) * ow + ox) * cout + co] * f.data[((ky * kw + kx) * cin + ci) * cout + co];
+      data[((b * h + iy) * w + ix) * cin + ci] += t;
+      scale[((b * h + iy) * w + ix) * cin + ci] += Math.abs(t);
+    }
+  }
+  return [{ shape: inShape, data }, scale];
+}
+
+const rand = (rng: Lcg, shape: number[], dtype: tf.DType, lo = -2, hi = 2): Arr => ({ shape, data: randomData(rng, sizeOf(shape), dtype, lo, hi) });
+const wrap32 = (a: Arr): Arr => ({ shape: a.shape, data: a.data.map((v) => v | 0) });
+
+function check(got: tf.NDArray, [expected, scale]: [Arr, number[]], dtype: tf.DType): void {
+  expect(got.dtype).toBe(dtype);
+  const tol = dtype === 'float32' ? { rtol: 1e-5, atol: 1e-6 } : dtype === 'float64' ? { rtol: 1e-12, atol: 1e-14 } : { rtol: 0, atol: 0 };
+  const m = mismatch(got, dtype === 'int32' ? wrap32(expected) : expected, tol, dtype === 'int32' ? undefined : scale);
+  expect(m, m ?? '').toBeNull();
+}
+
+type DwCase = { x: number[]; f: number[]; s: number; pad: Pad; dil?: number };
+const DW_CASES: DwCase[] = [
+  { x: [1, 5, 5, 2], f: [3, 3, 2, 1], s: 1, pad: 'SAME' },
+  { x: [1, 5, 5, 2], f: [3, 3, 2, 1], s: 1, pad: 'VALID' },
+  { x: [1, 5, 5, 2], f: [3, 3, 2, 3], s: 1, pad: 'SAME' },           // depth multiplier 3
+  { x: [2, 7, 5, 3], f: [3, 2, 3, 1], s: 2, pad: 'SAME' },
+  { x: [2, 7, 6, 2], f: [2, 3, 2, 2], s: 3, pad: 'VALID' },
+  { x: [1, 6, 5, 2], f: [3, 3, 2, 1], s: 1, pad: [1, 0, 2, 1] },      // explicit
+  { x: [1, 9, 8, 3], f: [3, 3, 3, 2], s: 1, pad: 'SAME', dil: 2 },
+  { x: [1, 9, 8, 3], f: [2, 3, 3, 1], s: 1, pad: 'VALID', dil: 3 },
+  { x: [1, 1, 1, 4], f: [1, 1, 4, 1], s: 1, pad: 'VALID' },
+  { x: [1, 3, 3, 2], f: [5, 5, 2, 1], s: 1, pad: 'SAME' },           // filter larger than the input
+  { x: [0, 4, 4, 2], f: [3, 3, 2, 1], s: 1, pad: 'SAME' },           // empty batch
+  { x: [1, 4, 4, 2], f: [3, 3, 2, 0], s: 1, pad: 'SAME' },           // multiplier 0
+  { x: [2, 40, 37, 33], f: [3, 3, 33, 1], s: 1, pad: 'SAME' },       // several parallel chunks
+  { x: [1, 30, 30, 8], f: [3, 3, 8, 2], s: 2, pad: 'SAME' },
+];
+
+describe('DepthwiseConv2dNative vs reference', () => {
+  beforeEach(() => tf.resetDefaultGraph());
+  for (const dtype of ['float32', 'float64'] as tf.DType[]) {
+    for (const c of DW_CASES) {
+      it(`${dtype} x=[${c.x}] f=[${c.f}] s=${c.s} ${c.pad}${c.dil ? ` dil=${c.dil}` : ''}`, () => {
+        const rng = new Lcg(sizeOf(c.x) + 13 * sizeOf(c.f) + c.s);
+        const x = rand(rng, c.x, dtype), f = rand(rng, c.f, dtype, -1, 1);
+        const pad = Array.isArray(c.pad) ? 'VALID' : c.pad;
+        // explicit padding is the raw op's (TF's Python depthwise_conv2d takes SAME/VALID)
+        const y = Array.isArray(c.pad)
+          ? rawOp('DepthwiseConv2dNative', [constOf(x, dtype), constOf(f, dtype)], {
+            T: dtype, strides: [1, c.s, c.s, 1], padding: 'EXPLICIT', explicit_paddings: [0, 0, c.pad[0], c.pad[1], c.pad[2], c.pad[3], 0, 0],
+          })
+          : tf.nn.depthwiseConv2d(constOf(x, dtype), constOf(f, dtype), [1, c.s, c.s, 1], pad as 'SAME', c.dil ? { rate: c.dil } : undefined);
+        const expected = refConv(x, f, [c.s, c.s], c.pad, [c.dil ?? 1, c.dil ?? 1], true);
+        expect(y.shape).toEqual(expected[0].shape);
+        check(runOnce(y), expected, dtype);
+      });
+    }
+  }
+
+  it('has TF1 names and attrs; static shapes with unknown dims', () => {
+    const w = tf.constant(new Float32Array(144), null, [3, 3, 8, 2]);
+    const y = tf.nn.depthwiseConv2d(tf.placeholder(tf.float32, [null, 28, 28, 8]), w, [1, 2, 2, 1], 'SAME');
+    expect(y.name).toBe('depthwise:0');
+    expect(y.op.type).toBe('DepthwiseConv2dNative');
+    expect(y.shape).toEqual([null, 14, 14, 16]);
+    expect(y.op.getAttr('dilations')).toEqual([1, 1, 1, 1]);
+    const z = tf.nn.depthwiseConv2d([[[[1, 2]]]], [[[[1], [1]]]], [1, 1, 1, 1], 'VALID', { rate: [2, 2], name: 'dw' });
+    expect(z.op.inputs.map((t) => t.name)).toEqual(['dw/tensor_in:0', 'dw/filter_in:0']);
+    expect(z.op.getAttr('dilations')).toEqual([1, 2, 2, 1]);
+    expect(tf.nn.depthwiseConv2d(tf.placeholder(tf.float32), tf.placeholder(tf.float32, [3, 3, 4, 2]), [1, 1, 1, 1], 'VALID').shape)
+      .toEqual([null, null, null, 8]);
+  });
+
+  it('rejects bad arguments as TF', () => {
+    const x = tf.placeholder(tf.float32, [1, 5, 5, 3]);
+    const f = (shape: number[]) => tf.constant(new Float32Array(sizeOf(shape)), null, shape);
+    expect(() => tf.nn.depthwiseConv2d(x, f([3, 3, 4, 2]), [1, 1, 1, 1], 'SAME')).toThrow(/Dimensions must be equal, but are 3 and 4/);
+    expect(() => tf.nn.depthwiseConv2d(x, f([6, 6, 3, 2]), [1, 1, 1, 1], 'VALID')).toThrow(/Negative dimension size caused by subtracting 6 from 5/);
+    expect(() => tf.nn.depthwiseConv2d(x, f([3, 3, 3, 1]), [1, 1, 1], 'SAME')).toThrow(/requires the stride attribute to contain 4 values/);
+    expect(() => tf.nn.depthwiseConv2d(x, f([3, 3, 3, 1]), [1, 2, 2, 1], 'SAME', { rate: 2 })).toThrow(/strides > 1 not supported in conjunction with dilation_rate > 1/);
+    expect(() => tf.nn.depthwiseConv2d(tf.placeholder(tf.int32, [1, 5, 5, 3]), tf.placeholder(tf.int32, [3, 3, 3, 1]), [1, 1, 1, 1], 'SAME'))
+      .toThrow(/DataType int32 not in list of allowed values/);
+    const p = tf.placeholder(tf.float32), q = tf.placeholder(tf.float32);
+    const run = (y: tf.Tensor, xs: number[], fs: number[]) =>
+      runOnce(y, new Map([[p, tf.ndarray(new Float32Array(sizeOf(xs)), xs)], [q, tf.ndarray(new Float32Array(sizeOf(fs)), fs)]]));
+    const y = tf.nn.depthwiseConv2d(p, q, [1, 1, 1, 1], 'SAME');
+    expect(() => run(y, [1, 5, 5, 3], [3, 3, 4, 2])).toThrow(/input and filter must have the same depth: 3 vs 4/);
+    expect(() => run(y, [5, 5, 3], [3, 3, 3, 2])).toThrow(/input must be 4-dimensional\[5,5,3\]/);
+    expect(() => run(y, [1, 5, 5, 3], [3, 3, 3])).toThrow(/filter must be 4-dimensional: \[3,3,3\]/);
+    expect(() => run(tf.nn.depthwiseConv2d(p, q, [1, 2, 1, 1], 'SAME'), [1, 5, 5, 3], [3, 3, 3, 1]))
+      .toThrow(/only supports equal length strides in the row and column dimensions/);
+    expect(() => run(tf.nn.depthwiseConv2d(p, q, [2, 1, 1, 1], 'SAME'), [1, 5, 5, 3], [3, 3, 3, 1])).toThrow(/strides in the batch and depth dimensions/);
+    expect(() => run(tf.nn.depthwiseConv2d(p, q, [1, 1, 1, 1], 'SAME', { dataFormat: 'NCHW' }), [1, 3, 5, 5], [3, 3, 3, 1]))
+      .toThrow(tf.errors.UnimplementedError);
+  });
+});
+
+/** A node of op `type` with these attrs (for attrs the Python API does not expose). */
+const rawOp = (type: string, inputs: tf.Tensor[], attrs: Record<string, unknown>): tf.Tensor =>
+  makeNode(inputs[0].graph, type, inputs, attrs, null, undefined).outputs[0];
+
+type TCase = { out: number[]; f: number[]; s: number; pad: Pad; dil?: number };
+const T_CASES: TCase[] = [
+  { out: [1, 5, 5, 2], f: [3, 3, 2, 3], s: 1, pad: 'SAME' },
+  { out: [1, 5, 5, 2], f: [3, 3, 2, 3], s: 1, pad: 'VALID' },
+  { out: [1, 6, 6, 2], f: [3, 3, 2, 3], s: 2, pad: 'SAME' },
+  { out: [1, 5, 5, 2], f: [3, 3, 2, 3], s: 2, pad: 'SAME' },
+  { out: [1, 8, 8, 1], f: [3, 3, 1, 2], s: 2, pad: 'VALID' },       // the last input row feeds nothing
+  { out: [2, 6, 4, 3], f: [2, 2, 3, 2], s: 2, pad: 'SAME' },
+  { out: [1, 4, 4, 2], f: [4, 4, 2, 1], s: 2, pad: 'SAME' },
+  { out: [1, 5, 5, 2], f: [3, 3, 2, 2], s: 1, pad: [1, 2, 0, 1] },
+  { out: [1, 9, 9, 2], f: [3, 3, 2, 2], s: 1, pad: 'SAME', dil: 2 },
+  { out: [0, 5, 5, 2], f: [3, 3, 2, 2], s: 1, pad: 'SAME' },
+  { out: [2, 33, 35, 16], f: [3, 3, 16, 24], s: 2, pad: 'SAME' },   // GEMM-sized, parallel col2im
+  { out: [1, 150, 150, 16], f: [3, 3, 16, 8], s: 1, pad: 'SAME' },  // several col2im blocks
+];
+
+describe('Conv2DBackpropInput (conv2dTranspose) vs reference', () => {
+  beforeEach(() => tf.resetDefaultGraph());
+  for (const dtype of ['float32', 'float64', 'int32'] as tf.DType[]) {
+    for (const c of T_CASES) {
+      if (dtype !== 'float32' && sizeOf(c.out) > 20000) continue;
+      it(`${dtype} to [${c.out}] f=[${c.f}] s=${c.s} ${c.pad}${c.dil ? ` dil=${c.dil}` : ''}`, () => {
+        const rng = new Lcg(sizeOf(c.out) * 3 + sizeOf(c.f));
+        const [oh] = dim(c.out[1], c.f[0], c.s, c.dil ?? 1, c.pad, 0), [ow] = dim(c.out[2], c.f[1], c.s, c.dil ?? 1, c.pad, 1);
+        const dyShape = [c.out[0], oh, ow, c.f[3]];
+        const lo = dtype === 'int32' ? -3 : -1, hi = dtype === 'int32' ? 4 : 1;
+        const dy = rand(rng, dyShape, dtype, lo, hi), f = rand(rng, c.f, dtype, lo, hi);
+        const pad = Array.isArray(c.pad) ? [[0, 0], [c.pad[0], c.pad[1]], [c.pad[2], c.pad[3]], [0, 0]] : c.pad;
+        const y = tf.nn.conv2dTranspose(constOf(dy, dtype), constOf(f, dtype), c.out, c.s, pad, c.dil ? { dilations: c.dil } : undefined);
+        expect(y.shape).toEqual(c.out);
+        check(runOnce(y), refConvTranspose(dy, f, c.out, [c.s, c.s], c.pad, [c.dil ?? 1, c.dil ?? 1]), dtype);
+      });
+    }
+  }
+
+  it('takes output_shape as 2 values or an int32 tensor; TF1 names; static shapes', () => {
+    const dy = tf.placeholder(tf.float32, [null, 3, 3, 2]);
+    const f = tf.constant(new Float32Array(3 * 3 * 4 * 2), null, [3, 3, 4, 2]);
+    const y = tf.nn.conv2dTranspose(dy, f, [1, 6, 6, 4], [1, 2, 2, 1], 'SAME');
+    expect(y.name).toBe('conv2d_transpose:0');
+    expect(y.op.type).toBe('Conv2DBackpropInput');
+    expect(y.op.inputs[0].name).toBe('conv2d_transpose/input_sizes:0');
+    expect(y.shape).toEqual([null, 6, 6, 4]);
+    expect(tf.nn.conv2dTranspose(dy, f, [6, 5], 2, 'SAME').shape).toEqual([null, 6, 5, 4]);
+    const sizes = tf.placeholder(tf.int32, [4]);
+    const z = tf.nn.conv2dTranspose(tf.placeholder(tf.float32, [2, 3, 3, 2]), f, sizes, 2, 'SAME');
+    expect(z.shape).toEqual([2, null, null, null]);
+    const rng = new Lcg(9);
+    const dyv = rand(rng, [2, 3, 3, 2], 'float32'), fv = rand(rng, [3, 3, 4, 2], 'float32');
+    const zz = tf.nn.conv2dTranspose(z.op.inputs[2], constOf(fv, 'float32'), sizes, 2, 'SAME');
+    const got = runOnce(zz, new Map<tf.Tensor, unknown>([[sizes, Int32Array.from([2, 5, 6, 4])], [z.op.inputs[2], Float32Array.from(dyv.data)]]));
+    check(got, refConvTranspose(dyv, fv, [2, 5, 6, 4], [2, 2], 'SAME', [1, 1]), 'float32');
+    const two = tf.nn.conv2dTranspose(constOf(dyv, 'float32'), constOf(fv, 'float32'), [6, 6], 2, 'SAME');
+    check(runOnce(two), refConvTranspose(dyv, fv, [2, 6, 6, 4], [2, 2], 'SAME', [1, 1]), 'float32');
+  });
+
+  it('rejects bad arguments as TF', () => {
+    const f = tf.constant(new Float32Array(3 * 3 * 3 * 2), null, [3, 3, 3, 2]);
+    const dy = (shape: number[]) => tf.constant(new Float32Array(sizeOf(shape)), null, shape);
+    expect(() => tf.nn.conv2dTranspose(dy([1, 2, 2, 5]), f, [1, 4, 4, 3], 2, 'SAME')).toThrow(/Dimensions must be equal, but are 5 and 2/);
+    expect(() => tf.nn.conv2dTranspose(dy([1, 2, 2, 2]), f, [2, 4, 4, 3], 2, 'SAME')).toThrow(/Dimensions must be equal, but are 2 and 1/);
+    expect(() => tf.nn.conv2dTranspose(dy([1, 2, 2, 2]), f, [1, 4, 4], 2, 'SAME')).toThrow(/requires input_sizes to contain 4 values or 2 values, but got: 3/);
+    expect(() => tf.nn.conv2dTranspose(dy([2, 2, 2]), f, [1, 4, 4, 3], 2, 'SAME')).toThrow(/Shape must be rank 4 but is rank 3/);
+    const sizes = tf.placeholder(tf.int32);
+    const run = (y: tf.Tensor, s: number[]) => runOnce(y, new Map([[sizes, Int32Array.from(s)]]));
+    const y = tf.nn.conv2dTranspose(dy([1, 3, 3, 2]), f, sizes, 1, 'SAME');
+    const fails = (s: number[], re: RegExp) => { expect(() => run(y, s)).toThrow(tf.errors.InvalidArgumentError); expect(() => run(y, s)).toThrow(re); };
+    fails([1, 6, 6, 3], /Size of out_backprop doesn't match computed: actual = 3, computed = 6 spatial_dim: 1 input: 6 filter: 3 output: 3 stride: 1 dilation: 1/);
+    fails([1, 3, 3, 4], /input depth must be evenly divisible by filter depth/);
+    fails([1, 3, 3, 6], /Gradients for grouped convolutions are not supported on CPU/);
+    fails([2, 3, 3, 3], /input and out_backprop must have the same batch size. Input batch: 2, outbackprop batch: 1/);
+    fails([1, -3, 3, 3], /Dimension -3 must be >= 0/);
+    fails([3, 3, 3], /requires input_sizes to contain 4 values or 2 values, but got: 3/);
+    const nchw = tf.nn.conv2dTranspose(dy([1, 2, 3, 3]), f, [1, 3, 3, 3], 1, 'SAME', { dataFormat: 'NCHW' });
+    expect(() => runOnce(nchw)).toThrow(/Conv2DCustomBackpropInputOp only supports NHWC/);
+  });
+});
+
+describe('Conv2D with explicit padding', () => {
+  beforeEach(() => tf.resetDefaultGraph());
+  // The core 'conv2d' shape rule ignores EXPLICIT; conv2dShape (lib/ops/defs/nn.ts) does not.
+  const staticShapes = opDef('Conv2D').shape !== 'conv2d';
+  const cases: { x: number[]; f: number[]; s: number; pad: [number, number, number, number]; dil?: number }[] = [
+    { x: [1, 5, 5, 2], f: [3, 3, 2, 3], s: 1, pad: [1, 2, 0, 1] },
+    { x: [1, 5, 5, 2], f: [3, 3, 2, 3], s: 2, pad: [2, 2, 1, 1] },
+    { x: [2, 6, 7, 3], f: [1, 1, 3, 4], s: 1, pad: [0, 2, 1, 0] },     // 1x1 with padding: not the plain GEMM
+    { x: [1, 9, 9, 2], f: [3, 3, 2, 2], s: 1, pad: [2, 2, 2, 2], dil: 2 },
+  ];
+  for (const dtype of ['float32', 'float64'] as tf.DType[]) {
+    for (const c of cases) {
+      it(`${dtype} x=[${c.x}] f=[${c.f}] s=${c.s} pads=${c.pad}${c.dil ? ` dil=${c.dil}` : ''}`, () => {
+        const rng = new Lcg(sizeOf(c.x) + sizeOf(c.f));
+        const x = rand(rng, c.x, dtype), f = rand(rng, c.f, dtype, -1, 1);
+        const y = tf.nn.conv2d(constOf(x, dtype), constOf(f, dtype), c.s, [[0, 0], [c.pad[0], c.pad[1]], [c.pad[2], c.pad[3]], [0, 0]],
+          c.dil ? { dilations: c.dil } : undefined);
+        expect(y.op.getAttr('padding')).toBe('EXPLICIT');
+        expect(y.op.getAttr('explicit_paddings')).toEqual([0, 0, ...c.pad, 0, 0]);
+        const expected = refConv(x, f, [c.s, c.s], c.pad, [c.dil ?? 1, c.dil ?? 1], false);
+        if (staticShapes) expect(y.shape).toEqual(expected[0].shape);
+        check(runOnce(y), expected, dtype);
+      });
+    }
+  }
+
+  it('conv2dShape: explicit paddings, their errors, unknown dims', () => {
+    const x = tf.placeholder(tf.float32, [null, 5, 5, 2]), f = tf.constant(new Float32Array(3 * 3 * 2 * 3), null, [3, 3, 2, 3]);
+    const fn = (pad: number[][]) => () => tf.nn.conv2d(x, f, 1, pad);
+    if (staticShapes) expect(fn([[0, 0], [1, 2], [0, 1], [0, 0]])().shape).toEqual([null, 6, 4, 3]);
+    expect(fn([[0, 0], [1, 2], [0, 1]])).toThrow(/must be of size 4/);
+    if (staticShapes) {
+      expect(fn([[0, 1], [1, 2], [0, 1], [0, 0]])).toThrow(/Nonzero explicit padding in the batch or depth dimensions/);
+      expect(fn([[0, 0], [-1, 2], [0, 1], [0, 0]])).toThrow(/All elements of explicit_paddings must be nonnegative/);
+    }
+  });
+});
