@@ -1,7 +1,8 @@
-// Profile an MLP: run once plain, then 5 traced runs; print the per-op table and write a
-// Chrome trace (trace.json) to open at https://ui.perfetto.dev or chrome://tracing.
+// Profile an MLP: run once plain, then 5 traced runs; print the per-op table, write a Chrome
+// trace (trace.json) to open at https://ui.perfetto.dev or chrome://tracing, and beside it an
+// HTML report of all 5 steps (profile.html) to open in any browser.
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import * as tf from 'tensorloom';
 import { buildMlp } from './mlp';
 
@@ -28,4 +29,8 @@ writeFileSync(path, new tf.Timeline(last.stepStats).generateChromeTraceFormat({ 
 console.log();
 console.log(`wrote ${path}`);
 console.log('open it at https://ui.perfetto.dev (Open trace file) or chrome://tracing (Load)');
+
+const page = join(dirname(path), 'profile.html');
+tf.profiler.report(metas, { path: page, title: 'tensorloom profile: MLP 784-512-512-10, batch 64' });
+console.log(`wrote ${page} (open it in a browser: timeline, time by op type, top nodes, memory)`);
 sess.close();

@@ -34,6 +34,8 @@ export {
 } from './run-metadata';
 export { Timeline, chromeTrace, ChromeTrace, ChromeTraceEvent, TimelineOptions, ChromeTraceFormatOptions, StepStatsAnalysis, AllocationMaximum } from './timeline';
 export { profiler, ProfileSummary, ProfileRow, SummarizeOptions } from './profiler';
+export type { ReportOptions, ReportInput } from './report';
+export type { FeedValue, FeedObject, Feeds, Fetches, FetchElement, FetchResult, FetchValue, CallableFn, NestedValue } from './fetch-types';
 export { loadGraph } from './serialize';
 export { importGraphDef, loadGraphDef, ImportGraphDefOptions } from './graphdef/import';
 export type { GraphDefObject, NodeDefObject, AttrValueObject, TensorObject, ShapeObject } from './graphdef/types';

@@ -2,6 +2,7 @@
 // runs (in the spirit of tfprof's op / scope views), for humans (toString) and benchmark code.
 import { RunMetadata, relativeStartNanos, type NodeExecStats, type StepStats } from './run-metadata';
 import { parseOpLabel } from './timeline';
+import { report } from './report';
 
 /**
  * One row of a summary. Times are µs. "Per step" values are this row's time within one step
@@ -231,4 +232,4 @@ function summarize(input: Input, options: SummarizeOptions = {}): ProfileSummary
  * Profiling helpers over RunMetadata (TF1's tfprof in spirit).
  * @example console.log(String(tf.profiler.summarize(meta)));
  */
-export const profiler = { summarize };
+export const profiler = { summarize, report };
