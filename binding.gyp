@@ -28,6 +28,21 @@
       ]
     },
     {
+      # AVX-512 (F/BW/DQ/VL) kernels, likewise chosen at run time (cpu_has(Isa::avx512)).
+      "target_name": "tl_kernels_avx512",
+      "type": "static_library",
+      "conditions": [
+        ["target_arch=='x64'", {
+          "sources": ["<!@(node scripts/native-sources.cjs avx512)"],
+          "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma"] },
+          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX512"] } }
+        }, {
+          "sources": ["native/kernels/empty.cc"]
+        }]
+      ]
+    },
+    {
       # NEON kernels: Advanced SIMD is baseline on AArch64, so no extra flags; a separate
       # library only to mirror the AVX2 layout (and keep the sources out of other builds).
       "target_name": "tl_kernels_neon",
@@ -47,6 +62,7 @@
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",
         "tl_kernels_avx2",
+        "tl_kernels_avx512",
         "tl_kernels_neon"
       ],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"]

@@ -4,11 +4,15 @@
 
 namespace tl {
 
-enum class Isa { scalar, avx2, neon };
+// x86 levels are ordered: avx512 (F, BW, DQ, VL, with the OS saving zmm state) implies avx2+fma.
+enum class Isa { scalar, avx2, avx512, neon };
 
-// Best ISA this CPU supports, capped by the TL_ISA environment variable (scalar|avx2|neon).
-// Detected once and cached; never returns an ISA the CPU lacks.
+// Best ISA this CPU supports, capped by the TL_ISA environment variable
+// (scalar|avx2|avx512|neon). Detected once and cached; never returns an ISA the CPU lacks.
 Isa cpu_isa();
+// True if kernels of level `isa` may run: the chosen ISA is `isa` or a superset of it (an
+// AVX-512 machine also runs the AVX2 kernels where no AVX-512 one exists).
+bool cpu_has(Isa isa);
 const char* isa_name(Isa isa);
 
 }  // namespace tl

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from 'tensorloom';
-import { OPS, nativeHeader } from '../lib/ops/schema';
+import { OPS, nativeHeader, opTableMarkdown } from '../lib/ops/schema';
+import { builderNames } from '../scripts/op-builders';
 import { CORE_OPS } from '../lib/ops/defs/core';
 
 const root = join(__dirname, '..');
@@ -19,6 +20,11 @@ describe('op schema', () => {
 
   it('native/ops.gen.h is what `npm run gen` writes from the schema', () => {
     expect(readFileSync(join(root, 'native/ops.gen.h'), 'utf8')).toBe(nativeHeader());
+  });
+
+  it("the README's op table is what `npm run gen` writes from the registry", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(readme).toContain(opTableMarkdown(builderNames(root)));
   });
 
   it('every kernel family has a native kernel function', () => {

@@ -85,7 +85,8 @@ export function opTableMarkdown(builders: ReadonlyMap<string, string> = new Map(
     const t = d.attrs.find((a) => a.kind === 'type' && (d.in.some((x) => x.typeAttr === a.name) || d.out.some((x) => x.typeAttr === a.name)));
     const dtypes = t ? (t.allowed ?? ['any']).join(', ') : d.out.length ? (d.out[0].type ?? '') : '';
     const b = d.builder ?? builders.get(d.type) ?? '';
-    return `| ${d.type} | ${b ? b.split(/,\s*/).map((x) => `\`${x}\``).join(', ') : 'GraphDef import'} | ${dtypes} |`;
+    const code = b.split(/,\s*/).map((x) => x.replace(/^([\w.]+)(.*)$/, '`$1`$2')).join(', ');
+    return `| ${d.type} | ${b ? code : 'GraphDef import'} | ${dtypes} |`;
   });
   return ['| TF op type | builder | dtypes |', '|---|---|---|', ...rows].join('\n');
 }

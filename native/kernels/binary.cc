@@ -69,7 +69,7 @@ using RowF32 = RowFn<float, float>;
 // The f32 SIMD row of `op` on this CPU, or nullptr (keep the scalar loop).
 RowF32 simd_row(OpId op) {
 #if defined(__x86_64__) || defined(_M_X64)
-  if (cpu_isa() == Isa::avx2) {
+  if (cpu_has(Isa::avx2)) {
     switch (op) {
 #define TL_CASE(o, name) case OpId::o: return binary_##name##_f32__avx2;
       TL_BINARY_SIMD(TL_CASE)
@@ -78,7 +78,7 @@ RowF32 simd_row(OpId op) {
     }
   }
 #elif defined(__aarch64__)
-  if (cpu_isa() == Isa::neon) {
+  if (cpu_has(Isa::neon)) {
     switch (op) {
 #define TL_CASE(o, name) case OpId::o: return binary_##name##_f32__neon;
       TL_BINARY_SIMD(TL_CASE)

@@ -292,8 +292,8 @@ struct ClipOp {
 };
 
 // ---- SIMD entry points, one set per ISA with the same names and contracts ----
-// *__avx2 are defined only on x86-64 (call only when cpu_isa() == Isa::avx2), *__neon only on
-// AArch64 (cpu_isa() == Isa::neon).
+// *__avx2 are defined only on x86-64 (call only when cpu_has(Isa::avx2)), *__neon only on
+// AArch64 (cpu_has(Isa::neon)).
 //   unary:   y[i] = op(x[i]); x and y may alias; p is the op's float attr (LeakyRelu's alpha).
 //   binary:  y[i] = op(a[i * sa], b[i * sb]) with sa, sb in {0, 1}.
 //   softmax: one row of n > 0 floats (stable: subtracts the row max).

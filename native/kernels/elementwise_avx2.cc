@@ -1,5 +1,5 @@
 // AVX2/FMA loops for the f32 element-wise kernels, softmax rows and contiguous reductions.
-// Compiled with -mavx2 -mfma in its own library; callers check cpu_isa() == Isa::avx2 first.
+// Compiled with -mavx2 -mfma in its own library; callers check cpu_has(Isa::avx2) first.
 // Tails go through a zero-padded 8-lane buffer so every element sees the same vector code.
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>

@@ -1,7 +1,7 @@
 // NEON loops for the f32 element-wise kernels, softmax rows and contiguous reductions: the
 // AArch64 twin of elementwise_avx2.cc (same algorithms and constants, 4 lanes). Advanced SIMD
 // is baseline on AArch64, so this needs no extra flags; callers still check
-// cpu_isa() == Isa::neon so TL_ISA=scalar can force the portable path.
+// cpu_has(Isa::neon) so TL_ISA=scalar can force the portable path.
 // Tails go through a padded 4-lane buffer so every element sees the same vector code.
 #if defined(__aarch64__)
 #include <arm_neon.h>

@@ -18,7 +18,8 @@
 
 namespace tl {
 
-// Per-ISA entry points: *__avx2 in matmul_avx2.cc (x86-64 only, 6x16 tile), *__neon in
+// Per-ISA entry points: *__avx512 in matmul_avx512.cc (14x32 tile) and *__avx2 in matmul_avx2.cc
+// (6x16 tile), x86-64 only; *__neon in
 // matmul_neon.cc (AArch64 only, 8x12 tile). The micro-kernel computes (or accumulates into) one
 // tile of C from packed slivers; the gemv forms serve M == 1 / N == 1.
 #define TL_DECLARE_MATMUL_KERNELS(isa, tile)                                                      \
@@ -29,6 +30,7 @@ namespace tl {
   void matmul_gemv_dot_f32__##isa(const float* x, int64_t ldx, const float* v, int64_t kdim,      \
                                   float* y, int64_t m);
 TL_DECLARE_MATMUL_KERNELS(avx2, 6x16)
+TL_DECLARE_MATMUL_KERNELS(avx512, 14x32)
 TL_DECLARE_MATMUL_KERNELS(neon, 8x12)
 #undef TL_DECLARE_MATMUL_KERNELS
 
@@ -311,7 +313,8 @@ Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T>
     Fn axpy = gemv_axpy<T>, dot = gemv_dot<T>;
 #if defined(__x86_64__) || defined(_M_X64)
     if constexpr (std::is_same_v<T, float>) {
-      if (isa == Isa::avx2) { axpy = matmul_gemv_axpy_f32__avx2; dot = matmul_gemv_dot_f32__avx2; }
+      if (isa == Isa::avx512) { axpy = matmul_gemv_axpy_f32__avx512; dot = matmul_gemv_dot_f32__avx512; }
+      else if (isa == Isa::avx2) { axpy = matmul_gemv_axpy_f32__avx2; dot = matmul_gemv_dot_f32__avx2; }
     }
 #elif defined(__aarch64__)
     if constexpr (std::is_same_v<T, float>) {
@@ -343,6 +346,9 @@ Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T>
   // mc and nc are multiples of MR and NR so only the matrix edges need partial tiles.
 #if defined(__x86_64__) || defined(_M_X64)
   if constexpr (std::is_same_v<T, float>) {
+    // AVX-512: 14x32 tile (28 zmm accumulators); the 32-wide B sliver at kc=256 is 32 KiB (L1),
+    // the A block of 14*12 rows 168 KiB (L2).
+    if (isa == Isa::avx512) return Gemm<float, 14, 32>(matmul_kernel14x32_f32__avx512, {168, 256, 4096}).run(ctx, m, n, k, a, b, c, b_const);
     if (isa == Isa::avx2) return Gemm<float, 6, 16>(matmul_kernel6x16_f32__avx2, {144, 256, 4080}).run(ctx, m, n, k, a, b, c, b_const);
   }
 #elif defined(__aarch64__)

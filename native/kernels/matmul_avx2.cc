@@ -1,6 +1,6 @@
 // AVX2/FMA pieces of MatMul for f32: the 6x16 GEMM micro-kernel over packed panels and the two
 // matrix-vector loops. Compiled with -mavx2 -mfma; matmul.cc calls them only when
-// cpu_isa() == Isa::avx2. Declarations live in matmul.cc (the only caller).
+// cpu_has(Isa::avx2). Declarations live in matmul.cc (the only caller).
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 

@@ -1,6 +1,6 @@
 // NEON pieces of MatMul for f32: the 8x12 GEMM micro-kernel over packed panels and the two
 // matrix-vector loops, the AArch64 twins of matmul_avx2.cc. Advanced SIMD is baseline on
-// AArch64 (no extra flags); matmul.cc calls these only when cpu_isa() == Isa::neon.
+// AArch64 (no extra flags); matmul.cc calls these only when cpu_has(Isa::neon).
 // Declarations live in matmul.cc (the only caller).
 #if defined(__aarch64__)
 #include <arm_neon.h>

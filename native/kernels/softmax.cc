@@ -53,11 +53,11 @@ Status run_typed(KernelContext& ctx, const Tensor& in) {
   void (*row_fn)(const T*, T*, int64_t) = log ? log_softmax_row<T> : softmax_row<T>;
 #if defined(__x86_64__) || defined(_M_X64)
   if constexpr (std::is_same_v<T, float>) {
-    if (!log && cpu_isa() == Isa::avx2) row_fn = softmax_row_f32__avx2;
+    if (!log && cpu_has(Isa::avx2)) row_fn = softmax_row_f32__avx2;
   }
 #elif defined(__aarch64__)
   if constexpr (std::is_same_v<T, float>) {
-    if (!log && cpu_isa() == Isa::neon) row_fn = softmax_row_f32__neon;
+    if (!log && cpu_has(Isa::neon)) row_fn = softmax_row_f32__neon;
   }
 #endif
   const T* x = in.data<T>();

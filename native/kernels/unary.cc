@@ -65,7 +65,7 @@ using LoopF32 = LoopFn<float, float>;
 // The f32 SIMD loop of `op` on this CPU, or nullptr (keep the scalar loop).
 LoopF32 simd_loop(OpId op) {
 #if defined(__x86_64__) || defined(_M_X64)
-  if (cpu_isa() == Isa::avx2) {
+  if (cpu_has(Isa::avx2)) {
     switch (op) {
 #define TL_CASE(o, name) case OpId::o: return unary_##name##_f32__avx2;
       TL_UNARY_SIMD(TL_CASE)
@@ -74,7 +74,7 @@ LoopF32 simd_loop(OpId op) {
     }
   }
 #elif defined(__aarch64__)
-  if (cpu_isa() == Isa::neon) {
+  if (cpu_has(Isa::neon)) {
     switch (op) {
 #define TL_CASE(o, name) case OpId::o: return unary_##name##_f32__neon;
       TL_UNARY_SIMD(TL_CASE)

@@ -1,0 +1,97 @@
+// AVX-512 (F) pieces of MatMul for f32: the 14x32 GEMM micro-kernel over packed panels and the
+// two matrix-vector loops. Compiled with -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma;
+// matmul.cc calls them only when cpu_has(Isa::avx512). Declarations live in matmul.cc.
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
+// GCC 12 reports its own masked-load intrinsics as maybe-uninitialized (a known false positive).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include <cstdint>
+
+namespace tl {
+
+// C[14x32] (row stride ldc) = or += sum_k a[k*14 + i] * b[k*32 + j]. 28 accumulators, two B
+// vectors and one broadcast use 31 of the 32 zmm registers; the broadcasts fold into the FMAs
+// as {1to16} memory operands.
+void matmul_kernel14x32_f32__avx512(int64_t kc, const float* a, const float* b, float* c,
+                                    int64_t ldc, bool accumulate) {
+  __m512 acc[14][2];
+#pragma GCC unroll 14
+  for (int i = 0; i < 14; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  for (int i = 0; i < 14; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+  for (int64_t k = 0; k < kc; ++k) {
+    _mm_prefetch(reinterpret_cast<const char*>(a + 14 * 8), _MM_HINT_T0);
+    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 14
+    for (int i = 0; i < 14; ++i) {
+      const __m512 av = _mm512_set1_ps(a[i]);
+      acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+    }
+    a += 14;
+    b += 32;
+  }
+#pragma GCC unroll 14
+  for (int i = 0; i < 14; ++i) {
+    float* p = c + i * ldc;
+    __m512 lo = acc[i][0], hi = acc[i][1];
+    if (accumulate) {
+      lo = _mm512_add_ps(lo, _mm512_loadu_ps(p));
+      hi = _mm512_add_ps(hi, _mm512_loadu_ps(p + 16));
+    }
+    _mm512_storeu_ps(p, lo);
+    _mm512_storeu_ps(p + 16, hi);
+  }
+}
+
+// y[j] = sum_k v[k] * x[k*ldx + j] for j < n: 64-column strips keep y in registers while the
+// matrix rows stream once; the tail uses masked loads and stores.
+void matmul_gemv_axpy_f32__avx512(const float* x, int64_t ldx, const float* v, int64_t kdim,
+                                  float* y, int64_t n) {
+  int64_t j = 0;
+  for (; j + 64 <= n; j += 64) {
+    __m512 y0 = _mm512_setzero_ps(), y1 = _mm512_setzero_ps(), y2 = _mm512_setzero_ps(), y3 = _mm512_setzero_ps();
+    for (int64_t k = 0; k < kdim; ++k) {
+      const float* row = x + k * ldx + j;
+      const __m512 s = _mm512_set1_ps(v[k]);
+      y0 = _mm512_fmadd_ps(s, _mm512_loadu_ps(row), y0);
+      y1 = _mm512_fmadd_ps(s, _mm512_loadu_ps(row + 16), y1);
+      y2 = _mm512_fmadd_ps(s, _mm512_loadu_ps(row + 32), y2);
+      y3 = _mm512_fmadd_ps(s, _mm512_loadu_ps(row + 48), y3);
+    }
+    _mm512_storeu_ps(y + j, y0);
+    _mm512_storeu_ps(y + j + 16, y1);
+    _mm512_storeu_ps(y + j + 32, y2);
+    _mm512_storeu_ps(y + j + 48, y3);
+  }
+  for (; j < n; j += 16) {
+    const __mmask16 m = n - j >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - j)) - 1);
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t k = 0; k < kdim; ++k)
+      acc = _mm512_fmadd_ps(_mm512_set1_ps(v[k]), _mm512_maskz_loadu_ps(m, x + k * ldx + j), acc);
+    _mm512_mask_storeu_ps(y + j, m, acc);
+  }
+}
+
+// y[i] = dot(x[i*ldx : i*ldx+kdim], v) for i < m: four rows at a time share each load of v.
+void matmul_gemv_dot_f32__avx512(const float* x, int64_t ldx, const float* v, int64_t kdim,
+                                 float* y, int64_t m) {
+  int64_t i = 0;
+  auto dot_rows = [&](int rows) {
+    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    int64_t k = 0;
+    for (; k < kdim; k += 16) {
+      const __mmask16 mk = kdim - k >= 16 ? __mmask16(0xffff) : __mmask16((1u << (kdim - k)) - 1);
+      const __m512 vv = _mm512_maskz_loadu_ps(mk, v + k);
+      for (int r = 0; r < rows; ++r)
+        acc[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, x + (i + r) * ldx + k), vv, acc[r]);
+    }
+    for (int r = 0; r < rows; ++r) y[i + r] = _mm512_reduce_add_ps(acc[r]);
+  };
+  for (; i + 4 <= m; i += 4) dot_rows(4);
+  for (; i < m; ++i) dot_rows(1);
+}
+
+}  // namespace tl
+#endif
