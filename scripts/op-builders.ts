@@ -39,7 +39,7 @@ const OVERRIDES: Record<string, string> = {
   DivNoNan: 'tf.divNoNan', FloorDiv: 'tf.floordiv, tf.div (integers)', RealDiv: 'tf.divide, tf.div (floats)',
   Rank: 'tf.rank', Range: 'tf.range', Transpose: 'tf.transpose', StopGradient: 'tf.stopGradient',
   Pad: 'tf.pad', PadV2: 'tf.pad (constantValues)', MirrorPad: "tf.pad (mode 'REFLECT' / 'SYMMETRIC')",
-  SoftmaxCrossEntropyWithLogits: 'tf.nn.softmaxCrossEntropyWithLogits', BatchMatMulV2: 'tf.matmul (rank > 2), tf.batchMatMul',
+  SoftmaxCrossEntropyWithLogits: 'tf.nn.softmaxCrossEntropyWithLogits', BatchMatMulV2: 'tf.matmul (rank > 2), tf.batchMatMul', MatMul: 'tf.matmul',
   VariableV2: 'tf.Variable, tf.getVariable', Assign: 'tf.assign', AssignAdd: 'tf.assignAdd', AssignSub: 'tf.assignSub',
   IsVariableInitialized: 'tf.isVariableInitialized',
 };

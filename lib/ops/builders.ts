@@ -291,18 +291,26 @@ export interface MatMulOptions extends OpOptions { transposeA?: boolean; transpo
  * @example tf.matmul(x, w, { transposeB: true, name: 'logits' })
  */
 export function matmul(a: TensorLike, b: TensorLike, options?: MatMulOptions | string): Tensor {
-  const o = opts(options);
+  return matmulNode(a, b, opts(options), false);
+}
+
+/**
+ * The MatMul / BatchMatMulV2 node of tf.matmul and tf.batchMatMul: batched when `batched` or
+ * when either input has rank > 2 or unknown rank (as TF1's tf.matmul); for real dtypes
+ * transposing and adjoining are the same.
+ */
+export function matmulNode(a: TensorLike, b: TensorLike, o: MatMulOptions & { adjX?: boolean; adjY?: boolean }, batched: boolean): Tensor {
   const g = graphOf(a, b);
   return g.nameScope(o.name ?? 'MatMul', (scope) => {
-    const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : inferDType(a);
+    const dtype = dtypeOf(a, b);
     const x = toTensor(g, a, dtype, 'a'), y = toTensor(g, b, dtype, 'b');
+    const ta = !!(o.transposeA || o.adjointA || o.adjX), tb = !!(o.transposeB || o.adjointB || o.adjY);
+    if (batched || [x.shape, y.shape].some((s) => s === null || s.length > 2)) {
+      if (x.dtype !== y.dtype) throw invalidArgument(`Input 'y' of 'BatchMatMulV2' Op has type ${y.dtype} that does not match type ${x.dtype} of argument 'x'.`);
+      return makeNode(g, 'BatchMatMulV2', [x, y], { T: x.dtype, adj_x: ta, adj_y: tb }, null, scope).outputs[0];
+    }
     if (x.dtype !== y.dtype) throw invalidArgument(`Input 'b' of 'MatMul' Op has type ${y.dtype} that does not match type ${x.dtype} of argument 'a'.`);
-    // As TF1's tf.matmul: rank > 2 (or unknown rank) is a batched product (BatchMatMulV2),
-    // where transposing and adjoining are the same for real dtypes.
-    const ta = !!(o.transposeA || o.adjointA), tb = !!(o.transposeB || o.adjointB);
-    const batched = [x.shape, y.shape].some((s) => s === null || s.length > 2);
-    if (batched) return makeNode(g, 'BatchMatMulV2', [x, y], { T: x.dtype, adj_x: ta, adj_y: tb }, x.dtype, scope).outputs[0];
-    return makeNode(g, 'MatMul', [x, y], { transpose_a: ta, transpose_b: tb, T: x.dtype }, x.dtype, scope).outputs[0];
+    return makeNode(g, 'MatMul', [x, y], { transpose_a: ta, transpose_b: tb, T: x.dtype }, null, scope).outputs[0];
   });
 }
 

@@ -6,7 +6,7 @@ import type { DType } from '../dtypes';
 import { invalidArgument } from '../errors';
 import { Graph, Tensor } from '../graph';
 import { inferDType } from '../ndarray';
-import { OpOptions, ReduceOptions, TensorLike, graphOf, isOptions, makeNode, opts, shapeLike, toTensor } from './builders';
+import { OpOptions, ReduceOptions, TensorLike, graphOf, isOptions, makeNode, matmulNode, opts, shapeLike, toTensor } from './builders';
 
 /** An integer argument (axis, k...): a Tensor as is, a JS integer as an int32 Const (int64 if it does not fit). */
 function indexArg(g: Graph, x: number | number[] | Tensor, what: string, name: string): Tensor {
@@ -147,16 +147,7 @@ export interface BatchMatMulOptions extends OpOptions {
  * @example tf.batchMatMul(q, k, { adjY: true })
  */
 export function batchMatMul(x: TensorLike, y: TensorLike, options?: BatchMatMulOptions | string): Tensor {
-  const o = opts(options);
-  const g = graphOf(x, y);
-  return g.nameScope(o.name ?? 'MatMul', (scope) => {
-    const dtype = x instanceof Tensor ? x.dtype : y instanceof Tensor ? y.dtype : inferDType(x);
-    const a = toTensor(g, x, dtype, 'a'), b = toTensor(g, y, dtype, 'b');
-    if (a.dtype !== b.dtype) throw invalidArgument(`Input 'y' of 'BatchMatMulV2' Op has type ${b.dtype} that does not match type ${a.dtype} of argument 'x'.`);
-    return makeNode(g, 'BatchMatMulV2', [a, b], {
-      T: a.dtype, adj_x: !!(o.adjX || o.transposeA || o.adjointA), adj_y: !!(o.adjY || o.transposeB || o.adjointB),
-    }, null, scope).outputs[0];
-  });
+  return matmulNode(x, y, opts(options), true);
 }
 
 /**
