@@ -6,8 +6,11 @@
 // on the libuv pool and never touch napi_env there.
 #include <napi.h>
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <mutex>
+#include <thread>
 #include "cpu.h"
 #include "executor.h"
 
@@ -262,37 +265,6 @@ Napi::Value result_to_js(Napi::Env env, tl::RunResult& r) {
   return res;
 }
 
-// Sessions created in one environment (main thread or a worker), closed when it is torn down so
-// its in-flight runs stop at the next op (a terminated worker must not wait for a long run).
-struct EnvSessions {
-  std::mutex mu;
-  std::vector<std::weak_ptr<tl::Session>> sessions;
-  void add(const SessionPtr& s) {
-    std::lock_guard<std::mutex> lk(mu);
-    sessions.erase(std::remove_if(sessions.begin(), sessions.end(), [](auto& w) { return w.expired(); }), sessions.end());
-    sessions.push_back(s);
-  }
-  // Env cleanup hook; `arg` is a shared_ptr copy the hook owns (the instance data holds another,
-  // so the order in which Node runs the two finalizations does not matter).
-  static void teardown(void* arg) {
-    auto* self = static_cast<std::shared_ptr<EnvSessions>*>(arg);
-    {
-      std::lock_guard<std::mutex> lk((*self)->mu);
-      for (auto& w : (*self)->sessions) if (auto s = w.lock()) s->close();
-    }
-    delete self;
-  }
-};
-
-Napi::Value SessionCreate(const Napi::CallbackInfo& info) {
-  int threads = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
-  if (threads < 0 || threads > 256) threads = 0;
-  auto* holder = new SessionPtr(std::make_shared<tl::Session>(threads));
-  if (auto* sessions = info.Env().GetInstanceData<std::shared_ptr<EnvSessions>>()) (*sessions)->add(*holder);
-  auto ext = Napi::External<SessionPtr>::New(info.Env(), holder, [](Napi::Env, SessionPtr* p) { delete p; });
-  ext.TypeTag(&kSessionTag);
-  return ext;
-}
 
 const uint8_t* bytes_of(const Napi::Value& v, size_t* len) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
@@ -329,63 +301,183 @@ Napi::Value SessionRun(const Napi::CallbackInfo& info) {
   return result_to_js(info.Env(), res);
 }
 
-// An async run as plain napi_async_work. Its completion callback runs on the JS thread, possibly
-// while the environment is being torn down (worker.terminate(), process.exit() in a worker):
-// then every N-API call may fail, so nothing in it may throw past it (a C++ exception escaping
-// a N-API callback aborts the process) and a failed resolve is simply dropped.
+// ---- async runs: threads the addon owns per environment, completions in batches ------------
+//
+// runAsync queues a run for this environment's run threads (no libuv thread-pool round trip).
+// Finished runs go on a done list; one thread-safe function call wakes the JS thread, which
+// settles every finished promise in one callback, so many runs in flight cost one wake-up.
+// The thread-safe function is referenced only while runs are pending, so an idle session
+// never keeps the event loop alive.
+//
+// Teardown (process exit, worker.terminate(), process.exit() in a worker): the environment's
+// cleanup hook closes its sessions (in-flight runs stop at the next op), joins the run threads
+// and drops unsettled runs. Settling itself never lets an exception escape: while the
+// environment is going away every N-API call may fail, and a failed settle is simply dropped.
+
 struct AsyncRun {
-  napi_async_work work = nullptr;
   napi_deferred deferred = nullptr;
   SessionPtr session;
   tl::RunRequest req;
   tl::RunResult res;
   Status status;
 
-  static void execute(napi_env, void* data) {
-    auto* r = static_cast<AsyncRun*>(data);
-    r->status = safe_run(*r->session, r->req, &r->res);
-  }
-  static void complete(napi_env env, napi_status status, void* data) {
-    std::unique_ptr<AsyncRun> r(static_cast<AsyncRun*>(data));
-    napi_delete_async_work(env, r->work);
-    r->req.feed_values.clear();
+  // On the JS thread: resolve or reject the promise with the result.
+  void settle(napi_env env) {
+    req.feed_values.clear();
     try {
       Napi::HandleScope scope(env);
       Napi::Value v;
       bool ok = false;
       try {
-        if (status == napi_cancelled) v = status_error(env, tl::make_error(tl::kCancelled, "Run call was cancelled")).Value();
-        else if (!r->status.ok()) v = status_error(env, r->status).Value();
-        else { v = result_to_js(env, r->res); ok = true; }
+        if (!status.ok()) v = status_error(env, status).Value();
+        else { v = result_to_js(env, res); ok = true; }
       } catch (const Napi::Error& e) {
         v = e.Value();
-        ok = false;
       }
-      if (ok) napi_resolve_deferred(env, r->deferred, v);
-      else napi_reject_deferred(env, r->deferred, v);
+      if (ok) napi_resolve_deferred(env, deferred, v);
+      else napi_reject_deferred(env, deferred, v);
     } catch (...) {
       // The environment is going away: the promise can no longer be settled.
     }
   }
 };
 
+class EnvState {
+ public:
+  explicit EnvState(napi_env env) : env_(env) {}
+
+  void add_session(const SessionPtr& s) {
+    std::lock_guard<std::mutex> lk(mu_);
+    sessions_.erase(std::remove_if(sessions_.begin(), sessions_.end(), [](auto& w) { return w.expired(); }), sessions_.end());
+    sessions_.push_back(s);
+  }
+
+  // JS thread. Returns false if the run could not be queued (the caller rejects it).
+  bool submit(std::unique_ptr<AsyncRun> run) {
+    if (!tsfn_) {
+      napi_value name;
+      if (napi_create_string_utf8(env_, "tensorloom.run", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+          napi_create_threadsafe_function(env_, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this, &EnvState::deliver, &tsfn_) != napi_ok) {
+        tsfn_ = nullptr;
+        return false;
+      }
+      napi_unref_threadsafe_function(env_, tsfn_);
+    }
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (stopping_) return false;
+      if (threads_.empty()) {
+        const unsigned n = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+        for (unsigned i = 0; i < n; i++) threads_.emplace_back([this] { work(); });
+      }
+      queue_.push_back(run.release());
+    }
+    if (pending_++ == 0) napi_ref_threadsafe_function(env_, tsfn_);
+    cv_.notify_one();
+    return true;
+  }
+
+  // Env cleanup hook: stop the runs, join the threads, drop what never settled.
+  // `arg` is a shared_ptr copy the hook owns (the instance data holds another), so the order in
+  // which Node runs the two finalizations does not matter.
+  static void teardown(void* arg) {
+    std::unique_ptr<std::shared_ptr<EnvState>> keep(static_cast<std::shared_ptr<EnvState>*>(arg));
+    EnvState* self = keep->get();
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard<std::mutex> lk(self->mu_);
+      self->stopping_ = true;
+      for (auto& w : self->sessions_) if (auto s = w.lock()) s->close();
+      threads.swap(self->threads_);
+    }
+    self->cv_.notify_all();
+    for (auto& t : threads) t.join();
+    for (AsyncRun* r : self->queue_) delete r;
+    for (AsyncRun* r : self->done_) delete r;
+    self->queue_.clear();
+    self->done_.clear();
+    if (self->tsfn_) napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
+    self->tsfn_ = nullptr;
+  }
+
+ private:
+  void work() {
+    std::unique_lock<std::mutex> lk(mu_);
+    for (;;) {
+      cv_.wait(lk, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      AsyncRun* r = queue_.front();
+      queue_.pop_front();
+      lk.unlock();
+      r->status = safe_run(*r->session, r->req, &r->res);
+      lk.lock();
+      if (stopping_) { delete r; return; }
+      done_.push_back(r);
+      if (!wake_pending_) {
+        wake_pending_ = true;
+        napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+      }
+    }
+  }
+
+  // JS thread (or env == nullptr while the function is torn down): settle every finished run.
+  static void deliver(napi_env env, napi_value, void* context, void*) {
+    if (env == nullptr) return;
+    auto* self = static_cast<EnvState*>(context);
+    std::vector<AsyncRun*> done;
+    {
+      std::lock_guard<std::mutex> lk(self->mu_);
+      done.swap(self->done_);
+      self->wake_pending_ = false;
+    }
+    for (AsyncRun* r : done) {
+      std::unique_ptr<AsyncRun> own(r);
+      own->settle(env);
+    }
+    self->pending_ -= static_cast<int64_t>(done.size());
+    if (self->pending_ == 0 && self->tsfn_) napi_unref_threadsafe_function(env, self->tsfn_);
+  }
+
+  napi_env env_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::weak_ptr<tl::Session>> sessions_;
+  std::deque<AsyncRun*> queue_;
+  std::vector<AsyncRun*> done_;
+  std::vector<std::thread> threads_;
+  bool stopping_ = false, wake_pending_ = false;
+  napi_threadsafe_function tsfn_ = nullptr;
+  int64_t pending_ = 0;  // JS thread only: submitted, not yet settled
+};
+
+EnvState* env_state(Napi::Env env) {
+  auto* p = env.GetInstanceData<std::shared_ptr<EnvState>>();
+  return p ? p->get() : nullptr;
+}
+
+Napi::Value SessionCreate(const Napi::CallbackInfo& info) {
+  int threads = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+  if (threads < 0 || threads > 256) threads = 0;
+  auto* holder = new SessionPtr(std::make_shared<tl::Session>(threads));
+  if (EnvState* st = env_state(info.Env())) st->add_session(*holder);
+  auto ext = Napi::External<SessionPtr>::New(info.Env(), holder, [](Napi::Env, SessionPtr* p) { delete p; });
+  ext.TypeTag(&kSessionTag);
+  return ext;
+}
+
 Napi::Value SessionRunAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto r = std::make_unique<AsyncRun>();
   r->session = session_of(info[0]);
   r->req = parse_request(info, /*copy=*/true);
-  napi_value promise, name;
+  napi_value promise;
   NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &r->deferred, &promise), Napi::Value());
-  NAPI_THROW_IF_FAILED(env, napi_create_string_utf8(env, "tensorloom.run", NAPI_AUTO_LENGTH, &name), Napi::Value());
-  NAPI_THROW_IF_FAILED(env, napi_create_async_work(env, nullptr, name, AsyncRun::execute, AsyncRun::complete, r.get(), &r->work), Napi::Value());
-  napi_status st = napi_queue_async_work(env, r->work);
-  if (st != napi_ok) {
-    napi_delete_async_work(env, r->work);
+  napi_deferred deferred = r->deferred;
+  EnvState* st = env_state(env);
+  if (!st || !st->submit(std::move(r))) {
     // The promise was created: reject it rather than leave it pending forever.
-    napi_reject_deferred(env, r->deferred, status_error(env, tl::make_error(tl::kInternal, "could not queue the run")).Value());
-    return Napi::Value(env, promise);
+    napi_reject_deferred(env, deferred, status_error(env, tl::make_error(tl::kCancelled, "could not queue the run: the environment is shutting down")).Value());
   }
-  r.release();
   return Napi::Value(env, promise);
 }
 
@@ -408,9 +500,10 @@ Napi::Value SessionInfo(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  auto sessions = std::make_shared<EnvSessions>();
-  env.SetInstanceData<std::shared_ptr<EnvSessions>>(new std::shared_ptr<EnvSessions>(sessions));
-  napi_add_env_cleanup_hook(env, EnvSessions::teardown, new std::shared_ptr<EnvSessions>(sessions));
+  // Per-environment state: sessions to close and the async run threads.
+  auto* state = new std::shared_ptr<EnvState>(std::make_shared<EnvState>(env));
+  env.SetInstanceData<std::shared_ptr<EnvState>>(state);
+  napi_add_env_cleanup_hook(env, EnvState::teardown, new std::shared_ptr<EnvState>(*state));
   exports.Set("sessionCreate", Napi::Function::New(env, SessionCreate));
   exports.Set("sessionExtend", Napi::Function::New(env, SessionExtend));
   exports.Set("sessionRun", Napi::Function::New(env, SessionRun));
