@@ -53,8 +53,22 @@ function packageRoot(): string {
 let cached: Binding | undefined;
 /** The loaded addon (loaded on first use). */
 export function binding(): Binding {
-  if (!cached) cached = nodeGypBuild(packageRoot()) as Binding;
+  if (!cached) cached = load(packageRoot());
   return cached;
+}
+
+function load(root: string): Binding {
+  try {
+    return nodeGypBuild(root) as Binding;
+  } catch (e) {
+    if (!(e instanceof Error) || !e.message.startsWith('No native build was found')) throw e;
+    // No build/Release and no prebuild for this platform: the install script did not run
+    // (npm install --ignore-scripts) or its source build failed.
+    throw new Error(
+      `tensorloom: the native addon is not built for ${process.platform}-${process.arch} (no prebuild matches, and no build/Release). ` +
+      'If it was installed with --ignore-scripts, run `npm rebuild tensorloom` to build it (a source build needs a C++17 compiler, make and Python 3). ' +
+      `Package: ${root}`, { cause: e });
+  }
 }
 
 /** Native errors carry tlCode/tlNode; this maps them to the tf.errors class (no op attached). */

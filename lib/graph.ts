@@ -105,7 +105,7 @@ export class Operation {
   /** The first stack frame outside tensorloom, e.g. "/app/model.ts:12:7". */
   get definedAt(): string {
     const frames = this.traceback.split('\n').map((l) => l.trim().replace(/^at /, ''));
-    const user = frames.find((f) => !/[\\/]lib[\\/](ops|graph|session)/.test(f) && !f.includes('node:')) ?? frames[0] ?? '';
+    const user = frames.find((f) => !/[\\/]lib[\\/](ops|graph|session|variables|gradients)/.test(f) && !f.includes('node:')) ?? frames[0] ?? '';
     const m = /\(([^)]*)\)$/.exec(user);
     return m ? m[1] : user;
   }
@@ -212,7 +212,11 @@ export class Graph {
            name?: string, controlInputs: Operation[] = []): Operation {
     for (const t of inputs) if (t.graph !== this) throw invalidArgument(`Tensor ${t} must be from the same graph as the other inputs of '${type}'.`);
     let opName: string;
-    if (name !== undefined && name.endsWith('/')) opName = name.slice(0, -1);
+    if (name !== undefined && name.endsWith('/')) {
+      opName = name.slice(0, -1);
+      // A verbatim name (imported nodes, scoped op names) is taken: later unique_name calls skip it.
+      if (!this.namesInUse.has(opName.toLowerCase())) this.namesInUse.set(opName.toLowerCase(), 1);
+    }
     else {
       const base = name ?? type;
       if (!(this.nameStack ? VALID_NESTED : VALID_ROOT).test(base) || base.includes(':'))

@@ -27,6 +27,8 @@ export * from './ops/math';
 export * from './ops/array';
 export * from './ops/reduce';
 export { nn } from './ops/nn';
+export * from './gradients';
+export * from './variables';
 export { Session, InteractiveSession, SessionOptions, SessionConfig, getDefaultSession } from './session';
 export {
   RunOptions, RunMetadata, RunOptionsInit, TraceLevel, StepStats, DeviceStepStats, NodeExecStats,

@@ -35,6 +35,26 @@ std::string plan_key(const RunRequest& req) {
   return k;
 }
 
+// TF's PrepareInputs for ref edges: a deref input gets the variable's current value, a ref
+// input the variable itself (and its value as input(j)). Reading an uninitialized variable
+// fails, unless the op takes one (Assign, IsVariableInitialized).
+Status read_ref_inputs(const Step& step, const std::vector<std::shared_ptr<Var>>& refs, std::vector<Tensor>* values,
+                       std::vector<std::shared_ptr<Var>>* vars) {
+  const size_t n = step.in_slots.size();
+  values->assign(n, Tensor());
+  vars->assign(n, nullptr);
+  for (size_t j = 0; j < n; j++) {
+    const InputKind kind = step.in_kinds[j];
+    if (kind == InputKind::value) continue;
+    const std::shared_ptr<Var>& v = refs[step.in_slots[j]];
+    (*values)[j] = v->read();
+    if (!(*values)[j].buf && !(kind == InputKind::ref && allows_uninitialized_input(step.node->op)))
+      return make_error(kFailedPrecondition, "Attempting to use uninitialized value " + step.in_names[j]);
+    if (kind == InputKind::ref) (*vars)[j] = v;
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 bool RunControl::should_stop() const {
@@ -120,6 +140,7 @@ void Session::close() {
   nodes_.clear();
   cache_.clear();
   pool_.reset();
+  resources_.clear();
 }
 
 // Prunes to what the fetches and targets need, stopping at fed tensors (TF
@@ -175,6 +196,17 @@ Status Session::build_plan(const RunRequest& req, Plan* plan) {
     auto it = fed.find(key(r));
     return it != fed.end() ? it->second : first_slot[r.node] + r.index;
   };
+  // TF1 ref edges: the slots that refer to a variable (a fed tensor never does).
+  std::vector<char> ref_slot(slots, 0);
+  bool any_ref = false;
+  for (int id = 0; id < n; id++) {
+    if (!needed[id]) continue;
+    for (size_t o = 0; o < nodes_[id]->out_dtypes.size(); o++)
+      if (is_ref_output(nodes_[id]->op, static_cast<int>(o))) {
+        ref_slot[first_slot[id] + o] = 1;
+        any_ref = true;
+      }
+  }
   std::vector<int> last_use(slots, -1);
   for (int id = 0; id < n; id++) {
     if (!needed[id]) continue;
@@ -183,13 +215,41 @@ Status Session::build_plan(const RunRequest& req, Plan* plan) {
     s.fn = kernel_for(s.node->op);
     s.out_slot = first_slot[id];
     int step = static_cast<int>(plan->steps.size());
-    for (auto& in : s.node->inputs) {
+    bool refs = false;
+    for (size_t j = 0; j < s.node->inputs.size(); j++) {
+      const TensorRef& in = s.node->inputs[j];
       int sl = slot_of(in);
       s.in_slots.push_back(sl);
       last_use[sl] = step;
+      InputKind kind = ref_slot[sl] ? InputKind::deref : InputKind::value;
+      if (is_ref_input(s.node->op, static_cast<int>(j))) {
+        // TF rejects this edge when the graph is built; a buffer from elsewhere may still hold it.
+        if (!ref_slot[sl]) {
+          const char* dt = dtype_tf_name(nodes_[in.node]->out_dtypes[in.index]);
+          Status e = invalid_arg("Input " + std::to_string(j) + " of node " + s.node->name + " was passed " + dt + " from " +
+                                 nodes_[in.node]->name + ":" + std::to_string(in.index) + " incompatible with expected " + dt + "_ref.");
+          e.node = id;
+          return e;
+        }
+        kind = InputKind::ref;
+      }
+      s.in_kinds.push_back(kind);
+      s.in_names.push_back(in.index ? nodes_[in.node]->name + ":" + std::to_string(in.index) : nodes_[in.node]->name);
+      refs |= kind != InputKind::value;
     }
-    for (size_t o = 0; o < s.node->out_dtypes.size(); o++) last_use[s.out_slot + o] = std::max(last_use[s.out_slot + o], step);
+    for (size_t o = 0; o < s.node->out_dtypes.size(); o++) {
+      last_use[s.out_slot + o] = std::max(last_use[s.out_slot + o], step);
+      s.has_ref_outputs |= ref_slot[s.out_slot + o] != 0;
+    }
+    if (!refs) {
+      s.in_kinds.clear();
+      s.in_names.clear();
+    }
     plan->steps.push_back(std::move(s));
+  }
+  if (any_ref) {
+    plan->ref_slots = std::move(ref_slot);
+    for (auto& f : req.fetches) plan->fetch_producers.emplace_back(f.node, nodes_[f.node]->name);
   }
   for (auto& f : req.fetches) {
     int sl = slot_of(f);
@@ -250,6 +310,11 @@ Status Session::run(const RunRequest& req, RunResult* out) {
 
   std::vector<Tensor> outputs;
   std::vector<const Tensor*> inputs;
+  // Ref edges (only when the plan has any): the variable each ref slot refers to, and the
+  // current step's reads through its ref inputs.
+  const bool has_refs = !plan->ref_slots.empty();
+  std::vector<std::shared_ptr<Var>> refs(has_refs ? plan->num_slots : 0), ref_in, ref_out;
+  std::vector<Tensor> ref_values;
   int64_t prev_end = 0;
   const uint64_t thread_id = req.trace ? current_thread_id() : 0;  // ops run on this thread
   for (const Step& step : plan->steps) {
@@ -257,9 +322,25 @@ Status Session::run(const RunRequest& req, RunResult* out) {
     const Node& node = *step.node;
     int64_t t0 = req.trace ? steady_ns() - t_begin : 0;
     inputs.clear();
-    for (int sl : step.in_slots) inputs.push_back(&slots[sl]);
+    if (step.in_kinds.empty()) {
+      for (int sl : step.in_slots) inputs.push_back(&slots[sl]);
+    } else {
+      Status st = read_ref_inputs(step, refs, &ref_values, &ref_in);
+      if (!st.ok()) {
+        st.node = node.index;
+        return st;
+      }
+      for (size_t j = 0; j < step.in_slots.size(); j++)
+        inputs.push_back(step.in_kinds[j] == InputKind::value ? &slots[step.in_slots[j]] : &ref_values[j]);
+    }
     outputs.assign(node.out_dtypes.size(), Tensor());
     KernelContext ctx{node, inputs, outputs, ctl};
+    ctx.resources = &resources_;
+    if (!step.in_kinds.empty()) ctx.ref_inputs = &ref_in;
+    if (step.has_ref_outputs) {
+      ref_out.assign(node.out_dtypes.size(), nullptr);
+      ctx.ref_outputs = &ref_out;
+    }
     int64_t bytes_before = ctl.bytes_total;
     int64_t t1 = req.trace ? steady_ns() - t_begin : 0;
     Status st = step.fn(ctx);
@@ -272,12 +353,22 @@ Status Session::run(const RunRequest& req, RunResult* out) {
       return st;
     }
     for (size_t o = 0; o < outputs.size(); o++) {
-      if (!outputs[o].buf) {
+      const int sl = step.out_slot + static_cast<int>(o);
+      const bool is_ref = step.has_ref_outputs && plan->ref_slots[sl];
+      if (is_ref ? !ref_out[o] : !outputs[o].buf) {
         Status e = make_error(kInternal, std::string("Kernel for ") + node.type_name + " did not produce output " + std::to_string(o));
         e.node = node.index;
         return e;
       }
-      slots[step.out_slot + o] = std::move(outputs[o]);
+      if (is_ref) {
+        // The slot keeps only the value's description (for the trace): readers dereference
+        // the variable when they run.
+        Tensor v = ref_out[o]->read();
+        slots[sl] = Tensor{v.dtype, v.shape, nullptr};
+        refs[sl] = std::move(ref_out[o]);
+      } else {
+        slots[sl] = std::move(outputs[o]);
+      }
     }
     NodeTrace* tr = nullptr;
     if (req.trace) {
@@ -293,6 +384,7 @@ Status Session::run(const RunRequest& req, RunResult* out) {
       Tensor& t = slots[sl];
       if (t.buf && t.buf.use_count() == 1 && t.buf->owned) ctl.bytes_live -= static_cast<int64_t>(t.buf->bytes);
       t = Tensor();
+      if (has_refs) refs[sl].reset();
     }
     if (tr) {
       tr->end_ns = steady_ns() - t_begin;
@@ -300,7 +392,22 @@ Status Session::run(const RunRequest& req, RunResult* out) {
     }
   }
   out->outputs.reserve(plan->fetch_slots.size());
-  for (int sl : plan->fetch_slots) out->outputs.push_back(slots[sl]);
+  for (size_t j = 0; j < plan->fetch_slots.size(); j++) {
+    const int sl = plan->fetch_slots[j];
+    if (!has_refs || !plan->ref_slots[sl]) {
+      out->outputs.push_back(slots[sl]);
+      continue;
+    }
+    // A fetched ref is read at the end of the step. It shares the variable's buffer, which the
+    // resource manager also holds, so the addon hands JS a copy (fetched_buffer).
+    Tensor v = refs[sl]->read();
+    if (!v.buf) {
+      Status e = make_error(kFailedPrecondition, "Attempting to use uninitialized value " + plan->fetch_producers[j].second);
+      e.node = plan->fetch_producers[j].first;
+      return e;
+    }
+    out->outputs.push_back(std::move(v));
+  }
   if (req.trace || req.want_executed)
     for (auto& s : plan->steps) out->executed.push_back(s.node->index);
   if (req.trace) {

@@ -1,9 +1,11 @@
 // Session state on the native side: the decoded graph (extended as the JS graph grows), the
-// plan cache keyed by the (feeds, fetches, targets) signature, the intra-op pool, and run().
+// plan cache keyed by the (feeds, fetches, targets) signature, the intra-op pool, the session's
+// variables (resources_), and run().
 //
 // Thread rules: extend(), run() and close() may be called from any thread. mu_ guards nodes_
-// and cache_. A Plan is immutable once built and shared by concurrent runs; all per-run
-// state lives in run()'s frame.
+// and cache_; resources_ locks itself. A Plan is immutable once built and shared by concurrent
+// runs (plans are cached, values never are: stateful ops run every time); all per-run state
+// lives in run()'s frame.
 #pragma once
 #include <atomic>
 #include <memory>
@@ -13,6 +15,7 @@
 #include <vector>
 #include "graph.h"
 #include "kernel.h"
+#include "resource.h"
 #include "threadpool.h"
 
 namespace tl {
@@ -46,12 +49,22 @@ struct RunResult {
   int64_t bytes_peak = 0, bytes_total = 0;
 };
 
+// How a step reads an input slot, for TF1 ref edges (resource.h): the slot's value; the current
+// value of the variable a ref slot refers to (read when the step runs, as TF dereferences a ref);
+// or the variable itself (a Ref(T) input, e.g. Assign's `ref`).
+enum class InputKind : uint8_t { value, deref, ref };
+
 struct Step {
   std::shared_ptr<const Node> node;
   KernelFn fn;
   std::vector<int> in_slots;
   int out_slot;               // first output slot
   std::vector<int> release;   // slots whose last use is this step
+  // Only for a step with ref edges (else empty / false): per input its kind and the name TF's
+  // "Attempting to use uninitialized value <name>" gives it; whether an output is a ref.
+  std::vector<InputKind> in_kinds;
+  std::vector<std::string> in_names;
+  bool has_ref_outputs = false;
 };
 
 struct Plan {
@@ -59,6 +72,10 @@ struct Plan {
   int num_slots = 0;
   std::vector<int> feed_slots, fetch_slots;
   std::vector<DType> feed_dtypes;
+  // Slots that refer to a variable (empty when none does), and the producer of each fetch
+  // (node, name) for the error of fetching an uninitialized variable.
+  std::vector<char> ref_slots;
+  std::vector<std::pair<int, std::string>> fetch_producers;
 };
 
 class Session {
@@ -68,7 +85,8 @@ class Session {
   size_t num_nodes();
   Status run(const RunRequest& req, RunResult* out);
   // Cancels in-flight runs (they end with Cancelled), refuses new ones and releases the graph,
-  // the plans and the pool (in-flight runs keep what they use alive until they finish).
+  // the plans, the pool and the variables (in-flight runs keep what they use alive until they
+  // finish).
   void close();
   bool closed() const { return closed_; }
   size_t plan_cache_size();
@@ -82,6 +100,7 @@ class Session {
   std::vector<std::shared_ptr<const Node>> nodes_;
   std::unordered_map<std::string, std::shared_ptr<const Plan>> cache_;
   std::shared_ptr<ThreadPool> pool_;
+  ResourceMgr resources_;  // the variables' values, per session (TF's ResourceMgr)
   std::atomic<bool> closed_{false};
 };
 

@@ -9,6 +9,8 @@
 namespace tl {
 
 class ThreadPool;
+class ResourceMgr;
+struct Var;
 
 // Per-run state shared by all kernels of one run. Thread-safe where noted.
 struct RunControl {
@@ -35,6 +37,13 @@ struct KernelContext {
   std::vector<const Tensor*> inputs;
   std::vector<Tensor>& outputs;
   RunControl& run;
+  // TF1 ref edges (native/resource.h), set by the executor: the session's variables; for each
+  // input, the variable a ref input refers to (null for value inputs; such an input(i) holds
+  // the variable's value when the step began, without a buffer if uninitialized); and, for each
+  // output, the variable a ref output refers to (set by the kernel with set_ref_output).
+  ResourceMgr* resources = nullptr;
+  const std::vector<std::shared_ptr<Var>>* ref_inputs = nullptr;
+  std::vector<std::shared_ptr<Var>>* ref_outputs = nullptr;
 
   const Tensor& input(int i) const { return *inputs[i]; }
   int num_inputs() const { return static_cast<int>(inputs.size()); }
@@ -43,6 +52,9 @@ struct KernelContext {
   Status allocate_output(int i, const Shape& shape, Tensor** out);
   // Makes output i share the buffer of `t` (for Identity/Reshape).
   void alias_output(int i, const Tensor& t, const Shape& shape);
+  // The variable behind ref input i (never null for an op's ref input: the executor checks).
+  const std::shared_ptr<Var>& ref_input(int i) const { return (*ref_inputs)[i]; }
+  void set_ref_output(int i, std::shared_ptr<Var> v) { if (ref_outputs) (*ref_outputs)[i] = std::move(v); }
   // An InvalidArgument error (the executor adds the node's name).
   Status invalid(std::string msg) const { return invalid_arg(std::move(msg)); }
 };

@@ -9,9 +9,9 @@ mkdir -p "$out/corpus"
 CXX=${CXX:-clang++-14}
 flags="-std=c++17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -Inative"
 objs=()
-for f in native/core.cc native/cpu.cc native/graph.cc native/executor.cc native/threadpool.cc native/kernels/*.cc; do
+for f in native/core.cc native/cpu.cc native/graph.cc native/executor.cc native/resource.cc native/threadpool.cc native/kernels/*.cc; do
   o="$out/$(basename "${f%.cc}").o"
-  extra=""; [[ $f == *_avx2.cc ]] && extra="-mavx2 -mfma"
+  extra=""; [[ $f == *_avx2.cc ]] && extra="-mavx2 -mfma"; [[ $f == *_avx512.cc ]] && extra="-mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma"
   $CXX $flags $extra -c "$f" -o "$o"
   objs+=("$o")
 done

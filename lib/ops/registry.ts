@@ -6,7 +6,7 @@
 //   - native/ops.gen.h (`npm run gen`) gives the C++ decoder the same arg/attr tables, so it
 //     checks every node's dtypes generically, and the kernel table its family function.
 import type { DType } from '../dtypes';
-import type { AttrValue, StaticShape, Tensor } from '../graph';
+import type { AttrValue, Operation, StaticShape, Tensor } from '../graph';
 
 /** Wire kinds of attributes (native AttrKind). Only ever appended. */
 export const ATTR_KINDS = { int: 1, float: 2, bool: 3, string: 4, type: 5, shape: 6, ints: 7, tensor: 8, types: 9, floats: 10 } as const;
@@ -74,7 +74,31 @@ export interface OpDef {
   readonly outputs: number;
   /** Input dtypes the kernel accepts: kept for the older builders' messages. */
   readonly dtypes?: 'numeric' | 'float' | 'any';
+  /** The op's gradient function (see GradFn; also registerGradient). */
+  readonly grad?: GradFn | null;
 }
+
+/**
+ * A gradient function, as TF's @ops.RegisterGradient: given the forward op and the gradient
+ * of each of its outputs (null where no gradient flows), builds (with the ordinary builders,
+ * inside the op's `gradients/<op>_grad` name scope) and returns the gradient of each input
+ * (null where there is none, e.g. an integer index input).
+ */
+export type GradFn = (op: Operation, grads: (Tensor | null)[]) => (Tensor | null)[];
+
+// Gradient functions by op type: null = NotDifferentiable (TF's ops.NotDifferentiable: inputs
+// get no gradient), absent = no gradient defined (tf.gradients raises LookupError's text).
+const GRADIENTS = new Map<string, GradFn | null>();
+
+/** Registers `fn` as the gradient of op type `type` (null: not differentiable). Once per type. */
+export function registerGradient(type: string, fn: GradFn | null): void {
+  if (GRADIENTS.has(type)) throw new Error(`Registering two gradient with name '${type}'! (Previous registration was in registerGradient)`);
+  GRADIENTS.set(type, fn);
+}
+/** Declares op types as not differentiable (TF's ops.NotDifferentiable). */
+export function notDifferentiable(...types: string[]): void { for (const t of types) registerGradient(t, null); }
+/** The gradient function of `type`: a GradFn, null (not differentiable) or undefined (none defined). */
+export function gradientFunction(type: string): GradFn | null | undefined { return GRADIENTS.get(type); }
 
 // ---- declaring ops in TF's REGISTER_OP notation ----------------------------------------------
 
@@ -170,6 +194,8 @@ export interface OpSpec {
   stateful?: boolean;
   dtypes?: OpDef['dtypes'];
   builder?: string;
+  /** The gradient function (registered under the op's type; see GradFn). */
+  grad?: GradFn | null;
 }
 
 /** Declares an op: `op(100, 'AddV2', 'binary', { in: ['x: T', 'y: T'], out: ['z: T'], attrs: ['T: numbertype'], shape: 'broadcast' })`. */
@@ -182,7 +208,9 @@ export function op(id: number, type: string, kernel: KernelFamily, spec: OpSpec)
   const min = ins.reduce((n, a) => n + minOf(a), 0);
   const max = ins.some(variadic) ? 0xffff : ins.length;
   const outputs = outs.some(variadic) ? -1 : outs.length;
-  return { id, type, kernel, in: ins, out: outs, attrs, shape: spec.shape, stateful: spec.stateful, builder: spec.builder, inputs: [min, max], outputs, dtypes: spec.dtypes };
+  if (spec.grad !== undefined) registerGradient(type, spec.grad);
+  return { id, type, kernel, in: ins, out: outs, attrs, shape: spec.shape, stateful: spec.stateful, builder: spec.builder, inputs: [min, max], outputs, dtypes: spec.dtypes,
+    ...(spec.grad !== undefined ? { grad: spec.grad } : {}) };
 }
 
 /** Output (or input) dtypes of a node with these attrs: each arg expanded by its number/list attr. */

@@ -153,3 +153,14 @@ describe('asGraphDef / toGraphDefBytes', () => {
     expect(y.op.nodeDef).toEqual(byName.get('y'));
   });
 });
+
+describe('names after import', () => {
+  it('imported names are taken: a later unnamed op gets a unique name', () => {
+    const g = new tf.Graph();
+    g.asDefault(() => {
+      tf.importGraphDef('node { name: "Const" op: "NoOp" } node { name: "x" op: "NoOp" }', { name: '' });
+      expect(tf.constant(1).op.name).toBe('Const_1');
+      expect(tf.noOp({ name: 'x' }).name).toBe('x_1');
+    });
+  });
+});

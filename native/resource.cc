@@ -1,0 +1,47 @@
+// The session's variables and the table of TF1 ref edges (see resource.h).
+#include "resource.h"
+
+namespace tl {
+
+Status ResourceMgr::lookup_or_create(const std::string& container, const std::string& name, DType dtype,
+                                     const Shape& shape, std::shared_ptr<Var>* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (cleared_) return make_error(kCancelled, "Session has been closed.");
+  auto& slot = vars_[{container.empty() ? "localhost" : container, name}];  // TF's default container
+  if (!slot) slot = std::make_shared<Var>(name, dtype, shape);
+  *out = slot;
+  return Status::OK();
+}
+
+void ResourceMgr::clear() {
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<Var>> dropped;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    cleared_ = true;
+    dropped.swap(vars_);
+  }
+  // Freed here, outside the lock (large buffers take a while to unmap).
+}
+
+size_t ResourceMgr::size() {
+  std::lock_guard<std::mutex> l(mu_);
+  return vars_.size();
+}
+
+bool is_ref_output(OpId op, int output) {
+  switch (op) {
+    case OpId::VariableV2: case OpId::Assign: case OpId::AssignAdd: case OpId::AssignSub: return output == 0;
+    default: return false;
+  }
+}
+
+bool is_ref_input(OpId op, int input) {
+  switch (op) {
+    case OpId::Assign: case OpId::AssignAdd: case OpId::AssignSub: case OpId::IsVariableInitialized: return input == 0;
+    default: return false;
+  }
+}
+
+bool allows_uninitialized_input(OpId op) { return op == OpId::Assign || op == OpId::IsVariableInitialized; }
+
+}  // namespace tl
