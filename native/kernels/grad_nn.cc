@@ -31,6 +31,23 @@ Status check_window_attr(KernelContext& ctx, const std::vector<int64_t>& v, cons
   return Status::OK();
 }
 
+// The window attrs of a convolution backprop (NHWC only, strides and dilations of 4 entries and
+// 1 in the batch and depth dims, a known padding) read from attr indices `a`.
+struct ConvAttrIdx { int strides, padding, explicit_pads, data_format, dilations; };
+Status conv_backprop_attrs(KernelContext& ctx, ConvAttrIdx a, Padding* padding) {
+  const auto& strides = ctx.attr(a.strides).ints;
+  const auto& dil = ctx.attr(a.dilations).ints;
+  if (ctx.attr(a.data_format).s != "NHWC") return ctx.invalid(std::string(ctx.node.type_name) + " only supports the NHWC data format on the CPU.");
+  TL_RETURN_IF_ERROR(check_window_attr(ctx, strides, "strides"));
+  TL_RETURN_IF_ERROR(check_window_attr(ctx, dil, "dilations"));
+  if (strides[0] != 1 || strides[3] != 1)
+    return make_error(kUnimplemented, "Current implementation does not yet support strides in the batch and depth dimensions.");
+  if (dil[0] != 1 || dil[3] != 1)
+    return make_error(kUnimplemented, "Current implementation does not yet support dilations in the batch and depth dimensions.");
+  if (!parse_padding(ctx.attr(a.padding).s, padding)) return ctx.invalid("Invalid padding: " + ctx.attr(a.padding).s);
+  return check_explicit_paddings(ctx, *padding, ctx.attr(a.explicit_pads).ints);
+}
+
 Status windows(KernelContext& ctx, Padding padding, const std::vector<int64_t>& ep, Geom2* g) {
   Window wr, wc;
   const bool e = padding == Padding::kExplicit;
@@ -86,16 +103,8 @@ Status kernel_conv2d_backprop_filter(KernelContext& ctx) {
   const auto& strides = ctx.attr(1).ints;
   const auto& ep = ctx.attr(4).ints;
   const auto& dil = ctx.attr(6).ints;
-  if (ctx.attr(5).s != "NHWC") return ctx.invalid("Conv2DBackpropFilter only supports the NHWC data format on the CPU.");
-  TL_RETURN_IF_ERROR(check_window_attr(ctx, strides, "strides"));
-  TL_RETURN_IF_ERROR(check_window_attr(ctx, dil, "dilations"));
-  if (strides[0] != 1 || strides[3] != 1)
-    return make_error(kUnimplemented, "Current implementation does not yet support strides in the batch and depth dimensions.");
-  if (dil[0] != 1 || dil[3] != 1)
-    return make_error(kUnimplemented, "Current implementation does not yet support dilations in the batch and depth dimensions.");
   Padding padding;
-  if (!parse_padding(ctx.attr(3).s, &padding)) return ctx.invalid("Invalid padding: " + ctx.attr(3).s);
-  TL_RETURN_IF_ERROR(check_explicit_paddings(ctx, padding, ep));
+  TL_RETURN_IF_ERROR(conv_backprop_attrs(ctx, {1, 3, 4, 5, 6}, &padding));
   Shape fs;
   TL_RETURN_IF_ERROR(shape_from_vector(ctx, ctx.input(1), "Conv2DBackpropFilter: filter_sizes input", &fs));
   if (x.shape.size() != 4) return ctx.invalid("input must be 4-dimensional" + shape_str(x.shape));
@@ -297,16 +306,8 @@ Status kernel_depthwise_backprop(KernelContext& ctx) {
   const auto& strides = ctx.attr(1).ints;
   const auto& ep = ctx.attr(3).ints;
   const auto& dil = ctx.attr(5).ints;
-  if (ctx.attr(4).s != "NHWC") return ctx.invalid(std::string(ctx.node.type_name) + " only supports the NHWC data format on the CPU.");
-  TL_RETURN_IF_ERROR(check_window_attr(ctx, strides, "strides"));
-  TL_RETURN_IF_ERROR(check_window_attr(ctx, dil, "dilations"));
-  if (strides[0] != 1 || strides[3] != 1)
-    return make_error(kUnimplemented, "Current implementation does not yet support strides in the batch and depth dimensions.");
-  if (dil[0] != 1 || dil[3] != 1)
-    return make_error(kUnimplemented, "Current implementation does not yet support dilations in the batch and depth dimensions.");
   Padding padding;
-  if (!parse_padding(ctx.attr(2).s, &padding)) return ctx.invalid("Invalid padding: " + ctx.attr(2).s);
-  TL_RETURN_IF_ERROR(check_explicit_paddings(ctx, padding, ep));
+  TL_RETURN_IF_ERROR(conv_backprop_attrs(ctx, {1, 2, 3, 4, 5}, &padding));
   Shape in_shape, f_shape;
   if (want_input) {
     TL_RETURN_IF_ERROR(shape_from_vector(ctx, ctx.input(0), "input_sizes", &in_shape));
