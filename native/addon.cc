@@ -191,12 +191,22 @@ Napi::Array small_array(Napi::Env env, const tl::Tensor& t) {
 
 void release_buffer(napi_env, void*, void* hint) { delete static_cast<std::shared_ptr<tl::Buffer>*>(hint); }
 
-// A fetched value's bytes as an ArrayBuffer that V8 does not allocate: the tensor's own block
-// when nothing else holds it (zero-copy), else a fresh native copy. V8's own ArrayBuffer::New
-// aborts the process when it cannot allocate; a native allocation failure is an error instead.
+// A fetched value's bytes as an ArrayBuffer. Large ones (where V8's own ArrayBuffer::New would
+// abort the process when it cannot allocate) are not allocated by V8: the tensor's own block when
+// nothing else holds it (zero-copy), else a fresh native copy, whose failure is an error.
+// Below this size a fetched value is copied into memory V8 allocates: handing our own block over
+// would free it only at the next GC, and until an allocator recycles such blocks (issue 8) every
+// run would then take fresh pages from the OS (page faults cost more than the copy).
+constexpr size_t kHandOverBytes = size_t{16} << 20;
+
 Napi::Value fetched_buffer(Napi::Env env, tl::Tensor& t) {
   const size_t bytes = t.bytes();
   if (bytes == 0) return Napi::ArrayBuffer::New(env, 0);
+  if (bytes < kHandOverBytes) {
+    auto ab = Napi::ArrayBuffer::New(env, bytes);
+    std::memcpy(ab.Data(), t.raw(), bytes);
+    return ab;
+  }
   std::shared_ptr<tl::Buffer> buf;
   if (t.buf && t.buf->owned && t.buf.use_count() == 1) {
     buf = std::move(t.buf);
