@@ -23,6 +23,23 @@ struct Geom2 {
   int64_t oh, ow, pt, pl;
 };
 
+// Calls fn(x offset, dy offset) in elements (x pixel, output pixel; before the channel index)
+// for every output position (b, oy, ox) whose window tap (ky, kx) falls inside the input: the
+// walk every filter-gradient kernel makes for one tap.
+template <class Fn>
+inline void for_each_tap_hit(const Geom2& g, int64_t ky, int64_t kx, Fn fn) {
+  for (int64_t b = 0; b < g.n; ++b)
+    for (int64_t oy = 0; oy < g.oh; ++oy) {
+      const int64_t iy = oy * g.sh + ky * g.dh - g.pt;
+      if (iy < 0 || iy >= g.h) continue;
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        const int64_t ix = ox * g.sw + kx * g.dw - g.pl;
+        if (ix < 0 || ix >= g.w) continue;
+        fn((b * g.h + iy) * g.w + ix, (b * g.oh + oy) * g.ow + ox);
+      }
+    }
+}
+
 // TF's window attr checks for NHWC ops: 4 entries, 1 in the batch and depth dims, positive.
 Status check_window_attr(KernelContext& ctx, const std::vector<int64_t>& v, const char* what) {
   if (v.size() != 4) return ctx.invalid(std::string("Sliding window ") + what + " field must specify 4 dimensions");
@@ -75,19 +92,12 @@ void backprop_filter(KernelContext& ctx, const Geom2& g, int64_t cout, const T* 
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t ci = r % g.c, kx = (r / g.c) % g.kw, ky = r / (g.c * g.kw);
       std::fill(acc.begin(), acc.end(), T(0));
-      for (int64_t b = 0; b < g.n; ++b)
-        for (int64_t oy = 0; oy < g.oh; ++oy) {
-          const int64_t iy = oy * g.sh + ky * g.dh - g.pt;
-          if (iy < 0 || iy >= g.h) continue;
-          for (int64_t ox = 0; ox < g.ow; ++ox) {
-            const int64_t ix = ox * g.sw + kx * g.dw - g.pl;
-            if (ix < 0 || ix >= g.w) continue;
-            const T xv = x[((b * g.h + iy) * g.w + ix) * g.c + ci];
-            const T* dyr = dy + ((b * g.oh + oy) * g.ow + ox) * cout;
-            if constexpr (std::is_integral_v<T>) { for (int64_t co = 0; co < cout; ++co) acc[co] = wadd<T>(acc[co], wmul<T>(xv, dyr[co])); }
-            else { for (int64_t co = 0; co < cout; ++co) acc[co] += xv * dyr[co]; }
-          }
-        }
+      for_each_tap_hit(g, ky, kx, [&](int64_t xi, int64_t yi) {
+        const T xv = x[xi * g.c + ci];
+        const T* dyr = dy + yi * cout;
+        if constexpr (std::is_integral_v<T>) { for (int64_t co = 0; co < cout; ++co) acc[co] = wadd<T>(acc[co], wmul<T>(xv, dyr[co])); }
+        else { for (int64_t co = 0; co < cout; ++co) acc[co] += xv * dyr[co]; }
+      });
       std::copy(acc.begin(), acc.end(), df + r * cout);
     }
   });
@@ -369,19 +379,12 @@ Status kernel_depthwise_backprop(KernelContext& ctx) {
           const int64_t ky = tap / g.kw, kx = tap % g.kw;
           T* d = o + tap * cout;
           std::fill(d, d + cout, T(0));
-          for (int64_t b = 0; b < g.n; ++b)
-            for (int64_t oy = 0; oy < g.oh; ++oy) {
-              const int64_t iy = oy * g.sh + ky * g.dh - g.pt;
-              if (iy < 0 || iy >= g.h) continue;
-              for (int64_t ox = 0; ox < g.ow; ++ox) {
-                const int64_t ix = ox * g.sw + kx * g.dw - g.pl;
-                if (ix < 0 || ix >= g.w) continue;
-                const T* xr = x + ((b * g.h + iy) * g.w + ix) * g.c;
-                const T* gr = gy + ((b * g.oh + oy) * g.ow + ox) * cout;
-                for (int64_t ci = 0; ci < g.c; ++ci)
-                  for (int64_t m = 0; m < mult; ++m) d[ci * mult + m] += xr[ci] * gr[ci * mult + m];
-              }
-            }
+          for_each_tap_hit(g, ky, kx, [&](int64_t xi, int64_t yi) {
+            const T* xr = x + xi * g.c;
+            const T* gr = gy + yi * cout;
+            for (int64_t ci = 0; ci < g.c; ++ci)
+              for (int64_t m = 0; m < mult; ++m) d[ci * mult + m] += xr[ci] * gr[ci * mult + m];
+          });
         }
       });
     }
