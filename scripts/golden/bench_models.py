@@ -26,7 +26,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in scripts/golden
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import REPO, log, np, seed_of, session_config, tf, v1  # noqa: E402
-from models import freeze  # noqa: E402
+from models import freeze, set_seeded_weights  # noqa: E402
 
 import json  # noqa: E402
 
@@ -62,33 +62,18 @@ def transformer_block():
 MODELS = {'mobilenet_v2_224': mobilenet_v2_224, 'transformer_block': transformer_block}
 
 
+def bench_fan_in(path, leaf, shape):
+    """The true fan-in of depthwise and attention kernels too, so the activations keep their
+    scale through MobileNetV2's 17 blocks."""
+    if 'depthwise' in path and len(shape) == 4:   # [kh, kw, in, mult]
+        return shape[0] * shape[1]
+    if len(shape) == 3 and '/attention_output/' not in path:
+        return shape[0]                             # attention q/k/v [d_model, heads, key_dim]
+    return int(np.prod(shape[:-1]))
+
+
 def set_weights(model, rng):
-    """Like models.py's set_seeded_weights (kernels ~ N(0, 1/fan_in), BN statistics
-    non-trivial), with the true fan-in of depthwise and attention kernels, so the activations
-    keep their scale through MobileNetV2's 17 blocks."""
-    for w in model.weights:
-        path = w.path if hasattr(w, 'path') else w.name
-        leaf = path.split('/')[-1]
-        shape = tuple(w.shape)
-        if leaf == 'moving_variance':
-            v = rng.uniform(0.5, 1.5, shape)
-        elif leaf == 'moving_mean':
-            v = rng.uniform(-0.2, 0.2, shape)
-        elif leaf == 'gamma':
-            v = rng.uniform(0.8, 1.2, shape)
-        elif leaf in ('beta', 'bias'):
-            v = rng.uniform(-0.1, 0.1, shape)
-        elif len(shape) >= 2:
-            if 'depthwise' in path and len(shape) == 4:   # [kh, kw, in, mult]
-                fan_in = shape[0] * shape[1]
-            elif len(shape) == 3 and '/attention_output/' not in path:
-                fan_in = shape[0]                       # attention q/k/v [d_model, heads, key_dim]
-            else:
-                fan_in = int(np.prod(shape[:-1]))
-            v = rng.normal(0.0, 1.0 / np.sqrt(max(fan_in, 1)), shape)
-        else:
-            v = rng.uniform(-0.1, 0.1, shape)
-        w.assign(v.astype(np.float32))
+    set_seeded_weights(model, rng, bench_fan_in)
 
 
 # --------------------------------------------------------------------------------------------

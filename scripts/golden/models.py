@@ -100,9 +100,15 @@ MODELS = {
 
 # --------------------------------------------------------------------------------------------
 
-def set_seeded_weights(model, rng):
+def default_fan_in(path, leaf, shape):
+    # depthwise [kh, kw, in, mult]: each output sees kh*kw inputs
+    return int(np.prod(shape[:-2] if 'depthwise' in leaf else shape[:-1]))
+
+
+def set_seeded_weights(model, rng, fan_in_of=default_fan_in):
     """Every weight from the rng: kernels ~ N(0, 1/fan_in), biases/betas small, BN statistics
-    non-trivial (so that BatchNormalization really does something)."""
+    non-trivial (so that BatchNormalization really does something). `fan_in_of(path, leaf,
+    shape)` gives a kernel's fan-in."""
     for w in model.weights:
         path = w.path if hasattr(w, 'path') else w.name
         leaf = path.split('/')[-1]
@@ -116,8 +122,7 @@ def set_seeded_weights(model, rng):
         elif leaf in ('beta', 'bias'):
             v = rng.uniform(-0.1, 0.1, shape)
         elif len(shape) >= 2:
-            # depthwise [kh, kw, in, mult]: each output sees kh*kw inputs
-            fan_in = int(np.prod(shape[:-2] if 'depthwise' in leaf else shape[:-1]))
+            fan_in = fan_in_of(path, leaf, shape)
             v = rng.normal(0.0, 1.0 / np.sqrt(max(fan_in, 1)), shape)
         else:
             v = rng.uniform(-0.1, 0.1, shape)
