@@ -19,6 +19,7 @@ export interface NativeTrace {
   outputs: Float64Array;
   executed: Int32Array;
   bytesPeak: number; bytesTotal: number;
+  poolHits: number; poolMisses: number; forwarded: number;
 }
 /** (dtype, shape, data) per fetch, then the NativeTrace when traced. */
 export type NativeRunResult = (number | number[] | ArrayBuffer | NativeTrace)[];

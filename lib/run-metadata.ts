@@ -92,18 +92,26 @@ export interface CostGraphNode {
 export interface CostGraph { node: CostGraphNode[] }
 export type GraphDefLike = GraphDefObject;
 
+export interface RunMemory { bytesPeak: number; bytesTotal: number; poolHits: number; poolMisses: number; forwarded: number }
+const emptyMemory = (): RunMemory => ({ bytesPeak: 0, bytesTotal: 0, poolHits: 0, poolMisses: 0, forwarded: 0 });
+
 /** Filled by run/runAsync when passed (its previous content is replaced, as in TF). */
 export class RunMetadata {
   stepStats: StepStats = { devStats: [] };
   costGraph: CostGraph = { node: [] };
   partitionGraphs: GraphDefLike[] = [];
-  /** Peak and total bytes the run allocated (tensorloom extension). */
-  memory = { bytesPeak: 0, bytesTotal: 0 };
+  /**
+   * The run's memory (tensorloom extension): peak and total bytes its outputs allocated; of the
+   * allocations of 256 KiB and more, how many the caching allocator served from blocks earlier
+   * runs freed (`poolHits`) or mapped fresh from the OS (`poolMisses`); and how many outputs
+   * were written over an input whose last use was that op (`forwarded`, no allocation).
+   */
+  memory: RunMemory = emptyMemory();
   clear(): void {
     this.stepStats = { devStats: [] };
     this.costGraph = { node: [] };
     this.partitionGraphs = [];
-    this.memory = { bytesPeak: 0, bytesTotal: 0 };
+    this.memory = emptyMemory();
   }
 }
 
@@ -197,7 +205,7 @@ export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, 
   }
   meta.stepStats = { devStats: [{ device: CPU_DEVICE, nodeStats, threadNames: threads }] };
   meta.costGraph = { node: costNodes };
-  meta.memory = { bytesPeak: tr.bytesPeak, bytesTotal: tr.bytesTotal };
+  meta.memory = { bytesPeak: tr.bytesPeak, bytesTotal: tr.bytesTotal, poolHits: tr.poolHits, poolMisses: tr.poolMisses, forwarded: tr.forwarded };
 }
 
 /**

@@ -189,14 +189,21 @@ Napi::Array small_array(Napi::Env env, const tl::Tensor& t) {
   return a;
 }
 
-void release_buffer(napi_env, void*, void* hint) { delete static_cast<std::shared_ptr<tl::Buffer>*>(hint); }
+// Finalizer of a handed-over value: the block goes back to the caching allocator (alloc.h), and
+// V8 stops counting it as external memory.
+void release_buffer(napi_env env, void*, void* hint) {
+  auto* holder = static_cast<std::shared_ptr<tl::Buffer>*>(hint);
+  int64_t ignored;
+  napi_adjust_external_memory(env, -static_cast<int64_t>((*holder)->capacity), &ignored);
+  delete holder;
+}
 
 // A fetched value's bytes as an ArrayBuffer. Large ones (where V8's own ArrayBuffer::New would
 // abort the process when it cannot allocate) are not allocated by V8: the tensor's own block when
 // nothing else holds it (zero-copy), else a fresh native copy, whose failure is an error.
-// Below this size a fetched value is copied into memory V8 allocates: handing our own block over
-// would free it only at the next GC, and until an allocator recycles such blocks (issue 8) every
-// run would then take fresh pages from the OS (page faults cost more than the copy).
+// Below this size a fetched value is copied into memory V8 allocates: a block handed over returns
+// to the caching allocator only at the next GC, so until then each run maps fresh pages, and
+// for small values the copy is cheaper than those page faults.
 constexpr size_t kHandOverBytes = size_t{16} << 20;
 
 Napi::Value fetched_buffer(Napi::Env env, tl::Tensor& t) {
@@ -224,6 +231,9 @@ Napi::Value fetched_buffer(Napi::Env env, tl::Tensor& t) {
     delete holder;
     throw status_error(env, tl::make_error(tl::kResourceExhausted, "Cannot hand a fetched value of " + std::to_string(bytes) + " bytes to JavaScript"));
   }
+  // Told to V8 so its GC runs soon enough to return such blocks to the pool for the next runs.
+  int64_t ignored;
+  napi_adjust_external_memory(env, static_cast<int64_t>((*holder)->capacity), &ignored);
   return Napi::Value(env, ab);
 }
 
@@ -270,6 +280,9 @@ Napi::Value result_to_js(Napi::Env env, tl::RunResult& r) {
     tr.Set("executed", exec);
     tr.Set("bytesPeak", Napi::Number::New(env, static_cast<double>(r.bytes_peak)));
     tr.Set("bytesTotal", Napi::Number::New(env, static_cast<double>(r.bytes_total)));
+    tr.Set("poolHits", Napi::Number::New(env, static_cast<double>(r.pool_hits)));
+    tr.Set("poolMisses", Napi::Number::New(env, static_cast<double>(r.pool_misses)));
+    tr.Set("forwarded", Napi::Number::New(env, static_cast<double>(r.forwarded)));
     res.Set(3 * static_cast<uint32_t>(r.outputs.size()), tr);
   }
   return res;

@@ -1,6 +1,7 @@
-// dtype tables, shape helpers and the aligned Buffer.
+// dtype tables, shape helpers and the Buffer (its blocks come from the caching allocator, alloc.h).
 #include "core.h"
 #include <cstdlib>
+#include "alloc.h"
 
 namespace tl {
 
@@ -46,19 +47,19 @@ bool shape_num_elements(const Shape& s, int64_t* n) {
 }
 
 Buffer::~Buffer() {
-  if (owned) std::free(data);
+  if (owned) pool::release(data, capacity);
 }
 
-std::shared_ptr<Buffer> Buffer::allocate(size_t bytes) {
-  // Round up so aligned_alloc's size rule holds; at least one block so data is never null.
-  size_t rounded = (bytes + 63) / 64 * 64;
-  if (rounded < bytes) return nullptr;
-  if (rounded == 0) rounded = 64;
-  void* p = std::aligned_alloc(64, rounded);
+std::shared_ptr<Buffer> Buffer::allocate(size_t bytes, bool* pool_hit) {
+  size_t capacity = 0;
+  bool hit = false;
+  void* p = pool::acquire(bytes, &capacity, &hit);
+  if (pool_hit) *pool_hit = hit;
   if (!p) return nullptr;
   auto b = std::make_shared<Buffer>();
   b->data = p;
   b->bytes = bytes;
+  b->capacity = capacity;
   b->owned = true;
   return b;
 }

@@ -44,14 +44,17 @@ using Shape = std::vector<int64_t>;
 std::string shape_str(const Shape& s);           // "[2,3]"
 bool shape_num_elements(const Shape& s, int64_t* n);  // false on negative dim or overflow
 
-// 64-byte aligned heap block, or a borrowed region kept alive by `owner`.
+// A 64-byte aligned block from the caching allocator (alloc.h), or a borrowed region kept alive
+// by `owner`.
 struct Buffer {
   void* data = nullptr;
   size_t bytes = 0;
+  size_t capacity = 0;  // the allocator's block size (owned blocks)
   bool owned = false;
   std::shared_ptr<const void> owner;
   ~Buffer();
-  static std::shared_ptr<Buffer> allocate(size_t bytes);  // nullptr if the allocation fails
+  // nullptr if the allocation fails; *pool_hit (when given) tells whether a cached block served it.
+  static std::shared_ptr<Buffer> allocate(size_t bytes, bool* pool_hit = nullptr);
 };
 
 struct Tensor {

@@ -1,5 +1,6 @@
 // Pruning, scheduling, plan cache and the run loop (TF DirectSession + executor, minus devices).
 #include "executor.h"
+#include "alloc.h"
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -90,9 +91,11 @@ Status KernelContext::allocate_output(int i, const Shape& shape, Tensor** out) {
   DType dt = node.out_dtypes[i];
   if (!shape_num_elements(shape, &n) || mul_overflow(n, static_cast<int64_t>(dtype_size(dt)), &bytes))
     return invalid("Output shape " + shape_str(shape) + " is too large");
-  auto buf = Buffer::allocate(static_cast<size_t>(bytes));
+  bool hit = false;
+  auto buf = Buffer::allocate(static_cast<size_t>(bytes), &hit);
   if (!buf) return make_error(kResourceExhausted, "OOM when allocating tensor with shape " + shape_str(shape) +
                                                      " and type " + dtype_tf_name(dt));
+  if (static_cast<size_t>(bytes) >= pool::kPoolMinBytes) (hit ? run.pool_hits : run.pool_misses)++;
   run.bytes_live += bytes;
   run.bytes_total += bytes;
   run.bytes_peak = std::max(run.bytes_peak, run.bytes_live);
@@ -102,6 +105,25 @@ Status KernelContext::allocate_output(int i, const Shape& shape, Tensor** out) {
   t.buf = std::move(buf);
   *out = &t;
   return Status::OK();
+}
+
+Status KernelContext::forward_or_allocate(int in, int out_i, const Shape& shape, Tensor** out) {
+  if (in < 64 && (last_use_inputs >> in & 1)) {
+    const Tensor& t = *inputs[in];
+    int64_t n;
+    // use_count 1: only the input's slot holds the block (no alias, fetch, variable or feed).
+    if (t.buf && t.buf->owned && t.buf.use_count() == 1 && t.dtype == node.out_dtypes[out_i] &&
+        shape_num_elements(shape, &n) && n == t.num_elements()) {
+      Tensor& o = outputs[out_i];
+      o.dtype = t.dtype;
+      o.shape = shape;
+      o.buf = t.buf;
+      run.forwarded++;
+      *out = &o;
+      return Status::OK();
+    }
+  }
+  return allocate_output(out_i, shape, out);
 }
 
 void KernelContext::alias_output(int i, const Tensor& t, const Shape& shape) {
@@ -259,6 +281,12 @@ Status Session::build_plan(const RunRequest& req, Plan* plan) {
   for (size_t i = 0; i < req.feeds.size(); i++) last_use[i] = -1;  // feeds belong to the request
   for (int sl = 0; sl < slots; sl++)
     if (last_use[sl] >= 0) plan->steps[last_use[sl]].release.push_back(sl);
+  for (size_t i = 0; i < plan->steps.size(); i++) {
+    Step& s = plan->steps[i];
+    for (size_t j = 0; j < s.in_slots.size() && j < 64; j++)
+      if (last_use[s.in_slots[j]] == static_cast<int>(i) && (s.in_kinds.empty() || s.in_kinds[j] == InputKind::value))
+        s.last_use_inputs |= uint64_t{1} << j;
+  }
   plan->num_slots = slots;
   return Status::OK();
 }
@@ -336,6 +364,7 @@ Status Session::run(const RunRequest& req, RunResult* out) {
     outputs.assign(node.out_dtypes.size(), Tensor());
     KernelContext ctx{node, inputs, outputs, ctl};
     ctx.resources = &resources_;
+    ctx.last_use_inputs = step.last_use_inputs;
     if (!step.in_kinds.empty()) ctx.ref_inputs = &ref_in;
     if (step.has_ref_outputs) {
       ref_out.assign(node.out_dtypes.size(), nullptr);
@@ -413,6 +442,9 @@ Status Session::run(const RunRequest& req, RunResult* out) {
   if (req.trace) {
     out->bytes_peak = ctl.bytes_peak;
     out->bytes_total = ctl.bytes_total;
+    out->pool_hits = ctl.pool_hits;
+    out->pool_misses = ctl.pool_misses;
+    out->forwarded = ctl.forwarded;
   }
   return Status::OK();
 }

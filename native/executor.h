@@ -47,6 +47,9 @@ struct RunResult {
   int64_t start_epoch_ns = 0;
   std::vector<NodeTrace> trace;
   int64_t bytes_peak = 0, bytes_total = 0;
+  // Outputs served from the caching allocator's free lists / mapped fresh, and outputs written
+  // over their last-use input (KernelContext::forward_or_allocate).
+  int64_t pool_hits = 0, pool_misses = 0, forwarded = 0;
 };
 
 // How a step reads an input slot, for TF1 ref edges (resource.h): the slot's value; the current
@@ -60,6 +63,7 @@ struct Step {
   std::vector<int> in_slots;
   int out_slot;               // first output slot
   std::vector<int> release;   // slots whose last use is this step
+  uint64_t last_use_inputs = 0;  // bit j: input j's value is not used after this step
   // Only for a step with ref edges (else empty / false): per input its kind and the name TF's
   // "Attempting to use uninitialized value <name>" gives it; whether an output is a ref.
   std::vector<InputKind> in_kinds;

@@ -20,8 +20,10 @@ struct RunControl {
   // Set when parallel_for skipped chunks because the run had to stop: the kernel's output is
   // incomplete, so the executor must not use it.
   mutable std::atomic<bool> interrupted{false};
-  // Memory accounting (only touched on the executor thread).
+  // Memory accounting (only touched on the executor thread); pool hits/misses of the outputs'
+  // allocations (alloc.h).
   int64_t bytes_live = 0, bytes_peak = 0, bytes_total = 0;
+  int64_t pool_hits = 0, pool_misses = 0, forwarded = 0;
   // True once the run must stop (deadline or cancel). Cheap; kernels call it between blocks.
   bool should_stop() const;
   Status stop_status() const;
@@ -50,6 +52,13 @@ struct KernelContext {
   const Attr& attr(int i) const { return node.attrs[i]; }
   // Allocates output i with the node's static dtype and the given shape (overflow-checked).
   Status allocate_output(int i, const Shape& shape, Tensor** out);
+  // TF's forward_input_or_allocate_output: output `out_i` takes input `in`'s buffer when this
+  // step is that value's last use, nothing else holds the buffer and dtype and size match (the
+  // kernel then writes over its input: only for kernels that read each element before writing
+  // it, as the elementwise ones); otherwise a fresh allocation.
+  Status forward_or_allocate(int in, int out_i, const Shape& shape, Tensor** out);
+  // Inputs this step is the last use of (bit j: input j), set by the executor.
+  uint64_t last_use_inputs = 0;
   // Makes output i share the buffer of `t` (for Identity/Reshape).
   void alias_output(int i, const Tensor& t, const Shape& shape);
   // The variable behind ref input i (never null for an op's ref input: the executor checks).

@@ -113,8 +113,10 @@ Status run_op(KernelContext& ctx, const Tensor& a, const Tensor& b) {
     return ctx.invalid("Broadcasting needs more than " + std::to_string(kMaxRank) +
                        " dimensions: " + shape_str(a.shape) + " vs. " + shape_str(b.shape));
   }
+  // In place over an input of the output's shape whose last use this is (each row reads an
+  // element of both inputs before it writes that element).
   Tensor* out;
-  TL_RETURN_IF_ERROR(ctx.allocate_output(0, out_shape, &out));
+  TL_RETURN_IF_ERROR(ctx.forward_or_allocate(a.shape == out_shape ? 0 : b.shape == out_shape ? 1 : 64, 0, out_shape, &out));
   const int64_t n = out->num_elements();
   if (n == 0) return Status::OK();
   // Checked up front so the row loops never fault (SIGFPE) or need an error path.

@@ -100,7 +100,7 @@ Status run_op(KernelContext& ctx, const Tensor& in) {
   using T = ctype<D>;
   using U = storage_t<decltype(make_functor<Op>(0.0f)(T()))>;
   Tensor* out;
-  TL_RETURN_IF_ERROR(ctx.allocate_output(0, in.shape, &out));
+  TL_RETURN_IF_ERROR(ctx.forward_or_allocate(0, 0, in.shape, &out));  // in place when x dies here
   const int64_t n = in.num_elements();
   if (n == 0) return Status::OK();
   constexpr Guard guard = guard_of<Op>::value;

@@ -1,0 +1,184 @@
+// The caching allocator and in-place elementwise kernels (native/alloc.h,
+// KernelContext::forward_or_allocate): RunMetadata.memory reports pool hits, misses and
+// forwarded outputs, and writing over a dying input never changes a value anyone can still see
+// (a fetched tensor, a second consumer, a feed, a variable, a constant, an alias), checked
+// against plain-JS results at small and pooled (>= 256 KiB) sizes.
+import { describe, expect, it } from 'vitest';
+import * as tf from 'tensorloom';
+
+const SMALL = 1000, LARGE = 1 << 17;  // 4 KB and 512 KiB of float32
+
+function ramp(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = Math.sin(i * 0.37 + seed) * 4;
+  return a;
+}
+const relu = (x: number) => (x > 0 ? x : 0);
+const f32 = (xs: ArrayLike<number>) => Float32Array.from(xs);
+function expectArray(got: tf.NDArray, want: Float32Array): void {
+  const g = got.data as Float32Array;
+  expect(g.length).toBe(want.length);
+  let bad = -1;
+  for (let i = 0; i < want.length && bad < 0; i++) if (g[i] !== want[i] && !(Number.isNaN(g[i]) && Number.isNaN(want[i]))) bad = i;
+  expect(bad === -1 ? 'ok' : `index ${bad}: ${g[bad]} vs ${want[bad]}`).toBe('ok');
+}
+
+function traced<T>(sess: tf.Session, fetches: T, feeds: tf.FeedDict | undefined): [tf.RunResult<T>, tf.RunMetadata] {
+  const meta = new tf.RunMetadata();
+  const out = sess.run(fetches, feeds, { traceLevel: 'FULL_TRACE' }, meta);
+  return [out as tf.RunResult<T>, meta];
+}
+
+describe.each([['small', SMALL], ['pooled', LARGE]])('in-place elementwise (%s)', (_label, n) => {
+  const A = ramp(n, 1), B = ramp(n, 2);
+  const sum = f32(Array.from(A, (a, i) => Math.fround(a + B[i])));
+
+  it('relu(a + b) writes over the sum and gives the right values', () => {
+    const g = new tf.Graph();
+    const [a, b, y] = g.asDefault(() => {
+      const a = tf.placeholder('float32', [n]), b = tf.placeholder('float32', [n]);
+      return [a, b, tf.nn.relu(tf.add(a, b))];
+    });
+    const sess = new tf.Session({ graph: g });
+    const [out, meta] = traced(sess, y, [[a, A], [b, B]]);
+    expectArray(out, f32(Array.from(sum, relu)));
+    expect(meta.memory.forwarded).toBe(1);
+    // The feeds belong to the caller: never written.
+    expectArray(sess.run(a, [[a, A], [b, B]]), ramp(n, 1));
+    expect(Buffer.compare(Buffer.from(A.buffer), Buffer.from(ramp(n, 1).buffer))).toBe(0);
+    expect(Buffer.compare(Buffer.from(B.buffer), Buffer.from(ramp(n, 2).buffer))).toBe(0);
+    sess.close();
+  });
+
+  it('a fetched intermediate keeps its value', () => {
+    const g = new tf.Graph();
+    const [a, b, t, y] = g.asDefault(() => {
+      const a = tf.placeholder('float32', [n]), b = tf.placeholder('float32', [n]);
+      const t = tf.add(a, b);
+      return [a, b, t, tf.nn.relu(t)];
+    });
+    const sess = new tf.Session({ graph: g });
+    const [[tv, yv], meta] = traced(sess, [t, y], [[a, A], [b, B]]);
+    expectArray(tv, sum);
+    expectArray(yv, f32(Array.from(sum, relu)));
+    expect(meta.memory.forwarded).toBe(0);
+    sess.close();
+  });
+
+  it('a value with two consumers is overwritten only by the last one', () => {
+    const g = new tf.Graph();
+    const [a, b, u, v, w] = g.asDefault(() => {
+      const a = tf.placeholder('float32', [n]), b = tf.placeholder('float32', [n]);
+      const t = tf.add(a, b);
+      const u = tf.nn.relu(t), v = tf.negative(t);
+      return [a, b, u, v, tf.multiply(tf.square(u), v)];
+    });
+    const sess = new tf.Session({ graph: g });
+    const [[uv, vv, wv], meta] = traced(sess, [u, v, w], [[a, A], [b, B]]);
+    const ur = f32(Array.from(sum, relu)), vr = f32(Array.from(sum, (x) => -x));
+    expectArray(uv, ur);
+    expectArray(vv, vr);
+    expectArray(wv, f32(Array.from(ur, (x, i) => Math.fround(Math.fround(x * x) * vr[i]))));
+    // Relu(t) runs before t's last use and Square's input u is fetched; Neg writes over t (its
+    // last use) and Mul over Square's output, while the fetched v it reads stays intact.
+    expect(meta.memory.forwarded).toBe(2);
+    sess.close();
+  });
+
+  it('x * x over one dying value, and a broadcast operand', () => {
+    const g = new tf.Graph();
+    const [a, b, y] = g.asDefault(() => {
+      const a = tf.placeholder('float32', [n]), b = tf.placeholder('float32', [n]);
+      const t = tf.add(a, b);
+      return [a, b, tf.subtract(tf.multiply(t, t), tf.constant(1.5))];
+    });
+    const sess = new tf.Session({ graph: g });
+    const [out, meta] = traced(sess, y, [[a, A], [b, B]]);
+    expectArray(out, f32(Array.from(sum, (x) => Math.fround(Math.fround(x * x) - 1.5))));
+    expect(meta.memory.forwarded).toBe(2);
+    sess.close();
+  });
+
+  it('never writes over a variable, a constant or a reshaped alias still in use', () => {
+    const g = new tf.Graph();
+    const [a, v, y1, y2, y3, c] = g.asDefault(() => {
+      const a = tf.placeholder('float32', [n]);
+      const v = new tf.Variable(tf.constant(A), { name: 'v' });
+      const c = tf.constant(B);
+      const t = tf.add(a, a);
+      const r = tf.reshape(t, [n, 1]);
+      // relu(t) dies with t, but r still aliases t's buffer: no forwarding there.
+      const y3 = tf.add(tf.reshape(tf.nn.relu(t), [n, 1]), r);
+      return [a, v, tf.nn.relu(v), tf.abs(c), y3, c];
+    });
+    const sess = new tf.Session({ graph: g });
+    sess.run(v.initializer);
+    const [[r1, r2, r3]] = traced(sess, [y1, y2, y3], [[a, A]]);
+    const twice = f32(Array.from(A, (x) => Math.fround(x + x)));
+    expectArray(r1, f32(Array.from(A, relu)));
+    expectArray(r2, f32(Array.from(B, Math.abs)));
+    expectArray(r3, f32(Array.from(twice, (x) => Math.fround(relu(x) + x))));
+    expectArray(sess.run(v), A);
+    expectArray(sess.run(c), B);
+    sess.close();
+  });
+});
+
+describe('caching allocator', () => {
+  it('serves the second run of a graph from blocks the first run freed', () => {
+    const n = 1 << 18;  // 1 MiB intermediates
+    const g = new tf.Graph();
+    const [a, y] = g.asDefault(() => {
+      const a = tf.placeholder('float32', [n]);
+      return [a, tf.reduceSum(tf.matmul(tf.reshape(tf.exp(a), [512, 512]), tf.reshape(tf.sin(a), [512, 512])))];
+    });
+    const sess = new tf.Session({ graph: g });
+    const A = ramp(n, 3).map((x) => x / 8);
+    traced(sess, y, [[a, A]]);
+    const [, meta] = traced(sess, y, [[a, A]]);
+    expect(meta.memory.poolHits).toBeGreaterThan(0);
+    expect(meta.memory.poolMisses).toBe(0);
+    expect(meta.memory.bytesPeak).toBeGreaterThanOrEqual(2 * 4 * n);
+    sess.close();
+  });
+
+  it('fetched values handed to JS stay intact while later runs reuse memory', async () => {
+    // 16 MiB and more cross without a copy; the block returns to the pool only when JS drops it.
+    const n = (16 << 20) / 4 + 16;
+    const g = new tf.Graph();
+    const [a, y] = g.asDefault(() => {
+      const a = tf.placeholder('float32', [n]);
+      return [a, tf.add(a, tf.constant(1))];
+    });
+    const sess = new tf.Session({ graph: g });
+    const A = new Float32Array(n).fill(2);
+    const first = sess.run(y, [[a, A]]);
+    const kept = [first];
+    for (let i = 0; i < 4; i++) {
+      A.fill(10 + i);
+      kept.push(sess.run(y, [[a, A]]));
+    }
+    const want = [3, 11, 12, 13, 14];
+    kept.forEach((k, i) => {
+      const d = k.data as Float32Array;
+      expect([d[0], d[n >> 1], d[n - 1]]).toEqual([want[i], want[i], want[i]]);
+    });
+    sess.close();
+  });
+
+  it('a zero-size and a scalar output still work in place', () => {
+    const g = new tf.Graph();
+    const [a, y, s] = g.asDefault(() => {
+      const a = tf.placeholder('float32', [0, 3]);
+      const x = tf.placeholder('float32', []);
+      return [a, tf.nn.relu(tf.add(a, a)), tf.nn.relu(tf.add(x, tf.constant(-2)))];
+    });
+    const sess = new tf.Session({ graph: g });
+    const out = sess.run(y, [[a, new Float32Array(0)]]);
+    expect(out.shape).toEqual([0, 3]);
+    const x = g.getOperationByName('Placeholder_1').outputs[0];
+    expect(sess.run(s, [[x, 5]]).data[0]).toBe(3);
+    expect(sess.run(s, [[x, 1]]).data[0]).toBe(0);
+    sess.close();
+  });
+});
