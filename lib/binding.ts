@@ -18,6 +18,8 @@ export interface NativeTrace {
   /** per row: nOutputs, then per output: dtype, bytes, rank, dims... */
   outputs: Float64Array;
   executed: Int32Array;
+  /** Fused steps: per chain its length, then its node ids (head first, the tail names the step). */
+  fused: Int32Array;
   bytesPeak: number; bytesTotal: number;
   poolHits: number; poolMisses: number; forwarded: number;
 }
@@ -28,7 +30,7 @@ export const SMALL_VALUE = 16;
 export type SessionHandle = { readonly __brand: 'tensorloom.session' };
 
 export interface Binding {
-  sessionCreate(intraOpThreads: number): SessionHandle;
+  sessionCreate(intraOpThreads: number, remapping?: boolean): SessionHandle;
   sessionExtend(s: SessionHandle, buf: Uint8Array): number;
   sessionRun(s: SessionHandle, feeds: Int32Array, feedValues: NativeValues, fetches: Int32Array, targets: Int32Array,
              flags: number, timeoutMs: number): NativeRunResult;

@@ -115,7 +115,49 @@ export class RunMetadata {
   }
 }
 
+/**
+ * The fused steps of a run (native build_plan's remapper, TF's grappler remapper): tail op id →
+ * the chain's ops, head first (MatMul / Conv2D / DepthwiseConv2dNative, BiasAdd or Add, then the
+ * activation if any). The step is named like its tail and typed as TF names these kernels.
+ */
+export function fusedChains(graph: Graph, fused: Int32Array | undefined): Map<number, Operation[]> {
+  const out = new Map<number, Operation[]>();
+  for (let i = 0; fused && i < fused.length; i += 1 + fused[i]) {
+    const chain = Array.from(fused.subarray(i + 1, i + 1 + fused[i]), (id) => graph.opAt(id));
+    out.set(chain[chain.length - 1].id, chain);
+  }
+  return out;
+}
+
+const FUSED_TYPE: Record<string, string> = { MatMul: '_FusedMatMul', Conv2D: '_FusedConv2D', DepthwiseConv2dNative: '_FusedDepthwiseConv2dNative' };
+const ENC = new TextEncoder();
+
+/**
+ * TF's NodeDef of a fused step: the head's inputs and attrs plus the bias (`num_args` 1), and
+ * `fused_ops` ["BiasAdd"] or ["BiasAdd", "<activation>"] (with LeakyRelu's `leakyrelu_alpha`).
+ */
+export function fusedNodeDef(chain: readonly Operation[]): NodeDefObject {
+  const [head, mid] = chain, tail = chain[chain.length - 1];
+  const d = nodeDef(head);
+  const bias = mid.inputs[0].op === head ? mid.inputs[1] : mid.inputs[0];
+  const dataInputs = d.input.filter((x) => !x.startsWith('^'));
+  const controls = [...new Set(chain.flatMap((o) => o.controlInputs.map((c) => `^${c.name}`)))];
+  const fusedOps = ['BiasAdd', ...(chain.length > 2 ? [tail.type] : [])];
+  const attr = { ...d.attr, num_args: { i: 1 }, fused_ops: { list: { s: fusedOps.map((x) => ENC.encode(x)) } } } as NodeDefObject['attr'];
+  if (tail.type === 'LeakyRelu') attr.leakyrelu_alpha = { f: tail.getAttr('alpha') as number };
+  return {
+    name: tail.name, op: FUSED_TYPE[head.type], device: d.device,
+    input: [...dataInputs, bias.valueIndex === 0 ? bias.op.name : bias.name, ...controls], attr,
+  };
+}
+
 const labels = new WeakMap<Operation, string>();
+/** The timeline label of a fused step, from its NodeDef. */
+function fusedLabel(chain: readonly Operation[]): string {
+  const d = fusedNodeDef(chain);
+  return `${d.name} = ${d.op}(${d.input.join(', ')})`;
+}
+
 /** "name = Type(in1, in2:1, ^ctrl)" like TF's StepStatsCollector (an op's inputs never change, so it is cached). */
 export function timelineLabel(op: Operation): string {
   let l = labels.get(op);
@@ -148,6 +190,7 @@ export const relativeStartNanos = new WeakMap<NodeExecStats, number>();
 
 /** Decodes a native trace into StepStats and the CostGraph. */
 export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, finals: Set<number>): void {
+  const fused = fusedChains(graph, tr.fused);
   const epochNs = tr.startEpochNs;
   const baseMicros = Number(epochNs / 1000n);
   const baseRemNs = Number(epochNs % 1000n);
@@ -186,7 +229,7 @@ export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, 
       opStartRelNanos: opStart - start, opEndRelNanos: opEnd - start, allEndRelNanos: end - start,
       scheduledMicros: absMicros(sched), scheduledNanos: absNanos(sched),
       threadId: tid,
-      timelineLabel: timelineLabel(op),
+      timelineLabel: fused.has(id) ? fusedLabel(fused.get(id)!) : timelineLabel(op),
       output,
       memory: [{ allocatorName: ALLOCATOR, totalBytes: allocated, peakBytes: allocated, liveBytes: allocated }],
     };
@@ -213,8 +256,9 @@ export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, 
  * TF's function-call convention, each fed tensor an executed node reads becomes an `_Arg`
  * node (`_arg_<name>_<i>`), so the partition stands alone.
  */
-export function partitionGraph(graph: Graph, executed: Int32Array, fed: readonly Tensor[]): GraphDefLike {
-  const consumed = new Set(Array.from(executed, (i) => graph.opAt(i).inputs).flat());
+export function partitionGraph(graph: Graph, executed: Int32Array, fed: readonly Tensor[], fusedIds?: Int32Array): GraphDefLike {
+  const fused = fusedChains(graph, fusedIds);
+  const consumed = new Set(Array.from(executed, (i) => (fused.get(i) ?? [graph.opAt(i)]).flatMap((o) => o.inputs)).flat());
   const args = new Map<string, string>();  // fed tensor input string -> _Arg node name
   const argNodes: NodeDefObject[] = [];
   fed.forEach((t, i) => {
@@ -225,7 +269,8 @@ export function partitionGraph(graph: Graph, executed: Int32Array, fed: readonly
     argNodes.push({ name, op: '_Arg', input: [], attr: { T: { type: dtypeCode(t.dtype) }, index: { i } }, device: CPU_DEVICE });
   });
   const nodes = Array.from(executed, (i) => {
-    const d = nodeDef(graph.opAt(i));
+    const chain = fused.get(i);
+    const d = chain ? fusedNodeDef(chain) : nodeDef(graph.opAt(i));
     return { ...d, input: d.input.map((s) => args.get(s) ?? s), device: CPU_DEVICE };
   });
   return { node: [...argNodes, ...nodes], versions: { producer: PRODUCER }, library: {} };

@@ -20,6 +20,12 @@ export interface SessionConfig {
   interOpParallelismThreads?: number;
   /** Default deadline for every run, like ConfigProto.operation_timeout_in_ms. */
   operationTimeoutInMs?: number;
+  /**
+   * TF's GraphOptions.rewrite_options: `remapping: 'OFF'` keeps MatMul / Conv2D /
+   * DepthwiseConv2dNative + BiasAdd (+ activation) as separate steps instead of one fused
+   * `_FusedMatMul` / `_FusedConv2D` kernel (on by default, as TF's remapper).
+   */
+  graphOptions?: { rewriteOptions?: { remapping?: 'DEFAULT' | 'ON' | 'OFF' | 'AGGRESSIVE' } };
 }
 export interface SessionOptions { graph?: Graph; config?: SessionConfig }
 
@@ -28,6 +34,21 @@ type Element = Tensor | Operation;
 interface FetchMapper { elements: Element[]; build(values: Map<Element, NDArray | null>): unknown }
 
 const CLOSED = 'Attempted to use a closed Session.';
+
+/** Whether plans fuse bias and activation steps (config.graphOptions.rewriteOptions.remapping). */
+function remappingOption(g: SessionConfig['graphOptions']): boolean {
+  if (g === undefined) return true;
+  if (g === null || typeof g !== 'object') throw new TypeError(`graphOptions must be an object, but got ${String(g)}`);
+  checkKeys(g, ['rewriteOptions'], 'Session config.graphOptions');
+  const r = g.rewriteOptions;
+  if (r === undefined) return true;
+  if (r === null || typeof r !== 'object') throw new TypeError(`rewriteOptions must be an object, but got ${String(r)}`);
+  checkKeys(r, ['remapping'], 'Session config.graphOptions.rewriteOptions');
+  const toggles = ['DEFAULT', 'ON', 'OFF', 'AGGRESSIVE'];
+  if (r.remapping !== undefined && !toggles.includes(r.remapping))
+    throw invalidArgument(`Invalid remapping ${String(r.remapping)}; use one of ${toggles.join(', ')}`);
+  return r.remapping !== 'OFF';
+}
 /** The native executor's rank limit (kMaxRank). */
 const MAX_RANK = 16;
 const EMPTY = 'The Session graph is empty.  Add operations to the graph before calling run().';
@@ -208,12 +229,13 @@ export class Session {
     if (options.graph !== undefined && !(options.graph instanceof Graph)) throw new TypeError(`graph must be a tf.Graph, but got ${String(options.graph)}`);
     checkKeys(options, ['graph', 'config', 'target'], 'Session');
     if (options.config !== undefined && (options.config === null || typeof options.config !== 'object')) throw new TypeError(`config must be an object, but got ${String(options.config)}`);
-    if (options.config) checkKeys(options.config, ['intraOpParallelismThreads', 'interOpParallelismThreads', 'operationTimeoutInMs', 'allowSoftPlacement', 'logDevicePlacement'], 'Session config');
+    if (options.config) checkKeys(options.config, ['intraOpParallelismThreads', 'interOpParallelismThreads', 'operationTimeoutInMs', 'allowSoftPlacement', 'logDevicePlacement', 'graphOptions'], 'Session config');
+    const remapping = remappingOption(options.config?.graphOptions);
     this.graph = options.graph ?? getDefaultGraph();
     this.config = { ...options.config };
     const threads = this.config.intraOpParallelismThreads ?? 0;
     if (!Number.isInteger(threads) || threads < 0) throw invalidArgument(`intraOpParallelismThreads must be a non-negative integer, got ${threads}`);
-    this.#handle = binding().sessionCreate(threads);
+    this.#handle = binding().sessionCreate(threads, remapping);
     if (!getDefaultSession()) implicitDefault = this;
   }
 
@@ -384,7 +406,7 @@ export class Session {
           const finals = new Set<number>([...spec.nativeFetches.map((t) => t.op.id), ...spec.targets.map((o) => o.id)]);
           fillFromTrace(meta, this.graph, tr, finals);
         }
-        if (wantPartitions) meta.partitionGraphs = [partitionGraph(this.graph, tr.executed, spec.fed)];
+        if (wantPartitions) meta.partitionGraphs = [partitionGraph(this.graph, tr.executed, spec.fed, tr.fused)];
       }
       return spec.mapper.build(fetchValues);
     };

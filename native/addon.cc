@@ -278,6 +278,16 @@ Napi::Value result_to_js(Napi::Env env, tl::RunResult& r) {
     tr.Set("nodes", rows);
     tr.Set("outputs", od);
     tr.Set("executed", exec);
+    // Fused steps: per chain its length, then its node indices (head first, tail last).
+    size_t fused_len = 0;
+    for (auto& c : r.fused) fused_len += 1 + c.size();
+    auto fused = Napi::Int32Array::New(env, fused_len);
+    size_t fi = 0;
+    for (auto& c : r.fused) {
+      fused[fi++] = static_cast<int32_t>(c.size());
+      for (int id : c) fused[fi++] = id;
+    }
+    tr.Set("fused", fused);
     tr.Set("bytesPeak", Napi::Number::New(env, static_cast<double>(r.bytes_peak)));
     tr.Set("bytesTotal", Napi::Number::New(env, static_cast<double>(r.bytes_total)));
     tr.Set("poolHits", Napi::Number::New(env, static_cast<double>(r.pool_hits)));
@@ -481,7 +491,8 @@ EnvState* env_state(Napi::Env env) {
 Napi::Value SessionCreate(const Napi::CallbackInfo& info) {
   int threads = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
   if (threads < 0 || threads > 256) threads = 0;
-  auto* holder = new SessionPtr(std::make_shared<tl::Session>(threads));
+  const bool remapping = !(info.Length() > 1 && info[1].IsBoolean() && !info[1].As<Napi::Boolean>().Value());
+  auto* holder = new SessionPtr(std::make_shared<tl::Session>(threads, remapping));
   if (EnvState* st = env_state(info.Env())) st->add_session(*holder);
   auto ext = Napi::External<SessionPtr>::New(info.Env(), holder, [](Napi::Env, SessionPtr* p) { delete p; });
   ext.TypeTag(&kSessionTag);

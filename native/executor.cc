@@ -132,8 +132,112 @@ void KernelContext::alias_output(int i, const Tensor& t, const Shape& shape) {
   outputs[i].buf = t.buf;
 }
 
-Session::Session(int intra_op_threads)
-    : pool_(shared_thread_pool(intra_op_threads)) {}
+Session::Session(int intra_op_threads, bool remapping)
+    : pool_(shared_thread_pool(intra_op_threads)), remapping_(remapping) {}
+
+namespace {
+
+// BiasAdd's and the convolutions' data_format attr (index in the registry's attr list).
+const std::string& data_format(const Node& n) {
+  static const std::string nhwc = "NHWC";
+  switch (n.op) {
+    case OpId::BiasAdd: return n.attrs[1].s;
+    case OpId::Conv2D: return n.attrs[5].s;
+    case OpId::DepthwiseConv2dNative: return n.attrs[4].s;
+    default: return nhwc;
+  }
+}
+
+const char* fused_type(OpId head) {
+  switch (head) {
+    case OpId::MatMul: return "_FusedMatMul";
+    case OpId::Conv2D: return "_FusedConv2D";
+    default: return "_FusedDepthwiseConv2dNative";
+  }
+}
+
+}  // namespace
+
+// TF's remapper (grappler/optimizers/remapper.cc), on the nodes this plan runs: a MatMul,
+// Conv2D or DepthwiseConv2dNative (float or double, NHWC) whose only consumer is a BiasAdd (or
+// an Add of a vector of its channel count), optionally followed by an activation that is that
+// one's only consumer, runs as one step: the head's kernel with a bias + activation epilogue,
+// named like the last node, whose outputs it produces. Nothing absorbed before the tail may be
+// fetched, fed, a target, a control input or read by another node; the step runs at the tail's
+// place in the node order, after every input of the chain.
+void Session::fuse_bias_activation(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, std::vector<char>* needed,
+                                   std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>>* fused,
+                                   Plan* plan) {
+  const int n = static_cast<int>(nodes_.size());
+  auto key = [](int node, int index) { return (static_cast<int64_t>(node) << 16) | index; };
+  // Per node: data uses of its outputs by kept nodes, the last such consumer (node, input), and
+  // whether anything else pins it (a fetch, a target, a control edge, a fed output).
+  std::vector<int> uses(n, 0), consumer(n, -1), consumer_input(n, -1);
+  std::vector<char> pinned(n, 0);
+  for (int id = 0; id < n; id++) {
+    if (!(*needed)[id]) continue;
+    const Node& nd = *nodes_[id];
+    for (size_t j = 0; j < nd.inputs.size(); j++) {
+      const TensorRef& in = nd.inputs[j];
+      if (fed.count(key(in.node, in.index))) continue;
+      uses[in.node]++;
+      consumer[in.node] = id;
+      consumer_input[in.node] = static_cast<int>(j);
+    }
+    for (int c : nd.control_inputs) pinned[c] = 1;
+  }
+  for (auto& f : req.fetches) pinned[f.node] = 1;
+  for (int t : req.targets) pinned[t] = 1;
+  for (auto& f : req.feeds) pinned[f.node] = 1;
+  auto single_consumer = [&](int id) { return !pinned[id] && uses[id] == 1 ? consumer[id] : -1; };
+  auto is_float = [](DType t) { return t == DType::f32 || t == DType::f64; };
+
+  for (int h = 0; h < n; h++) {
+    if (!(*needed)[h]) continue;
+    const Node& head = *nodes_[h];
+    if (head.op != OpId::MatMul && head.op != OpId::Conv2D && head.op != OpId::DepthwiseConv2dNative) continue;
+    if (!is_float(head.out_dtypes[0]) || data_format(head) != "NHWC") continue;
+    const int m = single_consumer(h);
+    if (m < 0) continue;
+    const Node& mid = *nodes_[m];
+    TensorRef bias;
+    if (mid.op == OpId::BiasAdd && consumer_input[h] == 0 && data_format(mid) == "NHWC") {
+      bias = mid.inputs[1];
+    } else if ((mid.op == OpId::AddV2 || mid.op == OpId::Add) && mid.inputs[0].node != mid.inputs[1].node) {
+      // x + b with b a vector of the head's static channel count (so no broadcast of x).
+      bias = mid.inputs[1 - consumer_input[h]];
+      const Node& bn = *nodes_[bias.node];
+      const int rank = head.out_ranks[0];
+      const int64_t channels = rank > 0 ? head.out_shapes[0][rank - 1] : -1;
+      if (channels < 0 || bn.out_ranks[bias.index] != 1 || bn.out_shapes[bias.index][0] != channels) continue;
+    } else {
+      continue;
+    }
+    int tail = m;
+    const int t = single_consumer(m);
+    if (t >= 0 && fusable_activation(nodes_[t]->op) && consumer_input[m] == 0) tail = t;  // the tail itself may be fetched
+    // The chain's outputs must not be fed (a fed tensor replaces its producer).
+    if (fed.count(key(tail, 0))) continue;
+
+    auto node = std::make_shared<Node>(head);
+    node->index = tail;
+    node->name = nodes_[tail]->name;
+    node->type_name = fused_type(head.op);
+    node->inputs.push_back(bias);
+    node->out_dtypes = nodes_[tail]->out_dtypes;
+    node->out_ranks = nodes_[tail]->out_ranks;
+    node->out_shapes = nodes_[tail]->out_shapes;
+    auto fusion = std::make_shared<Fusion>();
+    fusion->bias_input = static_cast<int>(node->inputs.size()) - 1;
+    if (tail != m) {
+      fusion->act = nodes_[tail]->op;
+      if (fusion->act == OpId::LeakyRelu) fusion->alpha = static_cast<float>(nodes_[tail]->attrs[0].f);
+    }
+    (*needed)[h] = (*needed)[m] = 0;
+    (*fused)[tail] = {std::move(node), std::move(fusion)};
+    plan->fused.push_back(tail == m ? std::vector<int>{h, m} : std::vector<int>{h, m, tail});
+  }
+}
 
 int Session::num_threads() {
   std::lock_guard<std::mutex> lk(mu_);
@@ -207,6 +311,8 @@ Status Session::build_plan(const RunRequest& req, Plan* plan) {
       stack.push_back(c);
     }
   }
+  std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>> fused;
+  if (remapping_) fuse_bias_activation(req, fed, &needed, &fused, plan);
   std::vector<int> first_slot(n, -1);
   int slots = static_cast<int>(req.feeds.size());
   for (int id = 0; id < n; id++) {
@@ -234,6 +340,11 @@ Status Session::build_plan(const RunRequest& req, Plan* plan) {
     if (!needed[id]) continue;
     Step s;
     s.node = nodes_[id];
+    auto fz = fused.find(id);
+    if (fz != fused.end()) {
+      s.node = fz->second.first;
+      s.fusion = fz->second.second;
+    }
     s.fn = kernel_for(s.node->op);
     s.out_slot = first_slot[id];
     int step = static_cast<int>(plan->steps.size());
@@ -365,6 +476,7 @@ Status Session::run(const RunRequest& req, RunResult* out) {
     KernelContext ctx{node, inputs, outputs, ctl};
     ctx.resources = &resources_;
     ctx.last_use_inputs = step.last_use_inputs;
+    ctx.fusion = step.fusion.get();
     if (!step.in_kinds.empty()) ctx.ref_inputs = &ref_in;
     if (step.has_ref_outputs) {
       ref_out.assign(node.out_dtypes.size(), nullptr);
@@ -437,8 +549,10 @@ Status Session::run(const RunRequest& req, RunResult* out) {
     }
     out->outputs.push_back(std::move(v));
   }
-  if (req.trace || req.want_executed)
+  if (req.trace || req.want_executed) {
     for (auto& s : plan->steps) out->executed.push_back(s.node->index);
+    out->fused = plan->fused;
+  }
   if (req.trace) {
     out->bytes_peak = ctl.bytes_peak;
     out->bytes_total = ctl.bytes_total;

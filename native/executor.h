@@ -50,6 +50,7 @@ struct RunResult {
   // Outputs served from the caching allocator's free lists / mapped fresh, and outputs written
   // over their last-use input (KernelContext::forward_or_allocate).
   int64_t pool_hits = 0, pool_misses = 0, forwarded = 0;
+  std::vector<std::vector<int>> fused;  // the plan's fused chains (with trace / executed)
 };
 
 // How a step reads an input slot, for TF1 ref edges (resource.h): the slot's value; the current
@@ -69,6 +70,9 @@ struct Step {
   std::vector<InputKind> in_kinds;
   std::vector<std::string> in_names;
   bool has_ref_outputs = false;
+  // A fused step (fuse_bias_activation): its bias and activation; node is a synthetic Node
+  // with the head's op and attrs and the tail's name, index and outputs.
+  std::shared_ptr<const Fusion> fusion;
 };
 
 struct Plan {
@@ -80,11 +84,14 @@ struct Plan {
   // (node, name) for the error of fetching an uninitialized variable.
   std::vector<char> ref_slots;
   std::vector<std::pair<int, std::string>> fetch_producers;
+  // Each fused step's nodes, head first (MatMul/Conv2D/DepthwiseConv2dNative, BiasAdd, [act]).
+  std::vector<std::vector<int>> fused;
 };
 
 class Session {
  public:
-  explicit Session(int intra_op_threads);
+  // remapping: fuse MatMul/Conv2D + BiasAdd (+ activation) steps at plan time (TF's remapper).
+  explicit Session(int intra_op_threads, bool remapping = true);
   Status extend(const uint8_t* bytes, size_t len);
   size_t num_nodes();
   Status run(const RunRequest& req, RunResult* out);
@@ -99,6 +106,12 @@ class Session {
  private:
   Status get_plan(const RunRequest& req, std::shared_ptr<const Plan>* plan, std::shared_ptr<ThreadPool>* pool);
   Status build_plan(const RunRequest& req, Plan* plan);
+  // TF's remapper on the pruned node set: marks absorbed nodes not needed and returns, per
+  // tail node, its fused step's node and Fusion.
+  void fuse_bias_activation(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, std::vector<char>* needed,
+                            std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>>* fused,
+                            Plan* plan);
+  const bool remapping_;
 
   std::mutex mu_;
   std::vector<std::shared_ptr<const Node>> nodes_;

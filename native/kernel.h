@@ -34,6 +34,18 @@ struct RunControl {
   int num_threads() const;
 };
 
+// A plan-time fusion (Session::build_plan; TF's remapper): a MatMul, Conv2D or
+// DepthwiseConv2dNative step whose output also gets BiasAdd's per-channel bias (input
+// `bias_input`, channels = the last dim) and then, unless act is NoOp, an activation (Relu,
+// Relu6, Elu, LeakyRelu with alpha, Sigmoid, Tanh) — TF's _FusedMatMul / _FusedConv2D. Kernels
+// apply it to each block of output while it is in cache (fused_epilogue), with the same
+// arithmetic as the separate BiasAdd and activation kernels, so results are identical.
+struct Fusion {
+  int bias_input = 2;
+  OpId act = OpId::NoOp;
+  float alpha = 0;
+};
+
 struct KernelContext {
   const Node& node;
   std::vector<const Tensor*> inputs;
@@ -57,6 +69,8 @@ struct KernelContext {
   // kernel then writes over its input: only for kernels that read each element before writing
   // it, as the elementwise ones); otherwise a fresh allocation.
   Status forward_or_allocate(int in, int out_i, const Shape& shape, Tensor** out);
+  // Set by the executor on a fused step (see Fusion); null otherwise.
+  const Fusion* fusion = nullptr;
   // Inputs this step is the last use of (bit j: input j), set by the executor.
   uint64_t last_use_inputs = 0;
   // Makes output i share the buffer of `t` (for Identity/Reshape).
@@ -77,10 +91,21 @@ TL_KERNEL_FAMILIES(TL_DECLARE_FAMILY)
 #undef TL_DECLARE_FAMILY
 
 // Row-major C[m,n] = A[m,k] * B[k,n] on the MatMul engine, for kernels that reduce to a GEMM.
-// When b is input 1's data and that input is a graph constant, its packing is cached.
-Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c);
-Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const double* a, const double* b, double* c);
+// When b is input 1's data and that input is a graph constant, its packing is cached. With
+// `epilogue`, a fused step's bias and activation (ctx.fusion) are applied to C's blocks as they
+// are finished (the caller checked the bias).
+Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c, bool epilogue = false);
+Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const double* a, const double* b, double* c, bool epilogue = false);
 
 KernelFn kernel_for(OpId op);
+
+// The fused step's bias check (BiasAdd's errors) for an output with `channels` channels.
+Status check_fused_bias(const KernelContext& ctx, int64_t channels);
+// y[r * ld + j] = act(y[r * ld + j] + bias[j]) for r < rows, j < cols: a fused step's BiasAdd
+// and activation on one block of its output (unary.cc; the activation's own loop, SIMD or not).
+void fused_epilogue(const Fusion& f, float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias);
+void fused_epilogue(const Fusion& f, double* y, int64_t rows, int64_t cols, int64_t ld, const double* bias);
+// The ops a Fusion may end with.
+bool fusable_activation(OpId op);
 
 }  // namespace tl

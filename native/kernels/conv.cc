@@ -78,7 +78,7 @@ Status conv_gemm(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, 
   const int64_t kdim = g.kh * g.kw * g.cin;
   const int64_t pixels = g.oh * g.ow;
   if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_t == 0 && g.pad_l == 0 && g.oh == g.h && g.ow == g.w)
-    return gemm(ctx, g.n * pixels, g.cout, g.cin, x, f, y);  // the input already is the im2col matrix
+    return gemm(ctx, g.n * pixels, g.cout, g.cin, x, f, y, ctx.fusion != nullptr);  // the input already is the im2col matrix
   const int64_t rows = std::max<int64_t>(1, std::min<int64_t>(pixels, kColBytes / std::max<int64_t>(1, kdim * sizeof(T))));
   auto col = Buffer::allocate(static_cast<size_t>(rows * kdim) * sizeof(T));
   if (!col) return make_error(kResourceExhausted, "Conv2D: out of memory for the im2col buffer");
@@ -103,7 +103,7 @@ Status conv_gemm(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, 
         }
       });
       if (ctx.run.interrupted) return ctx.run.stop_status();
-      TL_RETURN_IF_ERROR(gemm(ctx, np, g.cout, kdim, cp, f, y + (b * pixels + p0) * g.cout));
+      TL_RETURN_IF_ERROR(gemm(ctx, np, g.cout, kdim, cp, f, y + (b * pixels + p0) * g.cout, ctx.fusion != nullptr));
     }
   }
   return Status::OK();
@@ -263,10 +263,14 @@ Status kernel_conv2d(KernelContext& ctx) {
                                       " does not match the filter input depth of " + std::to_string(f.shape[2]));
   TL_RETURN_IF_ERROR(conv_windows(ctx, a, &g));
   Tensor* out;
+  if (ctx.fusion) TL_RETURN_IF_ERROR(check_fused_bias(ctx, g.cout));
   TL_RETURN_IF_ERROR(ctx.allocate_output(0, {g.n, g.oh, g.ow, g.cout}, &out));
   if (out->num_elements() == 0) return Status::OK();
-  if (g.kh * g.kw * g.cin == 0) {  // no taps: zeros
+  if (g.kh * g.kw * g.cin == 0) {  // no taps: zeros (then a fused step's bias and activation)
     std::memset(out->raw(), 0, out->bytes());
+    const int64_t rows = g.n * g.oh * g.ow;
+    if (ctx.fusion && x.dtype == DType::f32) fused_epilogue(*ctx.fusion, out->data<float>(), rows, g.cout, g.cout, ctx.input(ctx.fusion->bias_input).data<float>());
+    if (ctx.fusion && x.dtype == DType::f64) fused_epilogue(*ctx.fusion, out->data<double>(), rows, g.cout, g.cout, ctx.input(ctx.fusion->bias_input).data<double>());
     return Status::OK();
   }
   switch (x.dtype) {

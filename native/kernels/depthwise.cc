@@ -125,6 +125,7 @@ Status kernel_depthwise_conv2d(KernelContext& ctx) {
   TL_RETURN_IF_ERROR(windowed_output(ctx, g.h, g.kh, g.dh, g.sh, padding, ep ? explicit_pads[2] : 0, ep ? explicit_pads[3] : 0, &wr));
   TL_RETURN_IF_ERROR(windowed_output(ctx, g.w, g.kw, g.dw, g.sw, padding, ep ? explicit_pads[4] : 0, ep ? explicit_pads[5] : 0, &wc));
   g.oh = wr.out; g.ow = wc.out; g.pt = wr.pad_before; g.pl = wc.pad_before;
+  if (ctx.fusion) TL_RETURN_IF_ERROR(check_fused_bias(ctx, out_depth));
   Tensor* out;
   TL_RETURN_IF_ERROR(ctx.allocate_output(0, {g.n, g.oh, g.ow, out_depth}, &out));
   if (out->num_elements() == 0) return Status::OK();
@@ -133,8 +134,12 @@ Status kernel_depthwise_conv2d(KernelContext& ctx) {
     const T* xd = x.data<T>();
     const T* fd = f.data<T>();
     T* yd = out->data<T>();
-    parallel_rows(ctx, g.n * g.oh, g.ow * g.kh * g.kw * out_depth + 1,
-                  [&](int64_t r0, int64_t r1) { dw_rows<T>(g, xd, fd, yd, r0, r1); });
+    const T* bias = ctx.fusion ? ctx.input(ctx.fusion->bias_input).data<T>() : nullptr;
+    parallel_rows(ctx, g.n * g.oh, g.ow * g.kh * g.kw * out_depth + 1, [&](int64_t r0, int64_t r1) {
+      dw_rows<T>(g, xd, fd, yd, r0, r1);
+      // A fused bias + activation over these output rows while they are in cache.
+      if (bias) fused_epilogue(*ctx.fusion, yd + r0 * g.ow * out_depth, (r1 - r0) * g.ow, out_depth, out_depth, bias);
+    });
   });
   return ok ? Status::OK() : ctx.invalid(std::string("DepthwiseConv2dNative not supported for dtype ") + dtype_tf_name(x.dtype));
 }

@@ -105,6 +105,20 @@ PackedBCache& packed_b_cache() {
   return *cache;
 }
 
+// A fused step's bias + activation (KernelContext::fusion) on blocks of C as they are finished,
+// or nothing. Only floating-point steps are ever fused.
+template <class T>
+struct Epilogue {
+  const Fusion* f = nullptr;
+  const T* bias = nullptr;
+  // Rows x cols of C at c (leading dim ld), whose first column is column col0 of the output.
+  void operator()(T* c, int64_t rows, int64_t cols, int64_t ld, int64_t col0) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (f) fused_epilogue(*f, c, rows, cols, ld, bias + col0);
+    }
+  }
+};
+
 template <class T, int MR, int NR>
 class Gemm {
  public:
@@ -112,7 +126,7 @@ class Gemm {
 
   // b_const: B is immutable for the session's life (a Const's zero-copy view), so its packed
   // form may be cached.
-  Status run(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c, bool b_const = false) {
+  Status run(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c, bool b_const, const Epilogue<T>& epi) {
     const int64_t kc_max = std::min(blk_.kc, k);
     const int64_t mc_max = round_up(std::min(blk_.mc, m), MR);
     const int64_t nc_max = round_up(std::min(blk_.nc, n), NR);
@@ -159,6 +173,7 @@ class Gemm {
               const int64_t j0 = jt * sliv_per_jt * NR;
               const int64_t j1 = std::min(nc, (jt + 1) * sliv_per_jt * NR);
               macro(kc, mc, ap, bp, j0, j1, nc, c + i0 * n + jc, n, pc > 0);
+              if (pc + kc >= k && j1 > j0) epi(c + i0 * n + jc + j0, mc, j1 - j0, n, jc + j0);  // finished block
             }
           }
         };
@@ -304,7 +319,8 @@ constexpr int64_t kSmallFlops = 4096;       // below this, a direct triple loop 
 constexpr int64_t kParallelFlops = 1 << 17;  // gemv work per parallel chunk
 
 template <class T>
-Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c, bool b_const = false) {
+Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c, bool b_const,
+                    const Epilogue<T>& epi) {
   // Only f32 has SIMD kernels; every other type stays on the portable ones.
   const Isa isa = std::is_same_v<T, float> ? cpu_isa() : Isa::scalar;
   if (m == 1 || n == 1) {
@@ -327,6 +343,8 @@ Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T>
     auto body = [&](int64_t s, int64_t e) {
       if (mat.cs == 1) dot(mat.p + s * mat.rs, mat.rs, vec, k, c + s, e - s);
       else axpy(mat.p + s, mat.cs, vec, k, c + s, e - s);
+      if (m == 1) epi(c + s, 1, e - s, n, s);  // a row: outputs s..e are columns
+      else epi(c + s, e - s, 1, 1, 0);         // a column: one channel
     };
     const int64_t grain = std::max<int64_t>(32, kParallelFlops / std::max<int64_t>(1, k));
     if (len <= grain) body(0, len); else ctx.run.parallel_for(len, grain, body);
@@ -340,6 +358,7 @@ Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T>
         c[i * n + j] = acc;
       }
     }
+    epi(c, m, n, n, 0);
     return Status::OK();
   }
   // Per-ISA tile and blocking: the B sliver (NR x kc) stays in L1, the A block (mc x kc) in L2;
@@ -348,54 +367,72 @@ Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T>
   if constexpr (std::is_same_v<T, float>) {
     // AVX-512: 14x32 tile (28 zmm accumulators); the 32-wide B sliver at kc=256 is 32 KiB (L1),
     // the A block of 14*12 rows 168 KiB (L2).
-    if (isa == Isa::avx512) return Gemm<float, 14, 32>(matmul_kernel14x32_f32__avx512, {168, 256, 4096}).run(ctx, m, n, k, a, b, c, b_const);
-    if (isa == Isa::avx2) return Gemm<float, 6, 16>(matmul_kernel6x16_f32__avx2, {144, 256, 4080}).run(ctx, m, n, k, a, b, c, b_const);
+    if (isa == Isa::avx512) return Gemm<float, 14, 32>(matmul_kernel14x32_f32__avx512, {168, 256, 4096}).run(ctx, m, n, k, a, b, c, b_const, epi);
+    if (isa == Isa::avx2) return Gemm<float, 6, 16>(matmul_kernel6x16_f32__avx2, {144, 256, 4080}).run(ctx, m, n, k, a, b, c, b_const, epi);
   }
 #elif defined(__aarch64__)
   if constexpr (std::is_same_v<T, float>) {
-    if (isa == Isa::neon) return Gemm<float, 8, 12>(matmul_kernel8x12_f32__neon, {128, 256, 4032}).run(ctx, m, n, k, a, b, c, b_const);
+    if (isa == Isa::neon) return Gemm<float, 8, 12>(matmul_kernel8x12_f32__neon, {128, 256, 4032}).run(ctx, m, n, k, a, b, c, b_const, epi);
   }
 #endif
   (void)isa;
   constexpr int kNR = 16 / sizeof(T) * 2;  // two baseline (128-bit) vectors per row
-  return Gemm<T, 4, kNR>(micro_generic<T, 4, kNR>, {128, 256, 2048}).run(ctx, m, n, k, a, b, c, b_const);
+  return Gemm<T, 4, kNR>(micro_generic<T, 4, kNR>, {128, 256, 2048}).run(ctx, m, n, k, a, b, c, b_const, epi);
 }
 
 // A view of the graph blob (a Const, or an alias of one): immutable while the session lives.
 bool is_graph_constant(const Tensor& t) { return t.buf && !t.buf->owned && t.buf->owner; }
 
+// The fused step's epilogue, or none.
+template <class T>
+Epilogue<T> epilogue_of(const KernelContext& ctx) {
+  if (!ctx.fusion) return {};
+  return {ctx.fusion, ctx.input(ctx.fusion->bias_input).template data<T>()};
+}
+
 template <class T, class U = wrap_t<T>>
 Status dispatch(KernelContext& ctx, const Tensor& ta, const Tensor& tb, bool tr_a, bool tr_b,
                 int64_t m, int64_t n, int64_t k) {
+  if (ctx.fusion) TL_RETURN_IF_ERROR(check_fused_bias(ctx, n));
   Tensor* out;
   TL_RETURN_IF_ERROR(ctx.allocate_output(0, {m, n}, &out));
   if (m == 0 || n == 0) return Status::OK();
   U* c = reinterpret_cast<U*>(out->data<T>());
+  const Epilogue<U> epi = epilogue_of<U>(ctx);
   if (k == 0) {
     std::memset(c, 0, sizeof(U) * m * n);
+    epi(c, m, n, n, 0);
     return Status::OK();
   }
   const U* pa = reinterpret_cast<const U*>(ta.data<T>());
   const U* pb = reinterpret_cast<const U*>(tb.data<T>());
   View<U> a = tr_a ? View<U>{pa, 1, m} : View<U>{pa, k, 1};
   View<U> b = tr_b ? View<U>{pb, 1, k} : View<U>{pb, n, 1};
-  return matmul_typed<U>(ctx, m, n, k, a, b, c, is_graph_constant(tb));
+  return matmul_typed<U>(ctx, m, n, k, a, b, c, is_graph_constant(tb), epi);
 }
 
 }  // namespace
 
-Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c) {
+namespace {
+template <class T>
+Status gemm_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const T* a, const T* b, T* c, bool epilogue) {
   if (m == 0 || n == 0) return Status::OK();
-  if (k == 0) { std::memset(c, 0, sizeof(float) * m * n); return Status::OK(); }
-  return matmul_typed<float>(ctx, m, n, k, View<float>{a, k, 1}, View<float>{b, n, 1}, c,
-                             b == ctx.input(1).raw() && is_graph_constant(ctx.input(1)));
+  const Epilogue<T> epi = epilogue ? epilogue_of<T>(ctx) : Epilogue<T>{};
+  if (k == 0) {
+    std::memset(c, 0, sizeof(T) * m * n);
+    epi(c, m, n, n, 0);
+    return Status::OK();
+  }
+  return matmul_typed<T>(ctx, m, n, k, View<T>{a, k, 1}, View<T>{b, n, 1}, c,
+                         b == ctx.input(1).raw() && is_graph_constant(ctx.input(1)), epi);
 }
+}  // namespace
 
-Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const double* a, const double* b, double* c) {
-  if (m == 0 || n == 0) return Status::OK();
-  if (k == 0) { std::memset(c, 0, sizeof(double) * m * n); return Status::OK(); }
-  return matmul_typed<double>(ctx, m, n, k, View<double>{a, k, 1}, View<double>{b, n, 1}, c,
-                              b == ctx.input(1).raw() && is_graph_constant(ctx.input(1)));
+Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c, bool epilogue) {
+  return gemm_typed(ctx, m, n, k, a, b, c, epilogue);
+}
+Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const double* a, const double* b, double* c, bool epilogue) {
+  return gemm_typed(ctx, m, n, k, a, b, c, epilogue);
 }
 
 Status kernel_matmul(KernelContext& ctx) {
@@ -463,7 +500,7 @@ Status gemm_batched_typed(KernelContext& ctx, int64_t batch, int64_t m, int64_t 
     const bool b_const = batch == 1 && ctx.num_inputs() > 1 && b + b_off[0] == ctx.input(1).raw() &&
                          is_graph_constant(ctx.input(1));
     for (int64_t i = 0; i < batch; ++i) {
-      TL_RETURN_IF_ERROR(matmul_typed<T>(ctx, m, n, k, view_a(i), view_b(i), c + i * m * n, b_const));
+      TL_RETURN_IF_ERROR(matmul_typed<T>(ctx, m, n, k, view_a(i), view_b(i), c + i * m * n, b_const, Epilogue<T>{}));
     }
     return Status::OK();
   }
@@ -476,7 +513,7 @@ Status gemm_batched_typed(KernelContext& ctx, int64_t batch, int64_t m, int64_t 
     serial.cancel_flag = ctx.run.cancel_flag;
     KernelContext sub{ctx.node, ctx.inputs, ctx.outputs, serial};
     for (int64_t i = s; i < e; ++i) {
-      Status st = matmul_typed<T>(sub, m, n, k, view_a(i), view_b(i), c + i * m * n);
+      Status st = matmul_typed<T>(sub, m, n, k, view_a(i), view_b(i), c + i * m * n, false, Epilogue<T>{});
       if (!st.ok()) {
         std::lock_guard<std::mutex> lk(mu);
         if (first.ok()) first = st;

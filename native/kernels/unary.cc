@@ -131,7 +131,58 @@ Status run_typed(KernelContext& ctx, const Tensor& in) {
   return ctx.invalid(std::string(ctx.node.type_name) + " not supported for dtype " + dtype_tf_name(D));
 }
 
+// The activation loop a fused step ends with (the same one the activation's own kernel runs).
+template <class T>
+LoopFn<T, T> activation_loop(OpId act) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (LoopF32 simd = simd_loop(act)) return simd;
+  }
+  switch (act) {
+    case OpId::Relu: return unary_loop<ReluOp, T, T>;
+    case OpId::Relu6: return unary_loop<Relu6Op, T, T>;
+    case OpId::Elu: return unary_loop<EluOp, T, T>;
+    case OpId::LeakyRelu: return unary_loop<LeakyReluOp, T, T>;
+    case OpId::Sigmoid: return unary_loop<SigmoidOp, T, T>;
+    case OpId::Tanh: return unary_loop<TanhOp, T, T>;
+    default: return nullptr;
+  }
+}
+
+template <class T>
+void epilogue(const Fusion& f, T* y, int64_t rows, int64_t cols, int64_t ld, const T* bias) {
+  const LoopFn<T, T> act = f.act == OpId::NoOp ? nullptr : activation_loop<T>(f.act);
+  for (int64_t r = 0; r < rows; ++r) {
+    T* row = y + r * ld;
+    for (int64_t j = 0; j < cols; ++j) row[j] = row[j] + bias[j];
+    if (act) act(row, row, cols, f.alpha);
+  }
+}
+
 }  // namespace
+
+bool fusable_activation(OpId op) {
+  switch (op) {
+    case OpId::Relu: case OpId::Relu6: case OpId::Elu: case OpId::LeakyRelu: case OpId::Sigmoid: case OpId::Tanh: return true;
+    default: return false;
+  }
+}
+
+void fused_epilogue(const Fusion& f, float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias) {
+  epilogue(f, y, rows, cols, ld, bias);
+}
+void fused_epilogue(const Fusion& f, double* y, int64_t rows, int64_t cols, int64_t ld, const double* bias) {
+  epilogue(f, y, rows, cols, ld, bias);
+}
+
+Status check_fused_bias(const KernelContext& ctx, int64_t channels) {
+  const Tensor& b = ctx.input(ctx.fusion->bias_input);
+  if (b.shape.size() != 1) return ctx.invalid("Biases must be 1D: " + shape_str(b.shape));
+  if (b.shape[0] != channels)
+    return ctx.invalid("Must provide as many biases as the last dimension of the input tensor: " + shape_str(b.shape) +
+                       " vs. [" + std::to_string(channels) + "]");
+  if (b.dtype != ctx.node.out_dtypes[0]) return ctx.invalid("Bias dtype does not match the fused op's");
+  return Status::OK();
+}
 
 Status kernel_unary(KernelContext& ctx) {
   const Tensor& in = ctx.input(0);
