@@ -6,7 +6,8 @@ matching TF1 Python function (tf.compat.v1.random_uniform, ...). The graph seed,
 first; the ops are built in order (so TF's per-graph op-seed counter advances as it will in
 tensorloom). Recorded: the (seed, seed2) attrs TF gave each random node, the values of 3
 consecutive runs of one Session (each run fetches every op once) and of the first run of a second
-Session (streams restart). Large outputs are stored as their CRC32 (zlib) plus sampled elements;
+Session (streams restart). Cases marked "graphdef" also carry TF's GraphDef and the fetched tensor
+names, to run TF's own graph through tf.importGraphDef. Large outputs are stored as their CRC32 (zlib) plus sampled elements;
 small ones in full. One intra-op thread (TF's Multinomial splits large batches by thread count).
 
 Run: python3 scripts/golden/random.py   (deterministic: same TF version -> byte-identical files)
@@ -17,7 +18,7 @@ import zlib
 import numpy as np
 from tensorflow.python.ops import init_ops  # TF1's initializers (he_normal, lecun_uniform)
 
-from common import GOLDEN, log, session_config, tensor_json, v1, write_cases_json, tf
+from common import GOLDEN, graph_b64, log, session_config, tensor_json, v1, write_cases_json, tf
 
 OUT = os.path.join(GOLDEN, 'random')
 FULL_LIMIT = 64          # outputs up to this many elements are stored in full
@@ -115,6 +116,9 @@ def run_case(case):
         random_nodes = [n for n in g.as_graph_def().node if n.op in
                         ('RandomUniform', 'RandomStandardNormal', 'TruncatedNormal', 'RandomUniformInt', 'RandomShuffle', 'Multinomial')]
         out = {**case, 'seeds': [[n.name, n.attr['seed'].i, n.attr['seed2'].i] for n in random_nodes]}
+        if not variables and case.get('graphdef'):
+            out['graph'] = graph_b64(g.as_graph_def())
+            out['fetchNames'] = [f.name for f in fetches]
         init = v1.global_variables_initializer() if variables else None
         runs = []
         with v1.Session(graph=g, config=session_config()) as s:
@@ -160,6 +164,8 @@ def cases():
     ops_.append({'name': 'counter_graph_seed', 'graphSeed': 7, 'ops': [
         op('randomUniform', [3]), op('randomNormal', [3]), op('randomUniform', [2], opts={'seed': 1}),
         op('dropout', [1.0, 2.0], dtype='float32', opts={'rate': 0}), op('truncatedNormal', [3])]})
+    for c in ops_[:6] + ops_[-3:]:
+        c['graphdef'] = True  # also run TF's own GraphDef through tf.importGraphDef
     groups['basic'] = ops_
 
     shuffle = []
@@ -177,6 +183,8 @@ def cases():
     shuffle.append({'name': 'multinomial_nonfinite', 'ops': [op('multinomial', [['-inf', 0.0, '-inf'], [1.0, 'nan', 1.0]], 6, dtype='float32', opts={'seed': 8})]})
     shuffle.append({'name': 'categorical_float32', 'ops': [op('categorical', logits, 4, dtype='float32', opts={'seed': 6})]})
     shuffle.append({'name': 'multinomial_large', 'ops': [op('multinomial', {'pattern': [40, 300]}, 50, dtype='float32', opts={'seed': 13})]})
+    for c in shuffle:
+        c['graphdef'] = 'large' not in c['name'] and 'long' not in c['name']  # keep big constants out
     groups['shuffle_multinomial'] = shuffle
 
     x = np.round(np.arange(-6, 6, dtype=np.float64).reshape(3, 4) * 0.75, 3).tolist()

@@ -14,6 +14,7 @@ export interface Step {
 export interface RandomCase {
   name: string; graphSeed?: number; ops: Step[]; runs: RandomValue[][]; session2: RandomValue[];
   seeds: [string, number, number][];
+  graph?: string; fetchNames?: string[];
 }
 
 export function loadCases(group: string): RandomCase[] {

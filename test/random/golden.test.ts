@@ -32,3 +32,21 @@ for (const group of ['basic', 'shuffle_multinomial', 'dropout_initializers', 'la
     for (const c of loadCases(group)) it(c.name, () => check(c));
   });
 }
+
+// TF's own GraphDef of a case, imported: the imported nodes keep their seed attrs and streams.
+describe('random golden: TF GraphDefs through tf.importGraphDef', () => {
+  const cases = ['basic', 'shuffle_multinomial'].flatMap(loadCases).filter((c) => c.graph);
+  it('has cases', () => expect(cases.length).toBeGreaterThan(10));
+  for (const c of cases) {
+    it(c.name, () => {
+      const graph = new tf.Graph();
+      const fetches = graph.asDefault(() => tf.importGraphDef(Buffer.from(c.graph!, 'base64'), { name: '', returnElements: c.fetchNames! })) as tf.Tensor[];
+      const sess = new tf.Session({ graph });
+      c.runs.forEach((expected, r) => {
+        const got = sess.run(fetches) as tf.NDArray[];
+        expected.forEach((e, i) => expectBitExact(got[i], e, `${c.name} run ${r + 1} fetch ${i}`));
+      });
+      sess.close();
+    });
+  }
+});
