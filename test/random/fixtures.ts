@@ -29,7 +29,7 @@ const SPECIAL: Record<string, number> = { nan: NaN, inf: Infinity, '-inf': -Infi
 function values(arg: unknown, dtype: tf.DType): tf.NDArray {
   const A = ARRAYS[dtype];
   const make = (nums: number[], shape: number[]) =>
-    tf.ndarray((dtype === 'int64' ? BigInt64Array.from(nums, (n) => BigInt(n)) : A.from(nums)) as tf.TypedArray, shape, dtype);
+    tf.ndarray((dtype === 'int64' ? BigInt64Array.from(nums, (n) => BigInt(n)) : (A as Float64ArrayConstructor).from(nums)) as tf.TypedArray, shape, dtype);
   const a = arg as { range?: number; pattern?: [number, number] };
   if (a && typeof a === 'object' && !Array.isArray(a) && a.range !== undefined) return make([...Array(a.range).keys()], [a.range]);
   if (a && typeof a === 'object' && !Array.isArray(a) && a.pattern) {
