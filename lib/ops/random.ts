@@ -184,9 +184,11 @@ export interface DropoutOptions extends SeedOptions {
  * TF's tf.nn.dropout: in scope `dropout`, Mul(x, 1/(1-rate)), a RandomUniform mask compared with
  * GreaterEqual(u, rate), SelectV2(mask, scaled, 0). Rate 0 returns `x` itself (TF still advances
  * the op-seed counter). The scale is 1/(1-rate) computed in double, then rounded to x's dtype.
+ * A number in place of the options is TF1's positional keep_prob.
  * @example tf.nn.dropout(h, { rate: 0.5, seed: 1 })
  */
-export function dropout(x: TensorLike, options: DropoutOptions = {}): Tensor {
+export function dropout(x: TensorLike, options: DropoutOptions | number = {}): Tensor {
+  if (typeof options === 'number') options = { keepProb: options };  // TF1's positional keep_prob
   if (options.rate === undefined && options.keepProb === undefined) throw invalidArgument('`rate` must be provided. Received: rate=None');
   const rate = options.rate ?? 1 - options.keepProb!;
   const g = graphOf(x, rate);

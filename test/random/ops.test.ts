@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as tf from 'tensorloom';
+import { gradientFunction } from '../../lib/ops/registry';
 
 const data = (a: tf.NDArray) => Array.from(a.data as ArrayLike<number | bigint>);
 const hex = (x: bigint) => (x & 0xffffffffn).toString(16).padStart(8, '0');
@@ -132,6 +133,21 @@ describe('stateful semantics', () => {
   });
 });
 
+describe('gradients', () => {
+  it('random ops are not differentiable; gradients flow through their affine wrappers', () => {
+    const m = tf.placeholder('float32', []);
+    const u = tf.randomUniform([3], { minval: m, maxval: 5, seed: 2 });
+    const [dm] = tf.gradients(tf.reduceSum(u), [m]);
+    const rnd = tf.getDefaultGraph().getOperationByName('random_uniform/RandomUniform').outputs[0];
+    const s = new tf.Session();
+    const [g, r] = s.run([dm!, rnd], [[m, 1]]) as tf.NDArray[];
+    // d/dm sum(rnd * (5 - m) + m) = sum(1 - rnd)
+    expect(g.item()).toBeCloseTo(data(r).reduce((a: number, v) => a + 1 - (v as number), 0), 5);
+    for (const type of ['RandomUniform', 'RandomStandardNormal', 'TruncatedNormal', 'RandomUniformInt', 'RandomShuffle', 'Multinomial'])
+      expect(gradientFunction(type), type).toBe(null);  // TF's ops.NotDifferentiable
+  });
+});
+
 describe('errors (TF texts and classes)', () => {
   const runError = (t: tf.Tensor, feeds?: [tf.Tensor, unknown][]) => {
     const s = new tf.Session();
@@ -201,6 +217,9 @@ describe('graphs and names as TF1 builds them', () => {
   it('dropout: rate 0 returns x itself; getVariable defaults to glorot uniform under Initializer', () => {
     const x = tf.constant([1, 2, 3]);
     expect(tf.nn.dropout(x, { rate: 0 })).toBe(x);
+    expect(tf.nn.dropout(x, 1)).toBe(x);  // TF1's positional keep_prob
+    const d = tf.nn.dropout(x, 0.5);
+    expect([d.op.type, d.shape, d.op.inputs[1].op.name]).toEqual(['SelectV2', [3], 'dropout_2/Mul']);
     const w = tf.getVariable('w', { shape: [4, 6] });
     expect(tf.getDefaultGraph().getOperations().map((o) => o.name)).toContain('w/Initializer/random_uniform/RandomUniform');
     const s = new tf.Session();
