@@ -202,7 +202,8 @@ export function dropout(x: TensorLike, options: DropoutOptions | number = {}): T
     if (typeof rate === 'number') {
       scaled = makeNode(g, 'Mul', [t, constIn(g, 1 / (1 - rate), t.dtype, 'Const')], { T: t.dtype }, null, 'Mul').outputs[0];
     } else {
-      if (rate.shape !== null && rate.shape.length !== 0) throw invalidArgument(`Shape ${JSON.stringify(rate.shape)} must have rank 0`);
+      if (rate.shape !== null && rate.shape.length !== 0)
+        throw invalidArgument(`Shape (${rate.shape.map((d) => d ?? 'None').join(', ')}${rate.shape.length === 1 ? ',' : ''}) must have rank 0`);
       r = cast(rate, t.dtype, { name: 'rate' });
       const keep = makeNode(g, 'Sub', [constIn(g, 1, t.dtype, 'Const'), r], { T: t.dtype }, null, 'Sub').outputs[0];
       scaled = makeNode(g, 'RealDiv', [t, keep], { T: t.dtype }, null, 'RealDiv').outputs[0];

@@ -12,6 +12,7 @@
 // work is split; truncated normal, which takes a variable number of words, gives group g its
 // own stretch of 256 calls (TF's FillPhiloxRandomTask<..., true>).
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <numeric>
 #include <random>
@@ -131,10 +132,10 @@ Status random_float(KernelContext& ctx) {
   Tensor* out;
   TL_RETURN_IF_ERROR(ctx.allocate_output(0, shape, &out));
   const int64_t n = out->num_elements();
-  Philox gen;
-  TL_RETURN_IF_ERROR(reserve_outputs(ctx, n, &gen));
   const bool f32 = out->dtype == DType::f32;
   if (!f32 && out->dtype != DType::f64) return ctx.invalid(std::string("Unsupported dtype ") + dtype_tf_name(out->dtype));
+  Philox gen;
+  TL_RETURN_IF_ERROR(reserve_outputs(ctx, n, &gen));
   switch (ctx.node.op) {
     case OpId::RandomUniform:
       if (f32) fill_fixed<float, 4>(ctx, gen, out->data<float>(), n, uniform_float);
@@ -213,6 +214,11 @@ Status random_shuffle(KernelContext& ctx) {
   return Status::OK();
 }
 
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
 // One row of Multinomial: the unnormalized CDF of exp(logit - max) over the finite logits, then
 // per sample the first class whose CDF exceeds u * total, u a double from 2 words.
 template <class T, class Out>
@@ -238,6 +244,9 @@ void multinomial_row(const T* logits, int64_t classes, int64_t samples, PhiloxWo
 // its values depend on TF's thread count; ours never do.)
 Status multinomial(KernelContext& ctx) {
   const Tensor &logits = ctx.input(0), &ns = ctx.input(1);
+  if (logits.dtype != DType::f32 && logits.dtype != DType::f64)  // TF has CPU kernels for half, bfloat16, float, double
+    return ctx.invalid("No OpKernel was registered to support Op 'Multinomial' used by {{node " + ctx.node.name +
+                       "}} with these attrs: [T=DT_" + upper(dtype_tf_name(logits.dtype)) + "]");
   if (logits.shape.size() != 2) return ctx.invalid("logits should be a matrix, got shape " + shape_str(logits.shape));
   if (!ns.shape.empty()) return ctx.invalid("num_samples should be a scalar, got shape " + shape_str(ns.shape));
   const int64_t samples = *ns.data<int32_t>();
@@ -246,8 +255,6 @@ Status multinomial(KernelContext& ctx) {
   if (batch > INT32_MAX) return ctx.invalid("batch_size cannot exceed max int");
   if (classes > INT32_MAX) return ctx.invalid("num_classes cannot exceed max int");
   if (classes <= 0) return ctx.invalid("num_classes should be positive, got " + std::to_string(classes));
-  if (logits.dtype != DType::f32 && logits.dtype != DType::f64)
-    return ctx.invalid(std::string("No OpKernel was registered to support Op 'Multinomial' with these attrs: T=") + dtype_tf_name(logits.dtype));
   Tensor* out;
   TL_RETURN_IF_ERROR(ctx.allocate_output(0, {batch, samples}, &out));
   if (out->num_elements() == 0) return Status::OK();

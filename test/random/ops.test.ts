@@ -184,6 +184,7 @@ describe('errors (TF texts and classes)', () => {
     expect(() => tf.nn.dropout(tf.constant([1, 2]), { rate: 1 })).toThrow(/`rate` must be a scalar tensor or a float in the range \[0, 1\)/);
     expect(() => tf.nn.dropout(tf.constant(Int32Array.from([1])), { rate: 0.5 })).toThrow(/must be a floating point tensor/);
     expect(() => tf.nn.dropout(tf.constant([1]), {})).toThrow(/`rate` must be provided/);
+    expect(() => tf.nn.dropout(tf.constant([1]), { rate: tf.constant([0.1, 0.2]) })).toThrow('Shape (2,) must have rank 0');
   });
 
   it('Multinomial run-time checks', () => {
@@ -191,6 +192,10 @@ describe('errors (TF texts and classes)', () => {
     const z = tf.multinomial(q, 2, { seed: 1 });
     expect(runError(z, [[q, [1]]]).message).toContain('logits should be a matrix, got shape [1]');
     expect(runError(z, [[q, tf.ndarray(new Float32Array(0), [1, 0])]]).message).toContain('num_classes should be positive, got 0');
+    // TF's OpDef allows integer logits, but it has no CPU kernel for them.
+    const e = runError(tf.multinomial(tf.constant(Int32Array.from([1, 2]), 'int32', [1, 2]), 2, { seed: 1 }));
+    expect(e).toBeInstanceOf(tf.errors.InvalidArgumentError);
+    expect(e.message).toContain("No OpKernel was registered to support Op 'Multinomial' used by {{node multinomial_1/Multinomial}} with these attrs: [T=DT_INT32]");
   });
 });
 
