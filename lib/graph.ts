@@ -136,6 +136,8 @@ export class Graph {
   private nameStack = '';
   private controlStack: ControlContext[] = [];
   private readonly deviceStack: string[] = [];
+  /** The graph-level random seed (tf.setRandomSeed, TF's graph.seed); null when unset. */
+  seed: number | null = null;
 
   /** `<tf.Graph with 12 ops>`. */
   [inspectSymbol](): string { return `<tf.Graph with ${this.ops.length} op${this.ops.length === 1 ? '' : 's'}>`; }

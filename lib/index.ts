@@ -27,6 +27,10 @@ export * from './ops/math';
 export * from './ops/array';
 export * from './ops/reduce';
 export { nn } from './ops/nn';
+export {
+  ShapeArg, RandomUniformOptions, RandomNormalOptions, MultinomialOptions, CategoricalOptions, DropoutOptions,
+  setRandomSeed, getSeed, randomUniform, randomNormal, truncatedNormal, randomShuffle, multinomial, random,
+} from './ops/random';
 export * from './gradients';
 export * from './variables';
 export { Session, InteractiveSession, SessionOptions, SessionConfig, getDefaultSession } from './session';

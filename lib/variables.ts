@@ -11,11 +11,12 @@
 // consume it read the variable's value when they run (TF1's ref semantics). Divergence: TF1 wires
 // consumers to the `w/read` snapshot instead; the values are the same (see Variable).
 import { DType, asDType, dtypeInfo } from './dtypes';
-import { UnimplementedError, checkKeys, invalidArgument } from './errors';
+import { checkKeys, invalidArgument } from './errors';
 import { Graph, Operation, StaticShape, Tensor, getDefaultGraph } from './graph';
 import { ValueLike } from './ndarray';
 import { OpOptions, TensorLike, constant, fill, group, identity, makeNode, noOp } from './ops/builders';
 import { isRefTensor } from './ops/defs/state';
+import { randomNormal, randomUniform, truncatedNormal } from './ops/random';
 import { Session, getDefaultSession } from './session';
 
 // ---- collections --------------------------------------------------------------------------
@@ -366,11 +367,23 @@ class Constant extends Initializer {
   constructor(readonly value: ValueLike, dtype?: DType) { super(dtype); }
   call(shape: readonly number[], dtype = this.dtype): Tensor { return constant(this.value, dtype, [...shape]); }
 }
-/** The random initializers: defined, but their values need the random ops (next slice). */
+/** The random initializers (TF1's init_ops): a builder of lib/ops/random.ts over the variable's shape. */
 class Random extends Initializer {
-  constructor(readonly kind: string, readonly options: object, dtype?: DType) { super(dtype); }
-  call(): Tensor { throw this.unavailable(); }
-  unavailable(): Error { return new UnimplementedError(null, null, `${this.kind} needs random ops (next slice)`); }
+  constructor(dtype: DType | undefined, private readonly build: (shape: number[], dtype: DType) => Tensor) { super(dtype); }
+  call(shape: readonly number[], dtype = this.dtype): Tensor { return this.build([...shape], dtype); }
+}
+/** TF's _assert_float_dtype. */
+function floatDType(dtype: DType | undefined): DType {
+  const d = asDType(dtype ?? 'float32');
+  if (!dtypeInfo(d).float) throw invalidArgument(`Argument \`dtype\` is expected to be floating point. Received: ${d}.`);
+  return d;
+}
+/** TF's _compute_fans: [fanIn, fanOut], conv kernels [..., in, out] times the receptive field. */
+function computeFans(shape: readonly number[]): [number, number] {
+  if (shape.length < 1) return [1, 1];
+  if (shape.length === 1) return [shape[0], shape[0]];
+  const field = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  return [shape[shape.length - 2] * field, shape[shape.length - 1] * field];
 }
 
 /** Initializes to 0 (false for bool). */
@@ -382,21 +395,58 @@ export const onesInitializer = (options: { dtype?: DType } = {}): Initializer =>
  * element (TF1's constant); a longer one is an error.
  */
 export const constantInitializer = (value: ValueLike = 0, options: { dtype?: DType } = {}): Initializer => new Constant(value, options.dtype);
-/** Normal(mean, stddev) values (needs the random ops: UnimplementedError when used). */
-export const randomNormalInitializer = (options: { mean?: number; stddev?: number; seed?: number; dtype?: DType } = {}): Initializer =>
-  new Random('random_normal_initializer', options, options.dtype);
-/** Truncated normal values (needs the random ops: UnimplementedError when used). */
-export const truncatedNormalInitializer = (options: { mean?: number; stddev?: number; seed?: number; dtype?: DType } = {}): Initializer =>
-  new Random('truncated_normal_initializer', options, options.dtype);
-/** Uniform [minval, maxval) values (needs the random ops: UnimplementedError when used). */
-export const randomUniformInitializer = (options: { minval?: number; maxval?: number; seed?: number; dtype?: DType } = {}): Initializer =>
-  new Random('random_uniform_initializer', options, options.dtype);
-/** Glorot (Xavier) uniform values, getVariable's default for floats (needs the random ops: UnimplementedError when used). */
-export const glorotUniformInitializer = (options: { seed?: number; dtype?: DType } = {}): Initializer =>
-  new Random('glorot_uniform_initializer', options, options.dtype);
-/** Glorot (Xavier) normal values (needs the random ops: UnimplementedError when used). */
-export const glorotNormalInitializer = (options: { seed?: number; dtype?: DType } = {}): Initializer =>
-  new Random('glorot_normal_initializer', options, options.dtype);
+type RandomOptions = { seed?: number | null; dtype?: DType };
+/** Normal(mean, stddev) values (tf.randomNormal). */
+export const randomNormalInitializer = (options: { mean?: number; stddev?: number } & RandomOptions = {}): Initializer =>
+  new Random(floatDType(options.dtype), (shape, dtype) => randomNormal(shape, { mean: options.mean ?? 0, stddev: options.stddev ?? 1, dtype, seed: options.seed }));
+/** Normal values within two standard deviations of the mean (tf.truncatedNormal). */
+export const truncatedNormalInitializer = (options: { mean?: number; stddev?: number } & RandomOptions = {}): Initializer =>
+  new Random(floatDType(options.dtype), (shape, dtype) => truncatedNormal(shape, { mean: options.mean ?? 0, stddev: options.stddev ?? 1, dtype, seed: options.seed }));
+/** Uniform [minval, maxval) values (tf.randomUniform; integer dtypes need maxval). */
+export const randomUniformInitializer = (options: { minval?: number; maxval?: number } & RandomOptions = {}): Initializer =>
+  new Random(options.dtype, (shape, dtype) => randomUniform(shape, { minval: options.minval ?? 0, maxval: options.maxval, dtype, seed: options.seed }));
+
+export interface VarianceScalingOptions extends RandomOptions {
+  scale?: number;
+  mode?: 'fan_in' | 'fan_out' | 'fan_avg';
+  distribution?: 'normal' | 'truncated_normal' | 'untruncated_normal' | 'uniform';
+}
+/**
+ * TF1's variance_scaling_initializer: scale / n with n the fan-in, fan-out or their mean (at least
+ * 1); truncated normal with stddev sqrt(scale / n) / 0.8796... ('normal' is the same), normal with
+ * stddev sqrt(scale / n), or uniform within ±sqrt(3 scale / n).
+ */
+export function varianceScalingInitializer(options: VarianceScalingOptions = {}): Initializer {
+  const { scale = 1, mode = 'fan_in', seed } = options;
+  const distribution = (options.distribution ?? 'truncated_normal').toLowerCase();
+  if (!(scale > 0)) throw invalidArgument(`Argument \`scale\` must be a positive float. Received: ${scale}`);
+  if (!['fan_in', 'fan_out', 'fan_avg'].includes(mode)) throw invalidArgument(`Argument \`mode\` should be one of ('fan_in', 'fan_out', 'fan_avg'). Received: ${mode}`);
+  if (!['normal', 'uniform', 'truncated_normal', 'untruncated_normal'].includes(distribution))
+    throw invalidArgument(`Argument \`distribution\` should be one of ('normal', uniform', 'truncated_normal', 'untruncated_normal'). Received: ${distribution}`);
+  return new Random(floatDType(options.dtype), (shape, dtype) => {
+    const [fanIn, fanOut] = computeFans(shape);
+    const s = scale / Math.max(1, mode === 'fan_in' ? fanIn : mode === 'fan_out' ? fanOut : (fanIn + fanOut) / 2);
+    if (distribution === 'uniform') {
+      const limit = Math.sqrt(3 * s);
+      return randomUniform(shape, { minval: -limit, maxval: limit, dtype, seed });
+    }
+    if (distribution === 'untruncated_normal') return randomNormal(shape, { mean: 0, stddev: Math.sqrt(s), dtype, seed });
+    return truncatedNormal(shape, { mean: 0, stddev: Math.sqrt(s) / 0.87962566103423978, dtype, seed });
+  });
+}
+type SeedOnly = { seed?: number | null; dtype?: DType };
+/** Glorot (Xavier) uniform: ±sqrt(6 / (fanIn + fanOut)); getVariable's default for floats. */
+export const glorotUniformInitializer = (o: SeedOnly = {}) => varianceScalingInitializer({ ...o, scale: 1, mode: 'fan_avg', distribution: 'uniform' });
+/** Glorot (Xavier) truncated normal with stddev sqrt(2 / (fanIn + fanOut)) / 0.8796. */
+export const glorotNormalInitializer = (o: SeedOnly = {}) => varianceScalingInitializer({ ...o, scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' });
+/** He normal: truncated normal with stddev sqrt(2 / fanIn) / 0.8796. */
+export const heNormal = (o: SeedOnly = {}) => varianceScalingInitializer({ ...o, scale: 2, mode: 'fan_in', distribution: 'truncated_normal' });
+/** He uniform: ±sqrt(6 / fanIn). */
+export const heUniform = (o: SeedOnly = {}) => varianceScalingInitializer({ ...o, scale: 2, mode: 'fan_in', distribution: 'uniform' });
+/** LeCun normal: truncated normal with stddev sqrt(1 / fanIn) / 0.8796. */
+export const lecunNormal = (o: SeedOnly = {}) => varianceScalingInitializer({ ...o, scale: 1, mode: 'fan_in', distribution: 'truncated_normal' });
+/** LeCun uniform: ±sqrt(3 / fanIn). */
+export const lecunUniform = (o: SeedOnly = {}) => varianceScalingInitializer({ ...o, scale: 1, mode: 'fan_in', distribution: 'uniform' });
 
 // ---- variable scopes and getVariable ------------------------------------------------------
 
@@ -496,7 +546,6 @@ function getSingleVariable(st: GraphState, name: string, reuse: Reuse, dtype: DT
     throw invalidArgument(`Variable ${name} does not exist, or was not created with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?`);
   // The default initializer: glorot_uniform for floats, zeros for the others (TF's _get_default_initializer).
   const init = initializer ?? (dtypeInfo(dtype).float ? glorotUniformInitializer() : zerosInitializer());
-  if (init instanceof Random) throw init.unavailable();  // before anything is built
   let initialValue: InitialValue;
   let varDType: DType | undefined;
   if (!isInitializerFn(init)) {

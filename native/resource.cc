@@ -13,12 +13,24 @@ Status ResourceMgr::lookup_or_create(const std::string& container, const std::st
   return Status::OK();
 }
 
+Status ResourceMgr::node_state(const std::string& node, const std::function<std::shared_ptr<void>()>& make,
+                               std::shared_ptr<void>* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (cleared_) return make_error(kCancelled, "Session has been closed.");
+  auto& slot = node_states_[node];
+  if (!slot) slot = make();
+  *out = slot;
+  return Status::OK();
+}
+
 void ResourceMgr::clear() {
   std::map<std::pair<std::string, std::string>, std::shared_ptr<Var>> dropped;
+  std::map<std::string, std::shared_ptr<void>> dropped_states;
   {
     std::lock_guard<std::mutex> l(mu_);
     cleared_ = true;
     dropped.swap(vars_);
+    dropped_states.swap(node_states_);
   }
   // Freed here, outside the lock (large buffers take a while to unmap).
 }

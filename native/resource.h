@@ -11,6 +11,7 @@
 // copied by the addon (fetched_buffer hands over only buffers nothing else holds), so later
 // updates never change what JS received.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,7 +47,11 @@ class ResourceMgr {
   // with the declared shape on first use. Cancelled once the manager is cleared.
   Status lookup_or_create(const std::string& container, const std::string& name, DType dtype, const Shape& shape,
                           std::shared_ptr<Var>* out);
-  // Drops every variable (Session::close); runs still holding one keep it until they finish.
+  // Per-node kernel state that lives as long as the session, as state TF keeps in an OpKernel
+  // (a random op's generator): made by `make` on the first call for `node`, the same object
+  // afterwards. The caller guards its contents itself.
+  Status node_state(const std::string& node, const std::function<std::shared_ptr<void>()>& make, std::shared_ptr<void>* out);
+  // Drops every variable and node state (Session::close); runs still holding one keep it until they finish.
   void clear();
   size_t size();
 
@@ -54,6 +59,7 @@ class ResourceMgr {
   std::mutex mu_;
   bool cleared_ = false;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<Var>> vars_;
+  std::map<std::string, std::shared_ptr<void>> node_states_;
 };
 
 // TF1 ref edges by op (the registry has no ref dtypes). Ops added later with Ref(T) args

@@ -9,6 +9,7 @@ import { relu6, elu, selu, leakyRelu, softplus, softsign } from './math';
 import { topK } from './reduce';
 import { Conv2DOptions, OpOptions, sigmoid, tanh, TensorLike, cast, dtypeOf, graphOf, isOptions, nn as coreNn, makeNode, reshape, shapeLike, toTensor } from './builders';
 import { findOpDef } from './schema';
+import { dropout } from './random';
 
 type Padding = 'SAME' | 'VALID' | number[][];
 type IntOrList = number | number[];
@@ -388,5 +389,5 @@ export const nn = {
   ...coreNn, conv2d, biasAdd, maxPool, maxPool2d, avgPool, avgPool2d, depthwiseConv2d, conv2dTranspose,
   logSoftmax, fusedBatchNorm, lrn, localResponseNormalization,
   softmaxCrossEntropyWithLogits, softmaxCrossEntropyWithLogitsV2, sparseSoftmaxCrossEntropyWithLogits, l2Loss,
-  relu6, elu, selu, leakyRelu, softplus, softsign, topK, sigmoid, tanh,
+  relu6, elu, selu, leakyRelu, softplus, softsign, topK, sigmoid, tanh, dropout,
 };

@@ -126,13 +126,9 @@ describe('tf.getVariable and tf.variableScope', () => {
         expect([v.dtype, v.initialValue.name, v.initialValue.op.type]).toEqual(['int32', 'i/z/Initializer/zeros:0', 'Const']);
       });
       expect(tf.getVariable('gb', { shape: [2], dtype: 'bool' }).initialValue.op.type).toBe('Const');
-      // Floats default to glorot_uniform, which needs the random ops: nothing is built.
-      const before = tf.getDefaultGraph().version;
-      const e = catchError(() => tf.getVariable('g', { shape: [2, 3] }));
-      expect(e).toBeInstanceOf(tf.errors.UnimplementedError);
-      expect(e.message).toBe('glorot_uniform_initializer needs random ops (next slice)');
-      expect(tf.getDefaultGraph().version).toBe(before);
-      expect(tf.getVariable('g', { shape: [2, 3], initializer: zeros }).name).toBe('g:0');
+      // Floats default to glorot_uniform (TF's get_variable): random_uniform under Initializer.
+      expect(tf.getVariable('g', { shape: [2, 3] }).initialValue.name).toBe('g/Initializer/random_uniform:0');
+      expect(tf.getVariable('g0', { shape: [2, 3], initializer: zeros }).name).toBe('g0:0');
       const f = tf.getVariable('f', { initializer: tf.constant([1, 2]) });
       expect([f.initialValue.name, f.shape]).toEqual(['Const:0', [2]]);
       const h = tf.getVariable('h', { initializer: [1, 2], dtype: 'int32' });
@@ -170,13 +166,13 @@ describe('tf.getVariable and tf.variableScope', () => {
       expect([f.dtype, new Set(f.toArray() as boolean[])]).toEqual(['bool', new Set([true])]);
       sess.close();
       expect(() => tf.getVariable('x', { shape: [2], initializer: tf.constantInitializer([1, 2, 3]) })).toThrow('Too many elements provided. Needed at most 2, but received 3');
+      // The random initializers build TF1's random subgraphs (values: test/random/golden.test.ts).
       for (const [make, name] of [
-        [tf.randomNormalInitializer, 'random_normal_initializer'], [tf.truncatedNormalInitializer, 'truncated_normal_initializer'],
-        [tf.randomUniformInitializer, 'random_uniform_initializer'], [tf.glorotUniformInitializer, 'glorot_uniform_initializer'],
-        [tf.glorotNormalInitializer, 'glorot_normal_initializer']] as const) {
-        const init = make();  // constructing is fine; using needs the random ops
-        expect(() => init.call([2])).toThrow(tf.errors.UnimplementedError);
-        expect(() => tf.getVariable(`r_${name}`, { shape: [2], initializer: init })).toThrow(`${name} needs random ops (next slice)`);
+        [tf.randomNormalInitializer, 'random_normal/RandomStandardNormal'], [tf.truncatedNormalInitializer, 'truncated_normal/TruncatedNormal'],
+        [tf.randomUniformInitializer, 'random_uniform/RandomUniform'], [tf.glorotUniformInitializer, 'random_uniform/RandomUniform'],
+        [tf.glorotNormalInitializer, 'truncated_normal/TruncatedNormal']] as const) {
+        const v = tf.getVariable(`r${g.version}`, { shape: [2], initializer: make() });
+        expect(g.getOperationByName(`${v.op.name}/Initializer/${name}`).type).toBe(name.split('/')[1]);
       }
     });
   });
