@@ -12,7 +12,7 @@
 // AssignAdd `<name>`. Gradients that TF gives as IndexedSlices (Gather) arrive dense here
 // (tf.gradients densifies them), so every update uses the dense Apply* op.
 import { DType } from '../dtypes';
-import { invalidArgument } from '../errors';
+import { checkKeys, invalidArgument } from '../errors';
 import { Graph, Operation, Tensor, getDefaultGraph } from '../graph';
 import { cast, constant, group, makeNode, multiply } from '../ops/builders';
 import { AggregationMethod, gradients } from '../gradients';
@@ -44,6 +44,8 @@ export interface ApplyGradientsOptions {
 }
 export interface MinimizeOptions extends ComputeGradientsOptions, ApplyGradientsOptions {}
 
+const GRAD_KEYS = ['varList', 'gateGradients', 'aggregationMethod', 'colocateGradientsWithOps', 'gradLoss'];
+const APPLY_KEYS = ['globalStep', 'name'];
 const VALID_DTYPES: readonly DType[] = ['float32', 'float64'];
 
 /** Python's repr of a list of strings, as TF's messages print `[str(v) for v in ...]`. */
@@ -100,6 +102,7 @@ export abstract class Optimizer {
    * @example const train = new tf.train.AdamOptimizer(1e-3).minimize(loss, { globalStep: tf.train.getOrCreateGlobalStep() });
    */
   minimize(loss: Tensor, options: MinimizeOptions = {}): Operation {
+    checkKeys(options, [...GRAD_KEYS, ...APPLY_KEYS], 'minimize');
     const { globalStep, name, ...rest } = options;
     const pairs = this.computeGradients(loss, rest);
     if (!pairs.some(([g]) => g !== null)) {
@@ -112,6 +115,7 @@ export abstract class Optimizer {
   /** `[gradient, variable]` for each variable of `varList` (default: the trainable variables); null gradients are kept. */
   computeGradients(loss: Tensor, options: ComputeGradientsOptions = {}): GradVar[] {
     if (!(loss instanceof Tensor)) throw new TypeError(`loss must be a Tensor, got ${String(loss)}`);
+    checkKeys(options, GRAD_KEYS, 'computeGradients');
     const gate = options.gateGradients ?? Optimizer.GATE_OP;
     if (![Optimizer.GATE_NONE, Optimizer.GATE_OP, Optimizer.GATE_GRAPH].includes(gate))
       throw invalidArgument(`gate_gradients must be one of: Optimizer.GATE_NONE, Optimizer.GATE_OP, Optimizer.GATE_GRAPH.  Not ${gate}`);
@@ -134,6 +138,7 @@ export abstract class Optimizer {
    * and, with `globalStep`, its increment. Returns the training op.
    */
   applyGradients(gradsAndVars: Iterable<GradVar>, options: ApplyGradientsOptions = {}): Operation {
+    checkKeys(options, APPLY_KEYS, 'applyGradients');
     const pairs = [...gradsAndVars];
     if (!pairs.length) throw invalidArgument('No variables provided.');
     for (const [g, v] of pairs) {
@@ -220,7 +225,14 @@ export abstract class Optimizer {
 /** The learning-rate hyper-parameter shared by every optimizer. */
 abstract class LrOptimizer extends Optimizer {
   protected lrT: Tensor | null = null;
-  constructor(protected readonly learningRate: Hyper, useLocking: boolean, name: string) { super(useLocking, name); }
+  protected readonly learningRate: Hyper;
+  /** `keys`: the options the subclass accepts besides useLocking and name (others are a TypeError, as Python's kwargs). */
+  constructor(learningRate: Hyper, options: OptimizerOptions, defaultName: string, keys: readonly string[] = []) {
+    if (options === null || typeof options !== 'object') throw new TypeError(`${defaultName}Optimizer options must be an object, got ${String(options)}`);
+    checkKeys(options, ['useLocking', 'name', ...keys], `${defaultName}Optimizer`);
+    super(options.useLocking ?? false, options.name ?? defaultName);
+    this.learningRate = learningRate;
+  }
   protected override prepare(): void { this.lrT = this.hyper(this.learningRate, 'learning_rate'); }
 }
 
@@ -228,7 +240,7 @@ export interface OptimizerOptions { useLocking?: boolean; name?: string }
 
 /** var -= lr * grad (ApplyGradientDescent). */
 export class GradientDescentOptimizer extends LrOptimizer {
-  constructor(learningRate: Hyper, options: OptimizerOptions = {}) { super(learningRate, options.useLocking ?? false, options.name ?? 'GradientDescent'); }
+  constructor(learningRate: Hyper, options: OptimizerOptions = {}) { super(learningRate, options, 'GradientDescent'); }
   protected applyDense(grad: Tensor, v: Variable): Operation { return this.applyOp('ApplyGradientDescent', v, [], [this.lrT!, grad]); }
 }
 
@@ -240,7 +252,7 @@ export class MomentumOptimizer extends LrOptimizer {
   #momentumT: Tensor | null = null;
   readonly #nesterov: boolean;
   constructor(learningRate: Hyper, momentum: Hyper, options: MomentumOptions = {}) {
-    super(learningRate, options.useLocking ?? false, options.name ?? 'Momentum');
+    super(learningRate, options, 'Momentum', ['useNesterov']);
     this.#momentum = momentum;
     this.#nesterov = options.useNesterov ?? false;
   }
@@ -267,7 +279,7 @@ export class AdamOptimizer extends LrOptimizer {
   readonly #epsilon: Hyper;
   #t: Tensor[] = [];
   constructor(learningRate: Hyper = 0.001, options: AdamOptions = {}) {
-    super(learningRate, options.useLocking ?? false, options.name ?? 'Adam');
+    super(learningRate, options, 'Adam', ['beta1', 'beta2', 'epsilon']);
     this.#beta1 = options.beta1 ?? 0.9;
     this.#beta2 = options.beta2 ?? 0.999;
     this.#epsilon = options.epsilon ?? 1e-8;
@@ -308,7 +320,7 @@ export class RMSPropOptimizer extends LrOptimizer {
   readonly #centered: boolean;
   #t: Tensor[] = [];
   constructor(learningRate: Hyper, options: RMSPropOptions = {}) {
-    super(learningRate, options.useLocking ?? false, options.name ?? 'RMSProp');
+    super(learningRate, options, 'RMSProp', ['decay', 'momentum', 'epsilon', 'centered']);
     this.#hypers = [options.decay ?? 0.9, options.momentum ?? 0.0, options.epsilon ?? 1e-10];
     this.#centered = options.centered ?? false;
   }
@@ -338,7 +350,7 @@ export interface AdagradOptions extends OptimizerOptions { initialAccumulatorVal
 export class AdagradOptimizer extends LrOptimizer {
   readonly #initial: number;
   constructor(learningRate: Hyper, options: AdagradOptions = {}) {
-    super(learningRate, options.useLocking ?? false, options.name ?? 'Adagrad');
+    super(learningRate, options, 'Adagrad', ['initialAccumulatorValue']);
     this.#initial = options.initialAccumulatorValue ?? 0.1;
     if (!(this.#initial > 0)) throw invalidArgument(`initial_accumulator_value must be positive: ${this.#initial}`);
   }

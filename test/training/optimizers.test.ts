@@ -234,6 +234,9 @@ describe('optimizer graph and API', () => {
       expect(catchError(() => gd.computeGradients(tf.reduceSum(w), { varList: [] })).message).toBe('No variables to optimize.');
       expect(catchError(() => new tf.train.AdagradOptimizer(0.1, { initialAccumulatorValue: 0 })).message).toBe('initial_accumulator_value must be positive: 0');
       expect(catchError(() => gd.applyGradients([[tf.constant([1, 2]), tf.constant([1, 2]) as tf.Variable]]))).toBeInstanceOf(TypeError);
+      // Unknown options are TypeErrors, as unexpected Python keyword arguments.
+      expect(catchError(() => new tf.train.AdamOptimizer(0.1, { beta3: 1 } as never))).toBeInstanceOf(TypeError);
+      expect(catchError(() => gd.minimize(tf.reduceSum(w), { globalstep: null } as never))).toBeInstanceOf(TypeError);
     });
   });
 
