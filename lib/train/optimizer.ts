@@ -233,7 +233,9 @@ abstract class LrOptimizer extends Optimizer {
     super(options.useLocking ?? false, options.name ?? defaultName);
     this.learningRate = learningRate;
   }
-  protected override prepare(): void { this.lrT = this.hyper(this.learningRate, 'learning_rate'); }
+  /** The name of the learning rate's Const (TF's Adadelta says 'lr'). */
+  protected readonly lrName: string = 'learning_rate';
+  protected override prepare(): void { this.lrT = this.hyper(this.learningRate, this.lrName); }
 }
 
 export interface OptimizerOptions { useLocking?: boolean; name?: string }
@@ -360,6 +362,47 @@ export class AdagradOptimizer extends LrOptimizer {
   protected applyDense(grad: Tensor, v: Variable): Operation {
     return this.applyOp('ApplyAdagrad', v, [this.existingSlot(v, 'accumulator')], [this.lrT!, grad]);
   }
+}
+
+export interface AdadeltaOptions extends OptimizerOptions { rho?: Hyper; epsilon?: Hyper }
+
+/**
+ * Adadelta (ApplyAdadelta; TF's defaults lr 0.001, rho 0.95, epsilon 1e-8). Slots 'accum' and
+ * 'accum_update'; hyper-parameter Consts `lr`, `rho`, `epsilon`.
+ */
+export class AdadeltaOptimizer extends LrOptimizer {
+  protected override readonly lrName = 'lr';
+  readonly #hypers: [Hyper, Hyper];
+  #t: Tensor[] = [];
+  constructor(learningRate: Hyper = 0.001, options: AdadeltaOptions = {}) {
+    super(learningRate, options, 'Adadelta', ['rho', 'epsilon']);
+    this.#hypers = [options.rho ?? 0.95, options.epsilon ?? 1e-8];
+  }
+  protected override createSlots(vars: Variable[]): void { for (const v of vars) { this.slot(v, 'accum'); this.slot(v, 'accum_update'); } }
+  protected override prepare(): void {
+    super.prepare();
+    this.#t = [this.hyper(this.#hypers[0], 'rho'), this.hyper(this.#hypers[1], 'epsilon')];
+  }
+  protected applyDense(grad: Tensor, v: Variable): Operation {
+    return this.applyOp('ApplyAdadelta', v, [this.existingSlot(v, 'accum'), this.existingSlot(v, 'accum_update')], [this.lrT!, ...this.#t, grad]);
+  }
+}
+
+export interface ProximalGradientDescentOptions extends OptimizerOptions { l1RegularizationStrength?: Hyper; l2RegularizationStrength?: Hyper }
+
+/** FOBOS proximal gradient descent with L1/L2 regularization (ApplyProximalGradientDescent). No slots. */
+export class ProximalGradientDescentOptimizer extends LrOptimizer {
+  readonly #hypers: [Hyper, Hyper];
+  #t: Tensor[] = [];
+  constructor(learningRate: Hyper, options: ProximalGradientDescentOptions = {}) {
+    super(learningRate, options, 'ProximalGradientDescent', ['l1RegularizationStrength', 'l2RegularizationStrength']);
+    this.#hypers = [options.l1RegularizationStrength ?? 0, options.l2RegularizationStrength ?? 0];
+  }
+  protected override prepare(): void {
+    super.prepare();
+    this.#t = [this.hyper(this.#hypers[0], 'l1_regularization_strength'), this.hyper(this.#hypers[1], 'l2_regularization_strength')];
+  }
+  protected applyDense(grad: Tensor, v: Variable): Operation { return this.applyOp('ApplyProximalGradientDescent', v, [], [this.lrT!, ...this.#t, grad]); }
 }
 
 // ---- global step (training_util.py) -------------------------------------------------------

@@ -148,6 +148,8 @@ CONFIGS = {
     'rmsprop_momentum': ('RMSPropOptimizer', [0.01], {'momentum': 0.5}),
     'rmsprop_centered': ('RMSPropOptimizer', [0.01], {'momentum': 0.5, 'centered': True, 'epsilon': 1e-6}),
     'adagrad': ('AdagradOptimizer', [0.1], {}),
+    'adadelta': ('AdadeltaOptimizer', [1.0], {'rho': 0.9, 'epsilon': 1e-6}),
+    'proximal_sgd': ('ProximalGradientDescentOptimizer', [0.1], {'l1_regularization_strength': 0.001, 'l2_regularization_strength': 0.01}),
 }
 
 

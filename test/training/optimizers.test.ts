@@ -41,6 +41,8 @@ function makeOptimizer(c: TrainingCase): tf.train.Optimizer {
     case 'AdamOptimizer': return new tf.train.AdamOptimizer(args[0], o);
     case 'RMSPropOptimizer': return new tf.train.RMSPropOptimizer(args[0], o);
     case 'AdagradOptimizer': return new tf.train.AdagradOptimizer(args[0], o);
+    case 'AdadeltaOptimizer': return new tf.train.AdadeltaOptimizer(args[0], o);
+    case 'ProximalGradientDescentOptimizer': return new tf.train.ProximalGradientDescentOptimizer(args[0], o);
     default: throw new Error(c.optimizer);
   }
 }

@@ -51,6 +51,7 @@ export const TRAINING_OPS: readonly OpDef[] = [
   }, [], 'tf.train.RMSPropOptimizer (centered)'),
   apply(755, 'ApplyAdagrad', { var: 'ref', accum: 'ref', lr: 'scalar', grad: 'grad' }, ['update_slots: bool = true'], 'tf.train.AdagradOptimizer'),
   apply(756, 'ApplyAdadelta', { var: 'ref', accum: 'ref', accum_update: 'ref', lr: 'scalar', rho: 'scalar', epsilon: 'scalar', grad: 'grad' },
-    [], ''),
-  apply(757, 'ApplyProximalGradientDescent', { var: 'ref', alpha: 'scalar', l1: 'scalar', l2: 'scalar', delta: 'grad' }, [], ''),
+    [], 'tf.train.AdadeltaOptimizer'),
+  apply(757, 'ApplyProximalGradientDescent', { var: 'ref', alpha: 'scalar', l1: 'scalar', l2: 'scalar', delta: 'grad' }, [],
+    'tf.train.ProximalGradientDescentOptimizer'),
 ];
