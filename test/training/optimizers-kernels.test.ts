@@ -265,6 +265,27 @@ describe('Apply* graph-construction rules', () => {
     });
   });
 
+  it('use_locking: ops locking the same variables in opposite input order run concurrently without deadlock; a var passed twice is locked once', async () => {
+    const g = new tf.Graph();
+    const sess = new tf.Session({ graph: g, config: { interOpParallelismThreads: 4, intraOpParallelismThreads: 2 } });
+    try {
+      const ops = g.asDefault(() => {
+        const a = new tf.Variable(tf.constant(new Float32Array(40000).fill(1)), { name: 'a' });
+        const b = new tf.Variable(tf.constant(new Float32Array(40000).fill(2)), { name: 'b' });
+        const grad = tf.constant(new Float32Array(40000).fill(0.001));
+        const mom = (v: tf.Variable, acc: tf.Variable) =>
+          makeNode(g, 'ApplyMomentum', [v, acc, tf.constant(0.01), grad, tf.constant(0.5)], { T: 'float32', use_locking: true }, null, undefined);
+        sess.run(tf.globalVariablesInitializer());
+        return [mom(a, b), mom(b, a), mom(a, a)];
+      });
+      await Promise.all(Array.from({ length: 30 }, (_, i) => sess.runAsync(ops[i % 3])));
+      const [a, b] = sess.run(['a:0', 'b:0']) as tf.NDArray[];
+      for (const v of [a, b]) expect(Array.from(v.data as Float32Array).every(Number.isFinite)).toBe(true);
+    } finally {
+      sess.close();
+    }
+  });
+
   it('Apply ops are not differentiable', () => {
     build(() => {
       const w = new tf.Variable([1, 2], { name: 'w' });

@@ -242,6 +242,23 @@ describe('optimizer graph and API', () => {
     });
   });
 
+  it('hyper-parameters may be numbers, Tensors or functions; gateGradients values as TF', () => {
+    withSession((sess, g) => {
+      const w = new tf.Variable([2], { name: 'w' });
+      const loss = tf.reduceSum(tf.square(w));
+      const lr = tf.placeholderWithDefault(tf.constant(0.25), [], 'lr');
+      const t = new tf.train.MomentumOptimizer(() => lr, 0, { name: 'M' }).minimize(loss, { gateGradients: tf.train.Optimizer.GATE_GRAPH });
+      expect(g.getOperations().some((o) => o.name === 'M/learning_rate')).toBe(false);  // the Tensor itself is used
+      sess.run(tf.globalVariablesInitializer());
+      sess.run(t, [[lr, 0.5]]);
+      expect(flat(sess.run(w))).toEqual([0]);  // 2 - 0.5 * 4
+      sess.run(t);
+      expect(flat(sess.run(w))).toEqual([0]);
+      expect(catchError(() => new tf.train.GradientDescentOptimizer(0.1).minimize(loss, { gateGradients: 3 })).message)
+        .toBe('gate_gradients must be one of: Optimizer.GATE_NONE, Optimizer.GATE_OP, Optimizer.GATE_GRAPH.  Not 3');
+    });
+  });
+
   it('global step: int64 scalar global_step in GLOBAL_VARIABLES and GLOBAL_STEP, incremented once per applyGradients run', () => {
     withSession((sess) => {
       expect(tf.train.getGlobalStep()).toBeNull();
