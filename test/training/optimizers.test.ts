@@ -259,6 +259,38 @@ describe('optimizer graph and API', () => {
     });
   });
 
+  it('the classic TF1 softmax-regression snippet trains as in TF (tf.zeros variables, GradientDescent 0.5, 100 steps)', () => {
+    withSession((sess, g) => {
+      const x = tf.placeholder('float32', [null, 4]), y_ = tf.placeholder('float32', [null, 3]);
+      const W = new tf.Variable(tf.zeros([4, 3])), b = new tf.Variable(tf.zeros([3]));
+      expect(g.getOperations().slice(2, 6).map((o) => o.name)).toEqual(['zeros', 'Variable', 'Variable/Assign', 'Variable/read']);
+      const y = tf.nn.softmax(tf.add(tf.matmul(x, W), b));
+      const ce = tf.reduceMean(tf.negative(tf.reduceSum(tf.multiply(y_, tf.log(y)), [1])));
+      const train = new tf.train.GradientDescentOptimizer(0.5).minimize(ce);
+      sess.run(tf.globalVariablesInitializer());
+      const feeds: [tf.Tensor, number[][]][] = [[x, [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 1]]], [y_, [[1, 0, 0], [0, 1, 0], [0, 0, 1]]]];
+      for (let i = 0; i < 100; i++) sess.run(train, feeds);
+      // TF 2.21 (compat.v1): 0.03529782, W row 0 = [2.3797195, -1.3197409, -1.0599787].
+      expect((sess.run(ce, feeds) as tf.NDArray).item()).toBeCloseTo(0.03529782, 5);
+      flat(sess.run(W)).slice(0, 3).forEach((v, i) => expect(v).toBeCloseTo([2.3797195, -1.3197409, -1.0599787][i], 5));
+    });
+  });
+
+  it('tf.zeros / tf.ones: Const below 1000 elements, Fill above or for a Tensor shape', () => {
+    withSession((sess, g) => {
+      const a = tf.zeros([2, 3], 'int32'), o = tf.ones([1000], 'float64', { name: 'big' }), t = tf.ones(tf.constant(new Int32Array([2])));
+      expect([a.op.type, a.op.name, a.dtype, a.shape]).toEqual(['Const', 'zeros', 'int32', [2, 3]]);
+      expect([o.op.type, o.op.name, o.dtype, o.shape]).toEqual(['Fill', 'big', 'float64', [1000]]);
+      expect(t.op.type).toBe('Fill');
+      const [av, ov, tv] = sess.run([a, o, t]) as tf.NDArray[];
+      expect(flat(av)).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(flat(ov).every((v) => v === 1)).toBe(true);
+      expect(flat(tv)).toEqual([1, 1]);
+      expect(() => tf.zeros([2, -1])).toThrow(tf.errors.InvalidArgumentError);
+      expect(g.getOperations().length).toBeGreaterThan(0);
+    });
+  });
+
   it('global step: int64 scalar global_step in GLOBAL_VARIABLES and GLOBAL_STEP, incremented once per applyGradients run', () => {
     withSession((sess) => {
       expect(tf.train.getGlobalStep()).toBeNull();
