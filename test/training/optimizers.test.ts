@@ -26,6 +26,10 @@ interface TrainingCase {
   variables: string[];
   train_op: string;
   update_ops: string[];
+  /** TF's whole training graph (its gradients and update ops) for some configurations. */
+  tf_graph: string | null;
+  loss: string;
+  init_op: string;
 }
 const FILE = JSON.parse(readFileSync(join(GOLDEN, 'optimizers', 'training.json'), 'utf8')) as { steps: number; cases: TrainingCase[] };
 
@@ -97,6 +101,29 @@ describe('optimizers train like TensorFlow (20 steps, MLP and CNN)', () => {
           sess.close();
         }
       });
+    });
+  }
+});
+
+describe("TF's own training graphs imported (GraphDef with TF's gradients, Apply* ops and global step)", () => {
+  for (const c of FILE.cases.filter((k) => k.tf_graph)) {
+    it(`${c.model} ${c.config}`, () => {
+      const g = new tf.Graph();
+      g.asDefault(() => tf.importGraphDef(Buffer.from(c.tf_graph!, 'base64'), { name: '' }));
+      const sess = new tf.Session({ graph: g });
+      try {
+        sess.run(c.init_op);
+        for (let i = 0; i < FILE.steps; i++) {
+          const l = (sess.run(c.loss) as tf.NDArray).item() as number;
+          expect(Math.abs(l - c.losses[i]), `loss at step ${i}: ${l} vs TF ${c.losses[i]}`).toBeLessThanOrEqual(1e-4 * Math.abs(c.losses[i]));
+          sess.run(c.train_op);
+        }
+        const names = Object.keys(c.final);
+        const values = sess.run(names.map((n) => `${n}:0`)) as tf.NDArray[];
+        names.forEach((n, i) => expectClose(values[i], decodeValue(c.final[n]), n, 2e-4));
+      } finally {
+        sess.close();
+      }
     });
   }
 });
