@@ -1,7 +1,9 @@
 {
   "target_defaults": {
     "include_dirs": ["native"],
-    "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-fexceptions", "-Wall", "-Wno-unused-function"],
+    # -fno-math-errno: sqrt never sets errno, so GCC vectorizes loops taking square roots
+    # (the Apply* training kernels: ~9x faster ApplyAdam); results are unchanged.
+    "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fPIC", "-fexceptions", "-Wall", "-Wno-unused-function"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
     "xcode_settings": {
       "GCC_ENABLE_CPP_EXCEPTIONS": "YES",

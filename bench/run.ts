@@ -1,5 +1,6 @@
 // `npm run bench`: tensorloom against peers measured in the same process (onnxruntime-node and
 // tfjs CPU when `npm run bench:setup` installed them). Prints absolute numbers and ratios.
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as os from 'node:os';
@@ -138,12 +139,63 @@ async function benchMlp(): Promise<void> {
   sess.close();
 }
 
+/**
+ * One training step of the MLP 784→512→512→10 (relu, softmax cross-entropy), batch 64, Adam:
+ * forward, gradients and the in-place ApplyAdam updates, against TF 1.x style graph mode
+ * (bench/tf_train_bench.py, the same shapes) and tfjs's optimizer.minimize when installed.
+ */
+async function benchTrainStep(): Promise<void> {
+  console.log('\ntraining step, MLP 784→512→512→10, batch 64, Adam (ms per step, lower is better)');
+  const sizes = [784, 512, 512, 10], rows = 64;
+  const g = new tf.Graph();
+  const { train, feeds } = g.asDefault(() => {
+    const x = tf.placeholder('float32', [null, sizes[0]], 'x'), y = tf.placeholder('float32', [null, sizes[3]], 'y');
+    let h: tf.Tensor = x;
+    for (let i = 1; i < sizes.length; i++) {
+      const lim = Math.sqrt(6 / (sizes[i - 1] + sizes[i]));
+      const w = new tf.Variable(tf.constant(randn(sizes[i - 1] * sizes[i], i).map((v) => v * lim), 'float32', [sizes[i - 1], sizes[i]]), { name: `w${i}` });
+      const b = new tf.Variable(tf.constant(new Float32Array(sizes[i])), { name: `b${i}` });
+      h = tf.add(tf.matmul(h, w), b);
+      if (i < sizes.length - 1) h = tf.nn.relu(h);
+    }
+    const loss = tf.reduceMean(tf.nn.softmaxCrossEntropyWithLogitsV2({ labels: y, logits: h }));
+    const labels = new Float32Array(rows * sizes[3]).map((_, i) => (i % sizes[3] === (Math.floor(i / sizes[3]) * 7) % sizes[3] ? 1 : 0));
+    const batch = randn(rows * sizes[0], 9).map((v) => (v + 1) / 2);
+    return { train: new tf.train.AdamOptimizer(1e-3).minimize(loss), feeds: new Map([[x, tf.ndarray(batch, [rows, sizes[0]])], [y, tf.ndarray(labels, [rows, sizes[3]])]]) };
+  });
+  const sess = new tf.Session({ graph: g });
+  sess.run(g.asDefault(() => tf.globalVariablesInitializer()));
+  const ours = (await timeIt(() => sess.run(train, feeds), 2)) * 1e3;
+  sess.close();
+  let tfMs: number | null = null;
+  const py = spawnSync(process.env.TL_BENCH_PYTHON ?? 'python3', [join(root, 'bench', 'tf_train_bench.py'), '--batch', String(rows), '--threads', String(os.cpus().length)],
+    { encoding: 'utf8' });
+  if (py.status === 0) tfMs = (JSON.parse(py.stdout.trim().split('\n').pop()!) as { ms: number }).ms;
+  let jsMs: number | null = null;
+  if (tfjs) {
+    await tfjs.setBackend('cpu');
+    const ws = sizes.slice(1).map((n, i) => [tfjs.variable(tfjs.randomUniform([sizes[i], n], -0.1, 0.1)), tfjs.variable(tfjs.zeros([n]))]);
+    const xs = tfjs.randomUniform([rows, sizes[0]]), ys = tfjs.oneHot(tfjs.tensor1d(Array.from({ length: rows }, (_, i) => (i * 7) % 10), 'int32'), 10);
+    const opt = tfjs.train.adam(1e-3);
+    const step = () => opt.minimize(() => {
+      let h = xs;
+      ws.forEach(([w, b]: unknown[], i: number) => { h = tfjs.add(tfjs.matMul(h, w), b); if (i < ws.length - 1) h = tfjs.relu(h); });
+      return tfjs.losses.softmaxCrossEntropy(ys, h);
+    });
+    jsMs = (await timeIt(() => tfjs.tidy(step), 1)) * 1e3;
+  }
+  console.log('  tensorloom   TF 1.x (py)     tfjs  vs TF   vs tfjs');
+  console.log(`  ${fmt(ours, 3)}  ${tfMs === null ? '      n/a' : fmt(tfMs, 3)} ${jsMs === null ? '      n/a' : fmt(jsMs, 2)} ${ratio(ours, tfMs)} ${ratio(ours, jsMs)}`);
+}
+
 async function main(): Promise<void> {
   console.log(`tensorloom bench — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, node ${process.version}, kernels: ${tf.isa()}`);
   if (!ort || !tfjs) console.log('(peers missing: run `npm run bench:setup` to install onnxruntime-node and tfjs for the comparison)');
+  if (process.argv.includes('--train')) return benchTrainStep();  // only the training-step row
   await benchMatmul();
   await benchScalarAdd();
   await benchMlp();
+  await benchTrainStep();
   if (process.argv.includes('--all')) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     await (require('./tracing') as { main?: () => Promise<void> }).main?.();

@@ -349,16 +349,32 @@ export type InitializerLike = Initializer | ((shape: number[], dtype: DType) => 
  * TF1's zeros/ones (array_ops._constant_if_small): a Const when the value has fewer than 1000
  * elements, else Fill(`<name>/shape_as_tensor`, `<name>/Const`), all named `name`.
  */
-function filled(shape: readonly number[], dtype: DType, one: boolean, name: 'zeros' | 'ones'): Tensor {
+function filled(shape: readonly number[] | Tensor, dtype: DType, one: boolean, name: string): Tensor {
   const g = getDefaultGraph();
   const value = dtype === 'bool' ? one : one ? 1 : 0;
-  const n = shape.reduce((a, b) => a * b, 1);
   return g.nameScope(name, (scope) => {
+    if (shape instanceof Tensor) return fill(shape, constant(value, dtype, { name: 'Const' }), { name: scope });
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw invalidArgument(`shape must be a list of non-negative integers or an int32/int64 Tensor, got ${String(shape)}`);
+    const n = shape.reduce((a, b) => a * b, 1);
     if (n < 1000) return constant(value, dtype, [...shape], { name: scope });
     const fits32 = shape.every((d) => d <= 2147483647);
     const dims = constant(fits32 ? Int32Array.from(shape) : BigInt64Array.from(shape, BigInt), { name: 'shape_as_tensor' });
     return fill(dims, constant(value, dtype, { name: 'Const' }), { name: scope });
   });
+}
+
+/**
+ * A tensor of zeros (TF1's tf.zeros): a Const named `zeros` below 1000 elements, else a Fill; a
+ * Tensor shape gives a Fill.
+ * @example tf.zeros([784, 10])
+ */
+export function zeros(shape: readonly number[] | Tensor, dtype: DType = 'float32', options?: OpOptions | string): Tensor {
+  return filled(shape, asDType(dtype), false, opts(options).name ?? 'zeros');
+}
+/** A tensor of ones (TF1's tf.ones), built as zeros. */
+export function ones(shape: readonly number[] | Tensor, dtype: DType = 'float32', options?: OpOptions | string): Tensor {
+  return filled(shape, asDType(dtype), true, opts(options).name ?? 'ones');
 }
 
 class Zeros extends Initializer { call(shape: readonly number[], dtype = this.dtype): Tensor { return filled(shape, dtype, false, 'zeros'); } }

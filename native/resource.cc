@@ -40,20 +40,34 @@ size_t ResourceMgr::size() {
   return vars_.size();
 }
 
+// The training ops (native/kernels/training.cc): how many leading Ref(T) inputs (var and slots).
+int apply_ref_inputs(OpId op) {
+  switch (op) {
+    case OpId::ApplyGradientDescent: case OpId::ApplyProximalGradientDescent: return 1;
+    case OpId::ApplyMomentum: case OpId::ApplyAdagrad: return 2;
+    case OpId::ApplyAdam: case OpId::ApplyRMSProp: case OpId::ApplyAdadelta: return 3;
+    case OpId::ApplyCenteredRMSProp: return 4;
+    default: return 0;
+  }
+}
+
 bool is_ref_output(OpId op, int output) {
   switch (op) {
     case OpId::VariableV2: case OpId::Assign: case OpId::AssignAdd: case OpId::AssignSub: return output == 0;
-    default: return false;
+    default: return output == 0 && apply_ref_inputs(op) > 0;
   }
 }
 
 bool is_ref_input(OpId op, int input) {
   switch (op) {
     case OpId::Assign: case OpId::AssignAdd: case OpId::AssignSub: case OpId::IsVariableInitialized: return input == 0;
-    default: return false;
+    default: return input < apply_ref_inputs(op);
   }
 }
 
-bool allows_uninitialized_input(OpId op) { return op == OpId::Assign || op == OpId::IsVariableInitialized; }
+// The Apply* kernels check initialization themselves, with TF's text.
+bool allows_uninitialized_input(OpId op) {
+  return op == OpId::Assign || op == OpId::IsVariableInitialized || apply_ref_inputs(op) > 0;
+}
 
 }  // namespace tl

@@ -69,5 +69,7 @@ bool is_ref_input(OpId op, int input);    // the kernel gets the variable itself
 // TF's SetAllowsUninitializedInput: the op may take an uninitialized variable (Assign,
 // IsVariableInitialized); any other consumer of an uninitialized variable fails.
 bool allows_uninitialized_input(OpId op);
+// The number of leading Ref(T) inputs of a training op (Apply*: var and its slots), else 0.
+int apply_ref_inputs(OpId op);
 
 }  // namespace tl

@@ -3,7 +3,7 @@
 // (`npm run gen`), the C++ decoder and kernel table.
 // Ids are the wire format: explicit, stable, only ever appended (test/schema.test.ts freezes them).
 // Id ranges: core 1-99, math 100-199, array 200-299, nn 300-399, reduce/linalg 400-499,
-// state 500-599, gradient helpers 600-699, random 700-749.
+// state 500-599, gradient helpers 600-699, random 700-749, training 750-799.
 import { ATTR_KINDS, ArgDef, AttrKind, OpDef } from './registry';
 import { CORE_OPS } from './defs/core';
 import { MATH_OPS } from './defs/math';
@@ -13,12 +13,13 @@ import { REDUCE_OPS } from './defs/reduce';
 import { STATE_OPS } from './defs/state';
 import { GRAD_OPS } from './defs/grad';
 import { RANDOM_OPS } from './defs/random';
+import { TRAINING_OPS } from './defs/training';
 import { dtypeCode } from '../dtypes';
 
 export { ATTR_KINDS, AttrKind, OpDef };
 export type { ShapeRule, KernelFamily, ShapeFn, ShapeContext, ArgDef, AttrDef } from './registry';
 
-export const OPS: readonly OpDef[] = [...CORE_OPS, ...MATH_OPS, ...ARRAY_OPS, ...NN_OPS, ...REDUCE_OPS, ...STATE_OPS, ...GRAD_OPS, ...RANDOM_OPS].sort((a, b) => a.id - b.id);
+export const OPS: readonly OpDef[] = [...CORE_OPS, ...MATH_OPS, ...ARRAY_OPS, ...NN_OPS, ...REDUCE_OPS, ...STATE_OPS, ...GRAD_OPS, ...RANDOM_OPS, ...TRAINING_OPS].sort((a, b) => a.id - b.id);
 
 const byType = new Map(OPS.map((d) => [d.type, d]));
 const byId = new Map(OPS.map((d) => [d.id, d]));

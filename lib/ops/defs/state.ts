@@ -9,12 +9,17 @@ import { invalidArgument } from '../../errors';
 import { OpDef, ShapeContext, op } from '../registry';
 import { shapeText } from '../shape';
 
+// The training ops (lib/ops/defs/training.ts): their leading inputs (var and its slots) are refs.
+const APPLY_REF_INPUTS: Record<string, number[]> = Object.fromEntries(
+  Object.entries({ ApplyGradientDescent: 1, ApplyProximalGradientDescent: 1, ApplyMomentum: 2, ApplyAdagrad: 2, ApplyAdam: 3, ApplyRMSProp: 3,
+    ApplyCenteredRMSProp: 4, ApplyAdadelta: 3 }).map(([k, n]) => [k, [...Array(n).keys()]]));
+
 // TF1 ref edges by op type (the native side has the same table in native/resource.cc; ops added
 // later with Ref(T) args, such as the Apply* training ops, are listed in both).
 /** Op types whose output 0 is a reference to a variable (TF's `Ref(T)` outputs). */
-export const REF_OUTPUT_OPS: ReadonlySet<string> = new Set(['VariableV2', 'Assign', 'AssignAdd', 'AssignSub']);
+export const REF_OUTPUT_OPS: ReadonlySet<string> = new Set(['VariableV2', 'Assign', 'AssignAdd', 'AssignSub', ...Object.keys(APPLY_REF_INPUTS)]);
 /** The `Ref(T)` inputs of each op type: they must come from a ref output. */
-const REF_INPUTS: Readonly<Record<string, readonly number[]>> = { Assign: [0], AssignAdd: [0], AssignSub: [0], IsVariableInitialized: [0] };
+const REF_INPUTS: Readonly<Record<string, readonly number[]>> = { Assign: [0], AssignAdd: [0], AssignSub: [0], IsVariableInitialized: [0], ...APPLY_REF_INPUTS };
 
 /** True when `t` refers to a variable (a VariableV2 output, or an Assign's forwarded reference). */
 export function isRefTensor(t: Tensor): boolean {
@@ -25,7 +30,7 @@ export function isRefTensor(t: Tensor): boolean {
  * TF's graph-construction check of ref inputs (MakeEdge): a value that does not come from a
  * variable cannot be updated. Raised when the node is built (also on GraphDef import).
  */
-function checkRefInputs(c: ShapeContext): void {
+export function checkRefInputs(c: ShapeContext): void {
   for (const i of REF_INPUTS[c.type] ?? []) {
     const t = c.inputs[i];
     if (isRefTensor(t)) continue;
@@ -35,8 +40,10 @@ function checkRefInputs(c: ShapeContext): void {
 }
 
 /** TF's Merge of the two inputs' shapes (MergeBothInputsShapeFn), with its messages. */
-function mergeBoth(c: ShapeContext): StaticShape {
-  const [a, b] = [c.inputs[0].shape, c.inputs[1].shape];
+function mergeBoth(c: ShapeContext): StaticShape { return mergeShapes(c, c.inputs[0].shape, c.inputs[1].shape); }
+
+/** TF's InferenceContext::Merge of two shapes, with its messages. */
+export function mergeShapes(c: ShapeContext, a: StaticShape, b: StaticShape): StaticShape {
   if (a === null) return b === null ? null : b.slice();
   if (b === null) return a.slice();
   if (a.length !== b.length) throw c.fail(`Shapes must be equal rank, but are ${a.length} and ${b.length}`);
