@@ -48,3 +48,4 @@ export { OpError, InvalidArgumentError } from './errors';
 import { binding } from './binding';
 /** The kernel ISA chosen at load ("avx512", "avx2", "neon" or "scalar"; TL_ISA caps it). */
 export function isa(): string { return binding().isa; }
+export * as train from './train/index';

@@ -166,8 +166,7 @@ export interface BundleEntry {
 
 const fsError = (e: NodeJS.ErrnoException, path: string): OpError =>
   e.code === 'ENOENT' ? new NotFoundError(null, null, `${path}; No such file or directory`)
-    : e.code === 'EISDIR' ? new DataLossError(null, null, `Unable to open table file ${path}: FAILED_PRECONDITION: ${path}; Is a directory: perhaps your file is in a different file format and you need to use a different restore operator?`)
-      : new DataLossError(null, null, `${path}: ${e.message}`);
+    : new DataLossError(null, null, `${path}: ${e.message}`);
 
 function readFile(path: string): Uint8Array {
   try {
