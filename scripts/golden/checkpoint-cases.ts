@@ -40,8 +40,8 @@ export function buildCase(c: CheckpointCase, options: { zeros?: boolean } = {}):
   const specs = c.variables.filter((v) => caseValue(v) !== null);
   const vars = specs.map((v) => {
     const value = caseValue(v)!;
-    const zero = value.dtype === 'bool' ? false : 0;
-    return new tf.Variable(options.zeros ? tf.constant(zero, value.dtype, v.shape) : value, { name: fullName(v) });
+    const zeros = () => tf.ndarray(new (value.data.constructor as new (n: number) => tf.TypedArray)(value.size), v.shape, value.dtype);
+    return new tf.Variable(options.zeros ? zeros() : value, { name: fullName(v) });
   });
   const varList = c.dict_keys ? Object.fromEntries(specs.map((v, i) => [fullKey(v), vars[i]])) : vars;
   return { vars, specs, varList };
