@@ -19,6 +19,7 @@ import { Session } from '../session';
 import { Variable, assign, globalVariables } from '../variables';
 import { BundleReader, checkpointExists as bundleExists, compareKeys, dataTypeString, indexFilename, writeBundle, writeTemp } from './checkpoint/bundle';
 import { dtypeInfo } from '../dtypes';
+import { metaGraphBytes } from './meta-graph';
 
 export interface SaverOptions {
   /** How many recent checkpoints to keep (default 5; 0 or null keeps all). */
@@ -44,6 +45,13 @@ export interface SaveOptions {
   latestFilename?: string | null;
   /** Write and update the state file (default true). */
   writeState?: boolean;
+  /**
+   * Also write `<prefix>.meta`, a MetaGraphDef TF's tf.train.import_meta_graph reads (default
+   * false: TF's default is true, but tensorloom's contract is the .index/.data/state files).
+   */
+  writeMetaGraph?: boolean;
+  /** The meta graph file's extension (default 'meta'). */
+  metaGraphSuffix?: string;
 }
 
 /** Anything a Saver can save: a Variable or a VariableV2 op's output. */
@@ -350,7 +358,15 @@ export class Saver {
     } else if (basename(savePath) === latestFilename) {
       throw invalidArgument(`'latest_filename' collides with 'save_path': '${latestFilename}' and '${savePath}'`);
     }
-    if (this.#empty) return null;
+    const writeMeta = () => {
+      if (!options.writeMetaGraph) return;
+      const path = `${file}.${options.metaGraphSuffix ?? 'meta'}`;
+      try { renameSync(writeTemp(path, metaGraphBytes(sess.graph)), path); } catch (e) { throw fileError(e, path); }
+    };
+    if (this.#empty) {
+      writeMeta();  // as TF, which writes it for an empty Saver too
+      return null;
+    }
     const parent = pyDirname(savePath) || '.';
     const parentMissing = () => invalidArgument(`Parent directory of ${savePath} doesn't exist, can't save.`);
     let values: NDArray[];
@@ -371,6 +387,7 @@ export class Saver {
       writeState(pyDirname(savePath), latestFilename, file, this.lastCheckpoints, this.saveRelativePaths);
       this.#deleteOld();
     }
+    writeMeta();
     return file;
   }
 

@@ -3,7 +3,8 @@ restore, and whose bytes tensorloom's own Saver must reproduce.
 
   python3 scripts/golden/checkpoints.py               # -> test/fixtures/golden/checkpoints/
   python3 scripts/golden/checkpoints.py --check DIR   # TF restores the checkpoints tensorloom
-                                                      # wrote into DIR (write-checkpoints.ts)
+                                                      # wrote into DIR (write-checkpoints.ts) and
+                                                      # imports its .meta file
 
 Layout: `checkpoints/manifest.json` lists each case: its variables (checkpoint key, dtype, shape,
 values flattened row-major; int64 as decimal strings, float16 as float; `pad: n` means key and
@@ -199,6 +200,18 @@ def check(directory):
         want = os.path.join(state, 'model-3')
         print('%-14s tf.train.latest_checkpoint -> %s (%s)' % ('steps', latest, 'ok' if latest == want else 'FAILED'))
         failures += latest != want
+        # tensorloom's .meta: import_meta_graph rebuilds w and a Saver; restoring gives w = [4, 5].
+        g = v1.Graph()
+        with g.as_default(), v1.Session(graph=g) as sess:
+            try:
+                saver = v1.train.import_meta_graph(want + '.meta')
+                saver.restore(sess, want)
+                got = sess.run('w:0')
+                ok = np.array_equal(got, np.array([4, 5], np.float32))
+            except Exception as e:  # noqa: BLE001 - report any failure
+                ok, got = False, repr(e)[:300]
+            print('%-14s tf.train.import_meta_graph + restore -> %s (%s)' % ('steps', got, 'ok' if ok else 'FAILED'))
+            failures += not ok
     return failures
 
 

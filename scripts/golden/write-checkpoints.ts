@@ -1,5 +1,5 @@
 // Saves every case of test/fixtures/golden/checkpoints/manifest.json with tensorloom's Saver into
-// DIR/<case>/model (and DIR/steps: three saves, maxToKeep 2), for
+// DIR/<case>/model (and DIR/steps: three saves with .meta files, maxToKeep 2), for
 // `python3 scripts/golden/checkpoints.py --check DIR` to restore with TensorFlow.
 // Run: npm run build:ts && node dist/cjs/scripts/golden/write-checkpoints.js DIR
 import { mkdirSync } from 'node:fs';
@@ -30,6 +30,6 @@ inGraph((sess) => {
   sess.run(tf.globalVariablesInitializer());
   for (const step of [1, 2, 3]) {
     sess.run(w.assignAdd([1, 1]));
-    console.log(saver.save(sess, join(out, 'steps', 'model'), { globalStep: step }));
+    console.log(saver.save(sess, join(out, 'steps', 'model'), { globalStep: step, writeMetaGraph: true }));
   }
 });

@@ -167,6 +167,30 @@ describe('Saver.save', () => {
     expect(files().filter((f) => f.startsWith('k-') && f.endsWith('.index'))).toHaveLength(3);
   });
 
+  it('writeMetaGraph writes <prefix>.meta (the GraphDef and the variable collections), deleted with its checkpoint', () => {
+    const { w } = setup();
+    const saver = inGraph(() => new tf.train.Saver([w], { maxToKeep: 1 }));
+    const p = saver.save(sess, join(dir, 'm'), { globalStep: 1, writeMetaGraph: true })!;
+    const meta = readFileSync(`${p}.meta`);
+    // Field 2 (graph_def) holds the graph's own GraphDef bytes; VariableDefs name TF1's nodes.
+    const graphDef = Buffer.from(g.toGraphDefBytes());
+    expect(meta.includes(graphDef)).toBe(true);
+    for (const name of ['variables', 'trainable_variables', 'w:0', 'w/Assign', 'w/read:0', '1.15.0']) expect(meta.includes(name)).toBe(true);
+    saver.save(sess, join(dir, 'm'), { globalStep: 2, writeMetaGraph: true, metaGraphSuffix: 'meta' });
+    expect(files()).toEqual(['checkpoint', 'm-2.data-00000-of-00001', 'm-2.index', 'm-2.meta']);
+    // TF's import_meta_graph reading these files is checked by scripts/golden/checkpoints.py --check.
+  });
+
+  it('keepCheckpointEveryNHours keeps a checkpoint older than the interval instead of deleting it', () => {
+    const { w } = setup();
+    const keep = inGraph(() => new tf.train.Saver([w], { maxToKeep: 1, keepCheckpointEveryNHours: 1e-9 }));  // 3.6 µs
+    const until = Date.now() + 5;
+    while (Date.now() < until) { /* let the interval pass */ }
+    for (const s of [1, 2]) keep.save(sess, join(dir, 'k'), { globalStep: s });
+    expect(existsSync(join(dir, 'k-1.index'))).toBe(true);
+    expect(keep.lastCheckpoints).toEqual([join(dir, 'k-2')]);
+  });
+
   it("path errors: TF's texts", () => {
     const { w } = setup();
     const saver = inGraph(() => new tf.train.Saver([w]));
