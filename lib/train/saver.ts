@@ -167,18 +167,21 @@ export interface CheckpointState { modelCheckpointPath: string; allModelCheckpoi
 
 function parseState(text: string): CheckpointState | null {
   const state: CheckpointState = { modelCheckpointPath: '', allModelCheckpointPaths: [] };
-  const field = /\s*([A-Za-z_]+)\s*:?\s*"((?:[^"\\\n]|\\.)*)"\s*/y;
+  // `name: "string"` or `name: number` (CheckpointManager's timestamps), with # comments.
+  const field = /(?:\s|#[^\n]*)*([A-Za-z_]+)\s*:\s*(?:"((?:[^"\\\n]|\\.)*)"|[-+0-9.eE]+|inf|nan)(?:\s|#[^\n]*)*/y;
+  const known = ['model_checkpoint_path', 'all_model_checkpoint_paths', 'all_model_checkpoint_timestamps', 'last_preserved_timestamp'];
   let at = 0;
   try {
     while (at < text.length) {
-      if (/^\s*$/.test(text.slice(at))) break;
       field.lastIndex = at;
       const m = field.exec(text);
-      if (!m) return null;
+      if (!m || !known.includes(m[1]) || (m[2] === undefined) !== m[1].includes('timestamp')) {
+        if (/^(?:\s|#[^\n]*)*$/.test(text.slice(at))) break;
+        return null;
+      }
       at = field.lastIndex;
       if (m[1] === 'model_checkpoint_path') state.modelCheckpointPath = unquote(m[2]);
       else if (m[1] === 'all_model_checkpoint_paths') state.allModelCheckpointPaths.push(unquote(m[2]));
-      else return null;  // timestamps are numbers and other fields are unknown: not a state this reader handles
     }
   } catch { return null; }
   return state;

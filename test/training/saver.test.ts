@@ -343,6 +343,12 @@ describe('crash safety and the state file', () => {
     expect(tf.train.latestCheckpoint(dir)).toBeNull();
     writeFileSync(join(dir, 'checkpoint'), 'garbage');
     expect(tf.train.getCheckpointState(dir)).toBeNull();
+    writeFileSync(join(dir, 'checkpoint'), 'model_checkpoint_path: "a"\nunknown_field: "b"\n');
+    expect(tf.train.getCheckpointState(dir)).toBeNull();
+    // TF2's CheckpointManager adds timestamps (numbers); comments are allowed.
+    writeFileSync(join(dir, 'checkpoint'), '# state\nmodel_checkpoint_path: "b"\nall_model_checkpoint_paths: "a"\n'
+      + 'all_model_checkpoint_paths: "/abs/b"\nall_model_checkpoint_timestamps: 1700000000.5\nlast_preserved_timestamp: 1.7e9\n');
+    expect(tf.train.getCheckpointState(dir)).toEqual({ modelCheckpointPath: join(dir, 'b'), allModelCheckpointPaths: [join(dir, 'a'), '/abs/b'] });
     writeFileSync(join(dir, 'checkpoint'), 'all_model_checkpoint_paths: "x"\n');
     expectError(() => tf.train.latestCheckpoint(dir), tf.errors.InvalidArgumentError, `Invalid checkpoint state loaded from ${dir}`);
     expect(tf.train.checkpointExists(join(dir, 'x'))).toBe(false);
