@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync,
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import {
   DataLossError, FAILED_PRECONDITION, InvalidArgumentError, NOT_FOUND, NotFoundError, OpError, PermissionDeniedError,
-  ResourceExhaustedError, UnknownError, checkKeys, invalidArgument,
+  ResourceExhaustedError, UnimplementedError, UnknownError, checkKeys, invalidArgument,
 } from '../errors';
 import { Operation, Tensor } from '../graph';
 import { NDArray } from '../ndarray';
@@ -36,6 +36,12 @@ export interface SaverOptions {
   saveRelativePaths?: boolean;
   /** The name scope of the restore ops (default 'save'). */
   name?: string;
+  /** Accepted for TF compatibility: with one device, TF's sharded save writes the same two files. */
+  sharded?: boolean;
+  /** Accepted for TF compatibility (no effect). */
+  restoreSequentially?: boolean;
+  /** The checkpoint format: only 2 (V2, TF's default). */
+  writeVersion?: number;
 }
 
 export interface SaveOptions {
@@ -57,8 +63,8 @@ export interface SaveOptions {
 /** Anything a Saver can save: a Variable or a VariableV2 op's output. */
 type Saveable = Tensor;
 
-const SAVER_OPTIONS = ['maxToKeep', 'keepCheckpointEveryNHours', 'reshape', 'allowEmpty', 'padStepNumber', 'saveRelativePaths', 'name', 'sharded', 'restoreSequentially', 'writeVersion'];
-const SAVE_OPTIONS = ['globalStep', 'latestFilename', 'writeState', 'writeMetaGraph', 'metaGraphSuffix'];
+const SAVER_OPTIONS: readonly (keyof SaverOptions)[] = ['maxToKeep', 'keepCheckpointEveryNHours', 'reshape', 'allowEmpty', 'padStepNumber', 'saveRelativePaths', 'name', 'sharded', 'restoreSequentially', 'writeVersion'];
+const SAVE_OPTIONS: readonly (keyof SaveOptions)[] = ['globalStep', 'latestFilename', 'writeState', 'writeMetaGraph', 'metaGraphSuffix'];
 const isVariableTensor = (t: unknown): t is Saveable => t instanceof Tensor && (t.op.type === 'VariableV2' || t.op.type === 'Variable');
 const describe = (x: unknown): string => (x instanceof Tensor ? x.toString() : Array.isArray(x) ? `[${x.map(describe).join(', ')}]` : String(x));
 
@@ -295,9 +301,9 @@ export class Saver {
   constructor(varList?: readonly unknown[] | Record<string, unknown> | null, options: SaverOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(`Saver options must be an object, got ${String(options)}`);
     checkKeys(options, SAVER_OPTIONS, 'Saver');
-    if ((options as { sharded?: boolean }).sharded) throw invalidArgument('Saver: sharded checkpoints are not supported');
-    this.maxToKeep = options.maxToKeep ?? 0;
-    if (options.maxToKeep === undefined) this.maxToKeep = 5;
+    const version = options.writeVersion ?? 2;
+    if (version !== 2) throw new UnimplementedError(null, null, `Saver: only checkpoint format V2 (writeVersion 2) is supported, got ${version}`);
+    this.maxToKeep = options.maxToKeep === undefined ? 5 : options.maxToKeep ?? 0;
     this.keepCheckpointEveryNHours = options.keepCheckpointEveryNHours ?? 10000;
     this.reshape = options.reshape ?? false;
     this.padStepNumber = options.padStepNumber ?? false;
