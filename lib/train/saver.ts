@@ -16,7 +16,7 @@ import { Operation, Tensor } from '../graph';
 import { NDArray } from '../ndarray';
 import { group, placeholder, reshape } from '../ops/builders';
 import { Session } from '../session';
-import { Variable, assign, globalVariables } from '../variables';
+import { assign, globalVariables } from '../variables';
 import { BundleReader, checkpointExists as bundleExists, compareKeys, dataTypeString, indexFilename, writeBundle, writeTemp } from './checkpoint/bundle';
 import { dtypeInfo } from '../dtypes';
 import { metaGraphBytes } from './meta-graph';

@@ -7,7 +7,7 @@
 // renamed into place. Reading mirrors BundleReader's checks and error texts (1.15 wording).
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import * as protobuf from 'protobufjs';
-import { DTYPES, DType, dtypeCode, dtypeInfo, dtypeSize } from '../../dtypes';
+import { DTYPES, DType, dtypeCode, dtypeInfo, dtypeSize, typedArrayFor } from '../../dtypes';
 import { DataLossError, InvalidArgumentError, NotFoundError, OpError, OutOfRangeError, UnimplementedError } from '../../errors';
 import { schema } from '../../graphdef/schema';
 import { NDArray } from '../../ndarray';
@@ -87,8 +87,11 @@ function tensorBytes(v: NDArray): Uint8Array {
   return new Uint8Array(d.buffer, d.byteOffset, v.size * dtypeSize(v.dtype));
 }
 
-/** The bytes of `<prefix>.data-00000-of-00001` and `<prefix>.index` for `tensors` (any order; keys unique). */
-export function encodeBundle(tensors: readonly BundleTensor[]): { data: Uint8Array; index: Uint8Array } {
+/**
+ * The bytes of `<prefix>.data-00000-of-00001` (as the tensors' own byte views, in file order: no
+ * copy) and `<prefix>.index` for `tensors` (any order; keys unique).
+ */
+export function encodeBundle(tensors: readonly BundleTensor[]): { data: Uint8Array[]; index: Uint8Array } {
   const { header, entry } = bundleTypes();
   const sorted = [...tensors].sort((a, b) => compareKeys(a.key, b.key));
   const chunks: Uint8Array[] = [];
@@ -105,7 +108,7 @@ export function encodeBundle(tensors: readonly BundleTensor[]): { data: Uint8Arr
     chunks.push(bytes);
     offset += bytes.length;
   }
-  return { data: Buffer.concat(chunks), index: buildTable(rows) };
+  return { data: chunks, index: buildTable(rows) };
 }
 
 let tempCounter = 0;
@@ -114,12 +117,14 @@ export function tempName(path: string): string {
   return `${path}.tempstate${process.pid}${Date.now()}${tempCounter++}`;
 }
 
-/** Writes `bytes` to a temporary file beside `path`, flushed to disk; returns its name. */
-export function writeTemp(path: string, bytes: Uint8Array): string {
+/** Writes `bytes` (one array or consecutive pieces) to a temporary file beside `path`, flushed to disk; returns its name. */
+export function writeTemp(path: string, bytes: Uint8Array | readonly Uint8Array[]): string {
   const tmp = tempName(path);
   const fd = openSync(tmp, 'w');
   try {
-    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
+    for (const piece of bytes instanceof Uint8Array ? [bytes] : bytes) {
+      for (let at = 0; at < piece.length;) at += writeSync(fd, piece, at);
+    }
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
@@ -243,12 +248,12 @@ export class BundleReader {
     let shard = this.#shards.get(e.shardId);
     if (!shard) this.#shards.set(e.shardId, (shard = readFile(dataFilename(this.prefix, e.shardId, this.numShards))));
     if (e.offset + e.size > shard.length) throw new OutOfRangeError(null, null, 'Read less bytes than requested');
-    const bytes = shard.slice(e.offset, e.offset + e.size);  // a copy: aligned, and owned by the result
+    const bytes = shard.subarray(e.offset, e.offset + e.size);
     const actual = crc32c(bytes);
     if (unmaskCrc(e.crc32c) !== actual)
       throw new DataLossError(null, null, `Checksum does not match: stored ${String(unmaskCrc(e.crc32c)).padStart(8, '0')} vs. calculated on the restored bytes ${actual}`);
-    const A = dtypeInfo(dtype).array;
-    return new NDArray(new A(bytes.buffer, 0, count), e.shape, dtype);
+    // A view of the file's bytes (this reader's own buffer), copied only when misaligned.
+    return new NDArray(typedArrayFor(dtype, bytes.buffer, bytes.byteOffset, count), e.shape, dtype);
   }
 }
 
