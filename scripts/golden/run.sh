@@ -10,4 +10,5 @@ if ! "$PY" -c 'import tensorflow' 2>/dev/null; then
 fi
 "$PY" scripts/golden/ops.py "$@"
 "$PY" scripts/golden/models.py
-du -sh test/fixtures/golden/ops test/fixtures/golden/models test/fixtures/golden
+"$PY" scripts/golden/checkpoints.py
+du -sh test/fixtures/golden/ops test/fixtures/golden/models test/fixtures/golden/checkpoints test/fixtures/golden
