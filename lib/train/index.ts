@@ -8,3 +8,7 @@ export type {
   Hyper, GradVar, ComputeGradientsOptions, ApplyGradientsOptions, MinimizeOptions, OptimizerOptions, MomentumOptions, AdamOptions,
   RMSPropOptions, AdagradOptions, AdadeltaOptions, ProximalGradientDescentOptions,
 } from './optimizer';
+// tf.train: checkpoints (Saver and the checkpoint-file helpers).
+export {
+  Saver, SaverOptions, SaveOptions, CheckpointState, latestCheckpoint, getCheckpointState, checkpointExists, listVariables, loadVariable,
+} from './saver';

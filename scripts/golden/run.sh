@@ -11,4 +11,5 @@ fi
 "$PY" scripts/golden/ops.py "$@"
 "$PY" scripts/golden/models.py
 "$PY" scripts/golden/random.py
-du -sh test/fixtures/golden/ops test/fixtures/golden/models test/fixtures/golden/random test/fixtures/golden
+"$PY" scripts/golden/checkpoints.py
+du -sh test/fixtures/golden/ops test/fixtures/golden/models test/fixtures/golden/random test/fixtures/golden/checkpoints test/fixtures/golden
