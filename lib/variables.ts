@@ -14,7 +14,7 @@ import { DType, asDType, dtypeInfo } from './dtypes';
 import { UnimplementedError, checkKeys, invalidArgument } from './errors';
 import { Graph, Operation, StaticShape, Tensor, getDefaultGraph } from './graph';
 import { ValueLike } from './ndarray';
-import { OpOptions, TensorLike, constant, fill, group, identity, makeNode, noOp } from './ops/builders';
+import { OpOptions, TensorLike, constant, fill, group, identity, makeNode, noOp, opts } from './ops/builders';
 import { isRefTensor } from './ops/defs/state';
 import { Session, getDefaultSession } from './session';
 
@@ -109,7 +109,7 @@ export const modelVariables = (scope?: string | null): Variable[] => getCollecti
  * each initializer (a plain NoOp for an empty list), as TF1.
  */
 export function variablesInitializer(varList: readonly Variable[], options?: OpOptions | string): Operation {
-  const name = (typeof options === 'string' ? options : options?.name) ?? 'init';
+  const name = opts(options).name ?? 'init';
   if (varList.length) return group(varList.map((v) => v.initializer), { name });
   return noOp({ name });
 }
@@ -129,10 +129,6 @@ export interface AssignOptions extends OpOptions {
   validateShape?: boolean;
   /** Update under the variable's lock (default: true for Assign, false for AssignAdd/Sub, as TF). */
   useLocking?: boolean;
-}
-
-function opts<T extends object>(o: T | string | undefined): Partial<T> & OpOptions {
-  return typeof o === 'string' ? ({ name: o } as Partial<T> & OpOptions) : (o ?? {});
 }
 
 /** A TF `Ref(T)` input: a Variable, a VariableV2 output or an Assign's output. */
@@ -170,15 +166,15 @@ function update(type: 'Assign' | 'AssignAdd' | 'AssignSub', ref: unknown, value:
  * @example sess.run(tf.assign(w, [[1, 2]]))
  */
 export function assign(ref: Tensor, value: TensorLike, options?: AssignOptions | string): Tensor {
-  return update('Assign', ref, value, opts(options));
+  return update('Assign', ref, value, opts(options, { validateShape: true, useLocking: true }));
 }
 /** ref += value, in place (op AssignAdd); returns the variable's reference. */
 export function assignAdd(ref: Tensor, value: TensorLike, options?: Omit<AssignOptions, 'validateShape'> | string): Tensor {
-  return update('AssignAdd', ref, value, opts(options));
+  return update('AssignAdd', ref, value, opts(options, { useLocking: true }));
 }
 /** ref -= value, in place (op AssignSub); returns the variable's reference. */
 export function assignSub(ref: Tensor, value: TensorLike, options?: Omit<AssignOptions, 'validateShape'> | string): Tensor {
-  return update('AssignSub', ref, value, opts(options));
+  return update('AssignSub', ref, value, opts(options, { useLocking: true }));
 }
 
 /** A bool scalar: whether the variable holds a value in the session that runs it (op IsVariableInitialized). */
@@ -301,6 +297,7 @@ export class Variable extends Tensor {
   assign(value: TensorLike, options?: VariableUpdateOptions & { validateShape?: boolean; readValue?: true }): Tensor;
   assign(value: TensorLike, options: VariableUpdateOptions & { validateShape?: boolean; readValue: false }): Operation;
   assign(value: TensorLike, options: VariableUpdateOptions & { validateShape?: boolean; readValue?: boolean } = {}): Tensor | Operation {
+    opts(options, { useLocking: true, validateShape: true, readValue: true });
     const t = assign(this, value, { useLocking: options.useLocking ?? false, validateShape: options.validateShape, name: options.name });
     return options.readValue === false ? t.op : t;
   }
@@ -308,6 +305,7 @@ export class Variable extends Tensor {
   assignAdd(delta: TensorLike, options?: VariableUpdateOptions & { readValue?: true }): Tensor;
   assignAdd(delta: TensorLike, options: VariableUpdateOptions & { readValue: false }): Operation;
   assignAdd(delta: TensorLike, options: VariableUpdateOptions & { readValue?: boolean } = {}): Tensor | Operation {
+    opts(options, { useLocking: true, readValue: true });
     const t = assignAdd(this, delta, { useLocking: options.useLocking ?? false, name: options.name });
     return options.readValue === false ? t.op : t;
   }
@@ -315,6 +313,7 @@ export class Variable extends Tensor {
   assignSub(delta: TensorLike, options?: VariableUpdateOptions & { readValue?: true }): Tensor;
   assignSub(delta: TensorLike, options: VariableUpdateOptions & { readValue: false }): Operation;
   assignSub(delta: TensorLike, options: VariableUpdateOptions & { readValue?: boolean } = {}): Tensor | Operation {
+    opts(options, { useLocking: true, readValue: true });
     const t = assignSub(this, delta, { useLocking: options.useLocking ?? false, name: options.name });
     return options.readValue === false ? t.op : t;
   }
@@ -373,30 +372,44 @@ class Random extends Initializer {
   unavailable(): Error { return new UnimplementedError(null, null, `${this.kind} needs random ops (next slice)`); }
 }
 
+/** An initializer's options object, its keys checked (TypeError naming an unknown one). */
+function initOptions<T extends object>(o: T | undefined, keys: readonly (keyof T & string)[], what: string): T {
+  if (o === undefined || o === null) return {} as T;
+  if (typeof o !== 'object') throw new TypeError(`${what}: options must be an object, got ${typeof o}`);
+  checkKeys(o, keys, what);
+  return o;
+}
+type RandomInitOptions = { mean?: number; stddev?: number; minval?: number; maxval?: number; seed?: number; dtype?: DType };
+const random = (kind: string, keys: readonly (keyof RandomInitOptions)[], options?: RandomInitOptions): Initializer => {
+  const o = initOptions(options, keys, kind);
+  return new Random(kind, o, o.dtype);
+};
+
 /** Initializes to 0 (false for bool). */
-export const zerosInitializer = (options: { dtype?: DType } = {}): Initializer => new Zeros(options.dtype);
+export const zerosInitializer = (options?: { dtype?: DType }): Initializer => new Zeros(initOptions(options, ['dtype'], 'zeros_initializer').dtype);
 /** Initializes to 1 (true for bool). */
-export const onesInitializer = (options: { dtype?: DType } = {}): Initializer => new Ones(options.dtype);
+export const onesInitializer = (options?: { dtype?: DType }): Initializer => new Ones(initOptions(options, ['dtype'], 'ones_initializer').dtype);
 /**
  * Initializes to `value`: a scalar fills the shape; a shorter list is padded with its last
  * element (TF1's constant); a longer one is an error.
  */
-export const constantInitializer = (value: ValueLike = 0, options: { dtype?: DType } = {}): Initializer => new Constant(value, options.dtype);
+export const constantInitializer = (value: ValueLike = 0, options?: { dtype?: DType }): Initializer =>
+  new Constant(value, initOptions(options, ['dtype'], 'constant_initializer').dtype);
 /** Normal(mean, stddev) values (needs the random ops: UnimplementedError when used). */
-export const randomNormalInitializer = (options: { mean?: number; stddev?: number; seed?: number; dtype?: DType } = {}): Initializer =>
-  new Random('random_normal_initializer', options, options.dtype);
+export const randomNormalInitializer = (options?: { mean?: number; stddev?: number; seed?: number; dtype?: DType }): Initializer =>
+  random('random_normal_initializer', ['mean', 'stddev', 'seed', 'dtype'], options);
 /** Truncated normal values (needs the random ops: UnimplementedError when used). */
-export const truncatedNormalInitializer = (options: { mean?: number; stddev?: number; seed?: number; dtype?: DType } = {}): Initializer =>
-  new Random('truncated_normal_initializer', options, options.dtype);
+export const truncatedNormalInitializer = (options?: { mean?: number; stddev?: number; seed?: number; dtype?: DType }): Initializer =>
+  random('truncated_normal_initializer', ['mean', 'stddev', 'seed', 'dtype'], options);
 /** Uniform [minval, maxval) values (needs the random ops: UnimplementedError when used). */
-export const randomUniformInitializer = (options: { minval?: number; maxval?: number; seed?: number; dtype?: DType } = {}): Initializer =>
-  new Random('random_uniform_initializer', options, options.dtype);
+export const randomUniformInitializer = (options?: { minval?: number; maxval?: number; seed?: number; dtype?: DType }): Initializer =>
+  random('random_uniform_initializer', ['minval', 'maxval', 'seed', 'dtype'], options);
 /** Glorot (Xavier) uniform values, getVariable's default for floats (needs the random ops: UnimplementedError when used). */
-export const glorotUniformInitializer = (options: { seed?: number; dtype?: DType } = {}): Initializer =>
-  new Random('glorot_uniform_initializer', options, options.dtype);
+export const glorotUniformInitializer = (options?: { seed?: number; dtype?: DType }): Initializer =>
+  random('glorot_uniform_initializer', ['seed', 'dtype'], options);
 /** Glorot (Xavier) normal values (needs the random ops: UnimplementedError when used). */
-export const glorotNormalInitializer = (options: { seed?: number; dtype?: DType } = {}): Initializer =>
-  new Random('glorot_normal_initializer', options, options.dtype);
+export const glorotNormalInitializer = (options?: { seed?: number; dtype?: DType }): Initializer =>
+  random('glorot_normal_initializer', ['seed', 'dtype'], options);
 
 // ---- variable scopes and getVariable ------------------------------------------------------
 
