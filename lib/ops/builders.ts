@@ -433,13 +433,18 @@ export const CONV2D_KEYS: OptionKeys<Conv2DOptions> = { strides: true, padding: 
 /** Largest stride or dilation the native window kernels accept (native/kernels/conv.cc). */
 export const MAX_WINDOW_STEP = 1 << 20;
 
+/** Build-time check of strides / dilations against MAX_WINDOW_STEP, naming the argument and the limit. */
+export function checkWindowStep(list: readonly number[], what: string, given: unknown): void {
+  if (list.some((d) => d > MAX_WINDOW_STEP)) throw invalidArgument(`${what} ${JSON.stringify(given)} exceed the supported limit of ${MAX_WINDOW_STEP} (2^20)`);
+}
+
 /** Expands TF's int / [h, w] / [1, h, w, 1] forms to the 4-entry NHWC list. */
 export function nhwc(v: number | number[] | undefined, what: string): number[] {
   const list = v === undefined ? [1] : typeof v === 'number' ? [v] : v;
   const out = list.length === 1 ? [1, list[0], list[0], 1] : list.length === 2 ? [1, list[0], list[1], 1] : list;
   if (out.length !== 4 || out.some((d) => !Number.isInteger(d) || d < 1))
     throw invalidArgument(`${what} must be a positive integer, or a list of 1, 2 or 4 of them, got ${JSON.stringify(v)}`);
-  if (out.some((d) => d > MAX_WINDOW_STEP)) throw invalidArgument(`${what} ${JSON.stringify(v)} exceed the supported limit of ${MAX_WINDOW_STEP} (2^20)`);
+  checkWindowStep(out, what, v);
   if (out[0] !== 1 || out[3] !== 1) throw invalidArgument(`Current implementation does not yet support ${what} in the batch and depth dimensions.`);
   return out;
 }

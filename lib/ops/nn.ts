@@ -7,7 +7,7 @@ import { Graph, StaticShape, Tensor } from '../graph';
 import { NDArray } from '../ndarray';
 import { relu6, elu, selu, leakyRelu, softplus, softsign } from './math';
 import { topK } from './reduce';
-import { CONV2D_KEYS, Conv2DOptions, OpOptions, sigmoid, tanh, TensorLike, cast, dtypeOf, graphOf, isOptions, nn as coreNn, makeNode, opts, reshape, shapeLike, toTensor } from './builders';
+import { CONV2D_KEYS, Conv2DOptions, checkWindowStep, OpOptions, sigmoid, tanh, TensorLike, cast, dtypeOf, graphOf, isOptions, nn as coreNn, makeNode, opts, reshape, shapeLike, toTensor } from './builders';
 import { findOpDef } from './schema';
 
 type Padding = 'SAME' | 'VALID' | number[][];
@@ -18,10 +18,14 @@ type IntOrList = number | number[];
 const pyList = (v: unknown): string => (Array.isArray(v) ? `[${v.map(pyList).join(', ')}]` : String(v));
 const pyShape = (s: StaticShape): string => (s === null ? '<unknown>' : `(${s.map((d) => (d === null ? 'None' : d)).join(', ')}${s.length === 1 ? ',' : ''})`);
 
-/** TF's _get_sequence: an int, or n, or n + 2 ints, as the n + 2 entries of a strides-like attr. */
+/**
+ * TF's _get_sequence: an int, or n, or n + 2 ints, as the n + 2 entries of a strides-like attr.
+ * Strides and dilations (not ksize) beyond MAX_WINDOW_STEP fail here, at build time.
+ */
 function getSequence(v: IntOrList | undefined, n: number, channelIndex: number, name: string): number[] {
   if (v === undefined || v === null) return new Array(n + 2).fill(1);
   const list = Array.from(shapeLike(v, name).data as ArrayLike<number | bigint>, Number);
+  if (name !== 'ksize') checkWindowStep(list, name, v);
   if (list.length === n + 2) return list;
   if (list.length !== 1 && list.length !== n)
     throw invalidArgument(`${name} should be of length 1, ${n} or ${n + 2}. Received: ${name}=${pyList(v)} of length ${list.length}`);
@@ -128,6 +132,7 @@ export function depthwiseConv2d(input: TensorLike, filter: TensorLike, strides: 
   const dil = getSequence(o.dilations ?? o.rate, 2, c, 'dilation_rate');
   if (dil.some((d) => d < 1)) throw invalidArgument(`dilation_rate must be positive. Received: dilation_rate=${pyList(o.dilations ?? o.rate)}`);
   const st = Array.from(shapeLike(strides, 'strides').data as ArrayLike<number | bigint>, Number);
+  checkWindowStep(st, 'strides', strides);
   if (dil.some((d) => d > 1) && st.some((d) => d > 1)) throw invalidArgument('strides > 1 not supported in conjunction with dilation_rate > 1');
   const g = graphOf(input, filter);
   return g.nameScope(o.name ?? 'depthwise', (scope) => {
