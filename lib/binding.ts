@@ -1,4 +1,5 @@
-// The only file that loads the addon (node-gyp-build: a matching prebuild, else build/Release).
+// The only file that loads the addon (node-gyp-build: a matching prebuild, else build/Release;
+// TENSORLOOM_ADDON=<file.node> overrides, for the sanitizer build).
 // It types the flat native surface.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -61,6 +62,9 @@ export function binding(): Binding {
 }
 
 function load(root: string): Binding {
+  // TENSORLOOM_ADDON names another build of the addon to load (npm run test:asan: the ASan/UBSan build).
+  const override = process.env.TENSORLOOM_ADDON;
+  if (override) return require(override) as Binding;
   try {
     return nodeGypBuild(root) as Binding;
   } catch (e) {

@@ -13,7 +13,7 @@
 import { DType } from './dtypes';
 import { invalidArgument } from './errors';
 import { Graph, Operation, Tensor } from './graph';
-import { constIn, makeNode, toTensor, TensorLike } from './ops/builders';
+import { constIn, makeNode, opts, toTensor, TensorLike } from './ops/builders';
 import { gradientFunction } from './ops/registry';
 import { NDArray } from './ndarray';
 import './ops/grads/math';
@@ -60,6 +60,7 @@ function tensorList(v: Tensor | readonly Tensor[], what: string): Tensor[] {
  */
 export function gradients(ys: Tensor | readonly Tensor[], xs: Tensor | readonly Tensor[],
                           gradYs?: TensorLike | readonly (TensorLike | null)[] | null, options: GradientsOptions = {}): (Tensor | null)[] {
+  options = opts(options, { stopGradients: true, unconnectedGradients: true, aggregationMethod: true, colocateGradientsWithOps: true, gateGradients: true });
   const yList = tensorList(ys, 'ys'), xList = tensorList(xs, 'xs');
   if (!yList.length) throw invalidArgument('ys must not be empty');
   const g = yList[0].graph;

@@ -14,7 +14,7 @@ import { DType, asDType, dtypeInfo } from './dtypes';
 import { checkKeys, invalidArgument } from './errors';
 import { Graph, Operation, StaticShape, Tensor, getDefaultGraph } from './graph';
 import { ValueLike } from './ndarray';
-import { OpOptions, TensorLike, constant, fill, group, identity, makeNode, noOp } from './ops/builders';
+import { OpOptions, TensorLike, constant, fill, group, identity, makeNode, noOp, opts } from './ops/builders';
 import { isRefTensor } from './ops/defs/state';
 import { randomNormal, randomUniform, truncatedNormal } from './ops/random';
 import { Session, getDefaultSession } from './session';
@@ -110,7 +110,7 @@ export const modelVariables = (scope?: string | null): Variable[] => getCollecti
  * each initializer (a plain NoOp for an empty list), as TF1.
  */
 export function variablesInitializer(varList: readonly Variable[], options?: OpOptions | string): Operation {
-  const name = (typeof options === 'string' ? options : options?.name) ?? 'init';
+  const name = opts(options).name ?? 'init';
   if (varList.length) return group(varList.map((v) => v.initializer), { name });
   return noOp({ name });
 }
@@ -130,10 +130,6 @@ export interface AssignOptions extends OpOptions {
   validateShape?: boolean;
   /** Update under the variable's lock (default: true for Assign, false for AssignAdd/Sub, as TF). */
   useLocking?: boolean;
-}
-
-function opts<T extends object>(o: T | string | undefined): Partial<T> & OpOptions {
-  return typeof o === 'string' ? ({ name: o } as Partial<T> & OpOptions) : (o ?? {});
 }
 
 /** A TF `Ref(T)` input: a Variable, a VariableV2 output or an Assign's output. */
@@ -171,15 +167,15 @@ function update(type: 'Assign' | 'AssignAdd' | 'AssignSub', ref: unknown, value:
  * @example sess.run(tf.assign(w, [[1, 2]]))
  */
 export function assign(ref: Tensor, value: TensorLike, options?: AssignOptions | string): Tensor {
-  return update('Assign', ref, value, opts(options));
+  return update('Assign', ref, value, opts(options, { validateShape: true, useLocking: true }));
 }
 /** ref += value, in place (op AssignAdd); returns the variable's reference. */
 export function assignAdd(ref: Tensor, value: TensorLike, options?: Omit<AssignOptions, 'validateShape'> | string): Tensor {
-  return update('AssignAdd', ref, value, opts(options));
+  return update('AssignAdd', ref, value, opts(options, { useLocking: true }));
 }
 /** ref -= value, in place (op AssignSub); returns the variable's reference. */
 export function assignSub(ref: Tensor, value: TensorLike, options?: Omit<AssignOptions, 'validateShape'> | string): Tensor {
-  return update('AssignSub', ref, value, opts(options));
+  return update('AssignSub', ref, value, opts(options, { useLocking: true }));
 }
 
 /** A bool scalar: whether the variable holds a value in the session that runs it (op IsVariableInitialized). */
@@ -302,6 +298,7 @@ export class Variable extends Tensor {
   assign(value: TensorLike, options?: VariableUpdateOptions & { validateShape?: boolean; readValue?: true }): Tensor;
   assign(value: TensorLike, options: VariableUpdateOptions & { validateShape?: boolean; readValue: false }): Operation;
   assign(value: TensorLike, options: VariableUpdateOptions & { validateShape?: boolean; readValue?: boolean } = {}): Tensor | Operation {
+    opts(options, { useLocking: true, validateShape: true, readValue: true });
     const t = assign(this, value, { useLocking: options.useLocking ?? false, validateShape: options.validateShape, name: options.name });
     return options.readValue === false ? t.op : t;
   }
@@ -309,6 +306,7 @@ export class Variable extends Tensor {
   assignAdd(delta: TensorLike, options?: VariableUpdateOptions & { readValue?: true }): Tensor;
   assignAdd(delta: TensorLike, options: VariableUpdateOptions & { readValue: false }): Operation;
   assignAdd(delta: TensorLike, options: VariableUpdateOptions & { readValue?: boolean } = {}): Tensor | Operation {
+    opts(options, { useLocking: true, readValue: true });
     const t = assignAdd(this, delta, { useLocking: options.useLocking ?? false, name: options.name });
     return options.readValue === false ? t.op : t;
   }
@@ -316,6 +314,7 @@ export class Variable extends Tensor {
   assignSub(delta: TensorLike, options?: VariableUpdateOptions & { readValue?: true }): Tensor;
   assignSub(delta: TensorLike, options: VariableUpdateOptions & { readValue: false }): Operation;
   assignSub(delta: TensorLike, options: VariableUpdateOptions & { readValue?: boolean } = {}): Tensor | Operation {
+    opts(options, { useLocking: true, readValue: true });
     const t = assignSub(this, delta, { useLocking: options.useLocking ?? false, name: options.name });
     return options.readValue === false ? t.op : t;
   }
@@ -402,24 +401,33 @@ function computeFans(shape: readonly number[]): [number, number] {
   return [shape[shape.length - 2] * field, shape[shape.length - 1] * field];
 }
 
+/** An initializer's options object, its keys checked (TypeError naming an unknown one). */
+function initOptions<T extends object>(o: T | undefined, keys: readonly (keyof T & string)[], what: string): T {
+  if (o === undefined || o === null) return {} as T;
+  if (typeof o !== 'object') throw new TypeError(`${what}: options must be an object, got ${typeof o}`);
+  checkKeys(o, keys, what);
+  return o;
+}
+
 /** Initializes to 0 (false for bool). */
-export const zerosInitializer = (options: { dtype?: DType } = {}): Initializer => new Zeros(options.dtype);
+export const zerosInitializer = (options?: { dtype?: DType }): Initializer => new Zeros(initOptions(options, ['dtype'], 'zeros_initializer').dtype);
 /** Initializes to 1 (true for bool). */
-export const onesInitializer = (options: { dtype?: DType } = {}): Initializer => new Ones(options.dtype);
+export const onesInitializer = (options?: { dtype?: DType }): Initializer => new Ones(initOptions(options, ['dtype'], 'ones_initializer').dtype);
 /**
  * Initializes to `value`: a scalar fills the shape; a shorter list is padded with its last
  * element (TF1's constant); a longer one is an error.
  */
-export const constantInitializer = (value: ValueLike = 0, options: { dtype?: DType } = {}): Initializer => new Constant(value, options.dtype);
+export const constantInitializer = (value: ValueLike = 0, options?: { dtype?: DType }): Initializer =>
+  new Constant(value, initOptions(options, ['dtype'], 'constant_initializer').dtype);
 type RandomOptions = { seed?: number | null; dtype?: DType };
 /** Normal(mean, stddev) values (tf.randomNormal). */
-export const randomNormalInitializer = (options: { mean?: number; stddev?: number } & RandomOptions = {}): Initializer =>
+export const randomNormalInitializer = (o?: { mean?: number; stddev?: number } & RandomOptions, options = initOptions(o, ['mean', 'stddev', 'seed', 'dtype'], 'random_normal_initializer')): Initializer =>
   new Random(floatDType(options.dtype), (shape, dtype) => randomNormal(shape, { mean: options.mean ?? 0, stddev: options.stddev ?? 1, dtype, seed: options.seed }));
 /** Normal values within two standard deviations of the mean (tf.truncatedNormal). */
-export const truncatedNormalInitializer = (options: { mean?: number; stddev?: number } & RandomOptions = {}): Initializer =>
+export const truncatedNormalInitializer = (o?: { mean?: number; stddev?: number } & RandomOptions, options = initOptions(o, ['mean', 'stddev', 'seed', 'dtype'], 'truncated_normal_initializer')): Initializer =>
   new Random(floatDType(options.dtype), (shape, dtype) => truncatedNormal(shape, { mean: options.mean ?? 0, stddev: options.stddev ?? 1, dtype, seed: options.seed }));
 /** Uniform [minval, maxval) values (tf.randomUniform; integer dtypes need maxval). */
-export const randomUniformInitializer = (options: { minval?: number; maxval?: number } & RandomOptions = {}): Initializer =>
+export const randomUniformInitializer = (o?: { minval?: number; maxval?: number } & RandomOptions, options = initOptions(o, ['minval', 'maxval', 'seed', 'dtype'], 'random_uniform_initializer')): Initializer =>
   new Random(options.dtype, (shape, dtype) => randomUniform(shape, { minval: options.minval ?? 0, maxval: options.maxval, dtype, seed: options.seed }));
 
 export interface VarianceScalingOptions extends RandomOptions {
@@ -432,7 +440,8 @@ export interface VarianceScalingOptions extends RandomOptions {
  * 1); truncated normal with stddev sqrt(scale / n) / 0.8796... ('normal' is the same), normal with
  * stddev sqrt(scale / n), or uniform within ±sqrt(3 scale / n).
  */
-export function varianceScalingInitializer(options: VarianceScalingOptions = {}): Initializer {
+export function varianceScalingInitializer(o?: VarianceScalingOptions): Initializer {
+  const options = initOptions(o, ['scale', 'mode', 'distribution', 'seed', 'dtype'], 'variance_scaling_initializer');
   const { scale = 1, mode = 'fan_in', seed } = options;
   const distribution = (options.distribution ?? 'truncated_normal').toLowerCase();
   if (!(scale > 0)) throw invalidArgument(`Argument \`scale\` must be a positive float. Received: ${scale}`);
@@ -451,18 +460,19 @@ export function varianceScalingInitializer(options: VarianceScalingOptions = {})
   });
 }
 type SeedOnly = { seed?: number | null; dtype?: DType };
+const seedOnly = (o: SeedOnly | undefined, what: string) => initOptions(o, ['seed', 'dtype'], what);
 /** Glorot (Xavier) uniform: ±sqrt(6 / (fanIn + fanOut)); getVariable's default for floats. */
-export const glorotUniformInitializer = (o: SeedOnly = {}) => varianceScalingInitializer({ ...o, scale: 1, mode: 'fan_avg', distribution: 'uniform' });
+export const glorotUniformInitializer = (o?: SeedOnly) => varianceScalingInitializer({ ...seedOnly(o, 'glorotUniformInitializer'), scale: 1, mode: 'fan_avg', distribution: 'uniform' });
 /** Glorot (Xavier) truncated normal with stddev sqrt(2 / (fanIn + fanOut)) / 0.8796. */
-export const glorotNormalInitializer = (o: SeedOnly = {}) => varianceScalingInitializer({ ...o, scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' });
+export const glorotNormalInitializer = (o?: SeedOnly) => varianceScalingInitializer({ ...seedOnly(o, 'glorotNormalInitializer'), scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' });
 /** He normal: truncated normal with stddev sqrt(2 / fanIn) / 0.8796. */
-export const heNormal = (o: SeedOnly = {}) => varianceScalingInitializer({ ...o, scale: 2, mode: 'fan_in', distribution: 'truncated_normal' });
+export const heNormal = (o?: SeedOnly) => varianceScalingInitializer({ ...seedOnly(o, 'heNormal'), scale: 2, mode: 'fan_in', distribution: 'truncated_normal' });
 /** He uniform: ±sqrt(6 / fanIn). */
-export const heUniform = (o: SeedOnly = {}) => varianceScalingInitializer({ ...o, scale: 2, mode: 'fan_in', distribution: 'uniform' });
+export const heUniform = (o?: SeedOnly) => varianceScalingInitializer({ ...seedOnly(o, 'heUniform'), scale: 2, mode: 'fan_in', distribution: 'uniform' });
 /** LeCun normal: truncated normal with stddev sqrt(1 / fanIn) / 0.8796. */
-export const lecunNormal = (o: SeedOnly = {}) => varianceScalingInitializer({ ...o, scale: 1, mode: 'fan_in', distribution: 'truncated_normal' });
+export const lecunNormal = (o?: SeedOnly) => varianceScalingInitializer({ ...seedOnly(o, 'lecunNormal'), scale: 1, mode: 'fan_in', distribution: 'truncated_normal' });
 /** LeCun uniform: ±sqrt(3 / fanIn). */
-export const lecunUniform = (o: SeedOnly = {}) => varianceScalingInitializer({ ...o, scale: 1, mode: 'fan_in', distribution: 'uniform' });
+export const lecunUniform = (o?: SeedOnly) => varianceScalingInitializer({ ...seedOnly(o, 'lecunUniform'), scale: 1, mode: 'fan_in', distribution: 'uniform' });
 
 // ---- variable scopes and getVariable ------------------------------------------------------
 

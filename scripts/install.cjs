@@ -25,10 +25,23 @@ function buildFromSourceRequested() {
     ['1', 'true'].includes(v('TENSORLOOM_BUILD_FROM_SOURCE'));
 }
 
+/** True on a musl libc (Alpine...): Node's process report names no glibc there. */
+function isMusl() {
+  if (process.platform !== 'linux') return false;
+  try { return !process.report.getReport().header.glibcVersionRuntime; } catch { return false; }
+}
+
 /** The file node-gyp-build would load, when it loads here (a wrong-platform or wrong-libc binary throws). */
 function loadableBuild() {
   let file;
-  try { file = require('node-gyp-build').resolve(root); } catch { return null; }
+  try { file = require('node-gyp-build').resolve(root); } catch {
+    if (isMusl()) {
+      say(`no prebuild for ${process.platform}-${process.arch} musl: the package ships glibc prebuilds only (no musl C++ ` +
+        'toolchain was available to build them), so the addon is built from source. That needs g++, make and python3 ' +
+        '(Alpine: apk add build-base python3).');
+    }
+    return null;
+  }
   try {
     require(file);
     return file;
@@ -99,7 +112,8 @@ function build() {
   if (r.status !== 0) {
     say([
       `building the native addon from source failed, and no prebuild in prebuilds/ matches ${process.platform}-${process.arch}.`,
-      'A source build needs a C++17 compiler, make and Python 3 (node-gyp); install them and run `npm rebuild tensorloom`.',
+      'A source build needs a C++17 compiler, make and Python 3 (node-gyp); install them and run `npm rebuild tensorloom`' +
+        (isMusl() ? ' (Alpine: apk add build-base python3).' : '.'),
     ].join('\n  '));
     return r.status || 1;
   }
@@ -126,5 +140,5 @@ function localNodeDir(source = process.env.TENSORLOOM_NODE_HEADERS) {
   return own || (source === 'node' ? null : nodeApiHeadersDir());
 }
 
-module.exports = { localNodeDir, loadableBuild };
+module.exports = { localNodeDir, loadableBuild, isMusl };
 if (require.main === module) process.exitCode = main();

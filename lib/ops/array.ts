@@ -67,7 +67,7 @@ export interface ShapeOptions extends OpOptions { outType?: DType }
  * shape gives a Const named `Shape` instead.
  */
 export function shape(input: TensorLike, options?: ShapeOptions | string): Tensor {
-  const o = opts(options);
+  const o = opts(options, { outType: true });
   const outType = asDType(o.outType ?? 'int32');
   const g = graphOfAll(input);
   return g.nameScope(o.name ?? 'Shape', (scope) => {
@@ -80,7 +80,7 @@ export function shape(input: TensorLike, options?: ShapeOptions | string): Tenso
 
 /** The number of elements of `input` (op Size; a Const when TF1 knows it statically). */
 export function size(input: TensorLike, options?: ShapeOptions | string): Tensor {
-  const o = opts(options);
+  const o = opts(options, { outType: true });
   const outType = asDType(o.outType ?? 'int32');
   const g = graphOfAll(input);
   return g.nameScope(o.name ?? 'Size', (scope) => {
@@ -121,7 +121,7 @@ export function range(start: TensorLike, limit?: TensorLike | RangeOptions | nul
                       options?: RangeOptions | string): Tensor {
   if (isOptions(limit)) { options = limit; limit = undefined; }
   else if (isOptions(delta)) { options = delta; delta = undefined; }
-  const o = opts(options);
+  const o = opts(options, { dtype: true });
   if (limit === undefined || limit === null) { limit = start; start = 0; }
   const d = o.dtype === undefined ? undefined : asDType(o.dtype);
   const g = graphOfAll(start, limit, delta);
@@ -140,7 +140,7 @@ export interface SqueezeOptions extends OpOptions { axis?: number | number[] }
 /** Removes dims of size 1 (all, or those in `axis`); op Squeeze. */
 export function squeeze(input: TensorLike, axis?: number | number[] | SqueezeOptions | null, options?: SqueezeOptions | string): Tensor {
   if (isOptions(axis)) { options = axis; axis = (axis as SqueezeOptions).axis; }
-  const o = opts(options);
+  const o = opts(options, { axis: true });
   const dims = axis === undefined || axis === null ? [] : [axis].flat().map((a) => intAttr(a, 'axis'));
   const g = graphOfAll(input);
   return g.nameScope(o.name ?? 'Squeeze', (scope) => {
@@ -221,7 +221,7 @@ export interface StackOptions extends OpOptions { axis?: number }
 /** Stacks same-shaped `values` along a new dim `axis` (op Pack, node `stack`). */
 export function stack(values: readonly TensorLike[], axis?: number | StackOptions, options?: StackOptions | string): Tensor {
   if (isOptions(axis)) { options = axis; axis = (axis as StackOptions).axis; }
-  const o = opts(options);
+  const o = opts(options, { axis: true });
   const ax = intAttr(axis ?? o.axis ?? 0, 'axis');
   const g = graphOfAll(values);
   return g.nameScope(o.name ?? 'stack', (scope) => {
@@ -239,7 +239,7 @@ export interface UnstackOptions extends OpOptions { num?: number; axis?: number 
 /** Splits `value` along `axis` into its `num` slices (op Unpack, node `unstack`). */
 export function unstack(value: TensorLike, num?: number | UnstackOptions | null, axis?: number, options?: UnstackOptions | string): Tensor[] {
   if (isOptions(num)) { options = num; num = undefined; }
-  const o = opts(options);
+  const o = opts(options, { num: true, axis: true });
   const ax = intAttr(axis ?? o.axis ?? 0, 'axis');
   const g = graphOfAll(value);
   const x = toTensor(g, value, undefined, 'value');
@@ -264,7 +264,7 @@ export interface SplitOptions extends OpOptions { num?: number }
  */
 export function split(value: TensorLike, numOrSizeSplits: number | IntLike | Tensor, axis: number | Tensor = 0,
                       options?: SplitOptions | string): Tensor[] {
-  const o = opts(options);
+  const o = opts(options, { num: true });
   const g = graphOfAll(value, numOrSizeSplits, axis);
   if (typeof numOrSizeSplits === 'number') {
     const n = intAttr(numOrSizeSplits, 'num_or_size_splits');
@@ -310,7 +310,7 @@ export interface StridedSliceOptions extends OpOptions {
 export function stridedSlice(input: TensorLike, begin: IntLike | Tensor, end: IntLike | Tensor, strides?: IntLike | Tensor | StridedSliceOptions | null,
                              options?: StridedSliceOptions | string): Tensor {
   if (isOptions(strides)) { options = strides; strides = undefined; }
-  const o = opts(options);
+  const o = opts(options, { beginMask: true, endMask: true, ellipsisMask: true, newAxisMask: true, shrinkAxisMask: true });
   const g = graphOfAll(input, begin, end, strides);
   return g.nameScope(o.name ?? 'StridedSlice', (scope) => {
     const x = toTensor(g, input, undefined, 'input');
@@ -335,7 +335,7 @@ export interface GatherOptions extends OpOptions { axis?: number | Tensor; batch
 
 /** Slices of `params` along `axis` at `indices` (op GatherV2); `axis` defaults to `batchDims`. */
 export function gather(params: TensorLike, indices: IntLike | Tensor, options?: GatherOptions | string): Tensor {
-  const o = opts(options);
+  const o = opts(options, { axis: true, batchDims: true });
   const batchDims = intAttr(o.batchDims ?? 0, 'batchDims');
   const g = graphOfAll(params, indices, o.axis);
   return g.nameScope(o.name ?? 'GatherV2', (scope) => {
@@ -396,7 +396,7 @@ export interface PadOptions extends OpOptions { mode?: 'CONSTANT' | 'REFLECT' | 
  * `constantValues` (op Pad for 0, else PadV2); REFLECT and SYMMETRIC mirror (op MirrorPad).
  */
 export function pad(tensor: TensorLike, paddings: IntLike | Tensor, options?: PadOptions | string): Tensor {
-  const o = opts(options);
+  const o = opts(options, { mode: true, constantValues: true });
   const mode = String(o.mode ?? 'CONSTANT').toUpperCase();
   const cv = o.constantValues ?? 0;
   const zero = !(cv instanceof Tensor) && (cv === 0 || cv === false || cv === BigInt(0));
@@ -429,7 +429,7 @@ export function reverse(tensor: TensorLike, axis: IntLike | Tensor, options?: Op
 export interface LikeOptions extends OpOptions { dtype?: DType }
 
 function fillLike(type: 'ZerosLike' | 'OnesLike', defaultName: string, value: number, tensor: TensorLike, options?: LikeOptions | string): Tensor {
-  const o = opts(options);
+  const o = opts(options, { dtype: true });
   const g = graphOfAll(tensor);
   return g.nameScope(o.name ?? defaultName, (scope) => {
     const x = toTensor(g, tensor, undefined, 'tensor');
@@ -454,7 +454,7 @@ export interface OneHotOptions extends OpOptions { onValue?: TensorLike; offValu
  * `one_hot`). The dtype is `dtype`, else that of onValue/offValue, else float32.
  */
 export function oneHot(indices: IntLike | Tensor, depth: number | Tensor, options?: OneHotOptions | string): Tensor {
-  const o = opts(options);
+  const o = opts(options, { onValue: true, offValue: true, axis: true, dtype: true });
   const given = o.dtype === undefined ? undefined : asDType(o.dtype);
   const dtypeOf = (v: TensorLike | undefined) => (v === undefined ? undefined : v instanceof Tensor ? v.dtype : given ?? inferDType(v));
   const onDt = dtypeOf(o.onValue), offDt = dtypeOf(o.offValue);

@@ -1,7 +1,7 @@
 // The public op constructors (TF1's Python names in camelCase). Each is a few lines over
 // makeNode(), which takes the op's attrs, shape rule and kernel from schema.ts.
 import { DType, asDType, isFloat } from '../dtypes';
-import { invalidArgument } from '../errors';
+import { checkKeys, invalidArgument } from '../errors';
 import { AttrValue, Graph, Operation, StaticShape, Tensor, getDefaultGraph, tensorMethods } from '../graph';
 import { NDArray, ValueLike, inferDType, toNDArray } from '../ndarray';
 import { OpDef, argDTypes } from './registry';
@@ -12,9 +12,23 @@ import { inferShapes, shapeText } from './shape';
 export interface OpOptions { name?: string }
 export type TensorLike = Tensor | ValueLike;
 
-/** An options argument: a name string, an options object, or nothing. */
-export function opts<T extends object>(o: T | string | undefined): Partial<T> & OpOptions {
-  return typeof o === 'string' ? ({ name: o } as Partial<T> & OpOptions) : (o ?? {});
+/** A builder's option keys besides `name`, each `true` (the compiler checks the list against T: none missing, none extra). */
+export type OptionKeys<T> = { readonly [K in Exclude<keyof T, keyof OpOptions> & string]-?: true };
+/** opts()'s key list: required exactly when T declares options besides `name`. */
+type KeysArg<T> = [Exclude<keyof T, keyof OpOptions>] extends [never] ? [] : [keys: OptionKeys<T>];
+
+/**
+ * An options argument: a name string, an options object, or nothing. An object may hold only
+ * `name` and the keys listed (TF1's keyword arguments: an unknown one is a TypeError naming it
+ * and the accepted ones). Every builder reads its options through this.
+ * @example const o = opts(options, { transposeA: true, transposeB: true });   // MatMulOptions
+ */
+export function opts<T extends object>(o: T | string | null | undefined, ...keys: KeysArg<T>): Partial<T> & OpOptions {
+  if (typeof o === 'string') return { name: o } as Partial<T> & OpOptions;
+  if (o === undefined || o === null) return {};
+  if (typeof o !== 'object') throw new TypeError(`options must be an object or a name string, got ${typeof o}`);
+  checkKeys(o, ['name', ...Object.keys((keys as [object?])[0] ?? {})], 'op options');
+  return o;
 }
 
 /** The graph of the first Tensor among `xs`, else the default graph (TF's _get_graph_from_inputs). */
@@ -130,13 +144,15 @@ export function toTensor(g: Graph, x: TensorLike, dtype: DType | undefined, name
  * keep their dtype (tfjs convention; TF1 would make integer literals int32).
  * @example tf.constant([[1, 2], [3, 4]], 'int32')
  */
-export function constant(value: ValueLike, dtype?: DType | null | ConstantOptions, shape?: number[] | null | ConstantOptions,
-                         options?: OpOptions | string): Tensor {
+export function constant(value: ValueLike, dtype?: DType | null | ConstantOptions, shapeArg?: number[] | null | ConstantOptions,
+                         options?: ConstantOptions | string): Tensor {
   // A final options object may come in any position after the value: constant(v, { name }).
-  if (isOptions<ConstantOptions>(dtype)) { options = dtype; shape = dtype.shape; dtype = dtype.dtype; }
-  else if (isOptions<ConstantOptions>(shape)) { options = shape; shape = shape.shape; }
-  const o = opts(options);
-  let v = toNDArray(value, dtype ?? undefined);
+  if (isOptions<ConstantOptions>(dtype)) { options = dtype; dtype = shapeArg = undefined; }
+  else if (isOptions<ConstantOptions>(shapeArg)) { options = shapeArg; shapeArg = undefined; }
+  const o = opts(options, { dtype: true, shape: true });
+  const dt = (dtype as DType | null | undefined) ?? o.dtype;
+  const shape = (shapeArg as number[] | null | undefined) ?? o.shape;
+  let v = toNDArray(value, dt ?? undefined);
   if (shape) {
     if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw invalidArgument(`Invalid shape [${shape.join(',')}]`);
     const n = shape.reduce((a, b) => a * b, 1);
@@ -173,10 +189,11 @@ function staticShape(shape: readonly (number | null)[] | null | undefined): Stat
  * @example const x = tf.placeholder(tf.float32, [null, 784], 'x')
  */
 export function placeholder(dtype: DType, shape?: readonly (number | null)[] | null | PlaceholderOptions, name?: string | OpOptions): Tensor {
-  if (isOptions<PlaceholderOptions>(shape)) { name = shape; shape = shape.shape; }
+  if (isOptions<PlaceholderOptions>(shape)) { name = shape; shape = undefined; }
+  const o = opts<PlaceholderOptions>(name, { shape: true });
   const d = asDType(dtype);
-  const s = staticShape(shape as readonly (number | null)[] | null | undefined);
-  return makeNode(getDefaultGraph(), 'Placeholder', [], { dtype: d, shape: s }, d, opts(name).name).outputs[0];
+  const s = staticShape((shape ?? o.shape) as readonly (number | null)[] | null | undefined);
+  return makeNode(getDefaultGraph(), 'Placeholder', [], { dtype: d, shape: s }, d, o.name).outputs[0];
 }
 
 /** A placeholder that yields `value` when not fed. */
@@ -210,7 +227,7 @@ export function group(...args: (Operation | Tensor | (Operation | Tensor)[] | Op
   let name: string | undefined;
   const last = args[args.length - 1];
   if (last && !(last instanceof Operation) && !(last instanceof Tensor) && !Array.isArray(last)) {
-    name = (last as OpOptions).name;
+    name = opts(last as OpOptions).name;
     args = args.slice(0, -1);
   }
   const deps = (args.flat() as (Operation | Tensor)[]).map((x) => {
@@ -291,7 +308,7 @@ export interface MatMulOptions extends OpOptions { transposeA?: boolean; transpo
  * @example tf.matmul(x, w, { transposeB: true, name: 'logits' })
  */
 export function matmul(a: TensorLike, b: TensorLike, options?: MatMulOptions | string): Tensor {
-  return matmulNode(a, b, opts(options), false);
+  return matmulNode(a, b, opts(options, { transposeA: true, transposeB: true, adjointA: true, adjointB: true }), false);
 }
 
 /**
@@ -316,12 +333,23 @@ export function matmulNode(a: TensorLike, b: TensorLike, o: MatMulOptions & { ad
 
 export interface ReduceOptions extends OpOptions { axis?: number | number[] | Tensor | null; keepDims?: boolean }
 
-function reduce(type: string, x: TensorLike, axis?: number | number[] | Tensor | null | ReduceOptions,
-                keepDims?: boolean | ReduceOptions, options?: ReduceOptions): Tensor {
-  let o: ReduceOptions = { ...options };
-  if (axis !== null && typeof axis === 'object' && !Array.isArray(axis) && !(axis instanceof Tensor)) { o = { ...axis, ...o }; axis = o.axis; }
-  if (typeof keepDims === 'object') o = { ...keepDims, ...o };
+/**
+ * The reduce_* arguments (axis, keepDims, options), where an options object may also stand in
+ * the axis or keepDims position; every options object is checked.
+ */
+export function reduceArgs<A>(axis: A | ReduceOptions | undefined, keepDims: boolean | ReduceOptions | undefined,
+                              options: ReduceOptions | undefined): { axis: A | undefined; o: ReduceOptions } {
+  const keys = { axis: true, keepDims: true } as const;
+  let o: ReduceOptions = { ...opts(options, keys) };
+  if (isOptions<ReduceOptions>(axis)) { o = { ...opts(axis, keys), ...o }; axis = o.axis as A; }
+  if (isOptions<ReduceOptions>(keepDims)) o = { ...opts(keepDims, keys), ...o };
   else if (keepDims !== undefined) o.keepDims = keepDims;
+  return { axis: axis as A | undefined, o };
+}
+
+function reduce(type: string, x: TensorLike, axisArg?: number | number[] | Tensor | null | ReduceOptions,
+                keepDims?: boolean | ReduceOptions, options?: ReduceOptions): Tensor {
+  const { axis, o } = reduceArgs<number | number[] | Tensor | null>(axisArg, keepDims, options);
   const g = graphOf(x);
   const t = toTensor(g, x, undefined, 'input_tensor');
   let axes: Tensor;
@@ -399,8 +427,16 @@ export interface Conv2DOptions extends OpOptions {
   useCudnnOnGpu?: boolean;
 }
 
+/** Conv2DOptions' keys (tf.nn.conv2d's options object). */
+export const CONV2D_KEYS: OptionKeys<Conv2DOptions> = { strides: true, padding: true, dataFormat: true, dilations: true, useCudnnOnGpu: true };
+
 /** Largest stride or dilation the native window kernels accept (native/kernels/conv.cc). */
 export const MAX_WINDOW_STEP = 1 << 20;
+
+/** Build-time check of strides / dilations against MAX_WINDOW_STEP, naming the argument and the limit. */
+export function checkWindowStep(list: readonly number[], what: string, given: unknown): void {
+  if (list.some((d) => d > MAX_WINDOW_STEP)) throw invalidArgument(`${what} ${JSON.stringify(given)} exceed the supported limit of ${MAX_WINDOW_STEP} (2^20)`);
+}
 
 /** Expands TF's int / [h, w] / [1, h, w, 1] forms to the 4-entry NHWC list. */
 export function nhwc(v: number | number[] | undefined, what: string): number[] {
@@ -408,7 +444,7 @@ export function nhwc(v: number | number[] | undefined, what: string): number[] {
   const out = list.length === 1 ? [1, list[0], list[0], 1] : list.length === 2 ? [1, list[0], list[1], 1] : list;
   if (out.length !== 4 || out.some((d) => !Number.isInteger(d) || d < 1))
     throw invalidArgument(`${what} must be a positive integer, or a list of 1, 2 or 4 of them, got ${JSON.stringify(v)}`);
-  if (out.some((d) => d > MAX_WINDOW_STEP)) throw invalidArgument(`${what} ${JSON.stringify(v)} exceed the supported limit of ${MAX_WINDOW_STEP} (2^20)`);
+  checkWindowStep(out, what, v);
   if (out[0] !== 1 || out[3] !== 1) throw invalidArgument(`Current implementation does not yet support ${what} in the batch and depth dimensions.`);
   return out;
 }
@@ -422,7 +458,7 @@ export function conv2d(input: TensorLike, filter: TensorLike, strides: number | 
                        options?: Conv2DOptions | string): Tensor {
   // Also accepts every attribute in one final options object: conv2d(x, w, { strides, padding }).
   if (isOptions<Conv2DOptions>(strides)) { options = strides; padding = strides.padding; strides = strides.strides ?? 1; }
-  const o = opts(options);
+  const o = opts(options, CONV2D_KEYS);
   if (padding !== 'SAME' && padding !== 'VALID') throw invalidArgument(`padding must be 'SAME' or 'VALID', got ${String(padding)}`);
   if ((o.dataFormat ?? 'NHWC') !== 'NHWC') throw invalidArgument('Conv2D only supports the NHWC data format on the CPU.');
   const st = nhwc(strides, 'strides'), dil = nhwc(o.dilations, 'dilations');

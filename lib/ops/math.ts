@@ -148,7 +148,7 @@ export interface LeakyReluOptions extends OpOptions { alpha?: number }
  * @example tf.leakyRelu(x, { alpha: 0.1 })
  */
 export function leakyRelu(features: TensorLike, alpha?: number | LeakyReluOptions, options?: LeakyReluOptions | string): Tensor {
-  const o = { ...(typeof alpha === 'object' ? alpha : { alpha }), ...opts(options) };
+  const o = { ...(typeof alpha === 'object' ? opts(alpha, { alpha: true }) : { alpha }), ...opts(options, { alpha: true }) };
   const a = o.alpha ?? 0.2;
   if (typeof a !== 'number') throw invalidArgument(`alpha must be a number, got ${String(a)}`);
   const g = graphOf(features);
@@ -166,8 +166,8 @@ export interface EqualOptions extends OpOptions {
   incompatibleShapeError?: boolean;
 }
 const equality = (type: string) => (x: TensorLike, y: TensorLike, options?: EqualOptions | string) => {
-  const o = opts(options);
-  return wrapper(type, [x, y], ['x', 'y'], o, undefined, { incompatible_shape_error: o.incompatibleShapeError ?? true });
+  const o = opts(options, { incompatibleShapeError: true });
+  return wrapper(type, [x, y], ['x', 'y'], o.name, undefined, { incompatible_shape_error: o.incompatibleShapeError ?? true });
 };
 /** x == y elementwise with broadcasting (bool output). */
 export const equal = equality('Equal');

@@ -7,27 +7,26 @@ import { Graph, StaticShape, Tensor } from '../graph';
 import { NDArray } from '../ndarray';
 import { relu6, elu, selu, leakyRelu, softplus, softsign } from './math';
 import { topK } from './reduce';
-import { Conv2DOptions, OpOptions, sigmoid, tanh, TensorLike, cast, dtypeOf, graphOf, isOptions, nn as coreNn, makeNode, reshape, shapeLike, toTensor } from './builders';
+import { CONV2D_KEYS, Conv2DOptions, checkWindowStep, OpOptions, sigmoid, tanh, TensorLike, cast, dtypeOf, graphOf, isOptions, nn as coreNn, makeNode, opts, reshape, shapeLike, toTensor } from './builders';
 import { findOpDef } from './schema';
 import { dropout } from './random';
 
 type Padding = 'SAME' | 'VALID' | number[][];
 type IntOrList = number | number[];
 
-// ---- operand conversion -----------------------------------------------------------------------
-
-const opts = <T extends object>(o: T | string | undefined): Partial<T> & OpOptions =>
-  typeof o === 'string' ? ({ name: o } as Partial<T> & OpOptions) : (o ?? {});
-
 // ---- TF's argument normalization (nn_ops.py) ---------------------------------------------------
 
 const pyList = (v: unknown): string => (Array.isArray(v) ? `[${v.map(pyList).join(', ')}]` : String(v));
 const pyShape = (s: StaticShape): string => (s === null ? '<unknown>' : `(${s.map((d) => (d === null ? 'None' : d)).join(', ')}${s.length === 1 ? ',' : ''})`);
 
-/** TF's _get_sequence: an int, or n, or n + 2 ints, as the n + 2 entries of a strides-like attr. */
+/**
+ * TF's _get_sequence: an int, or n, or n + 2 ints, as the n + 2 entries of a strides-like attr.
+ * Strides and dilations (not ksize) beyond MAX_WINDOW_STEP fail here, at build time.
+ */
 function getSequence(v: IntOrList | undefined, n: number, channelIndex: number, name: string): number[] {
   if (v === undefined || v === null) return new Array(n + 2).fill(1);
   const list = Array.from(shapeLike(v, name).data as ArrayLike<number | bigint>, Number);
+  if (name !== 'ksize') checkWindowStep(list, name, v);
   if (list.length === n + 2) return list;
   if (list.length !== 1 && list.length !== n)
     throw invalidArgument(`${name} should be of length 1, ${n} or ${n + 2}. Received: ${name}=${pyList(v)} of length ${list.length}`);
@@ -58,7 +57,7 @@ export interface BiasAddOptions extends OpOptions { dataFormat?: string }
 
 /** value + bias along the channel dimension (op BiasAdd): the last for `N...C`, dim 1 for `NC...`. */
 export function biasAdd(value: TensorLike, bias: TensorLike, options?: BiasAddOptions | string): Tensor {
-  const o = opts(options);
+  const o = opts(options, { dataFormat: true });
   let format = o.dataFormat;
   if (format !== undefined) {
     if (format.startsWith('NC')) format = 'NCHW';
@@ -84,7 +83,7 @@ function pool(type: 'MaxPool' | 'AvgPool', scopeName: string, inputName: string,
               ksize: IntOrList | PoolOptions, strides?: IntOrList, padding?: Padding, options?: PoolOptions | string): Tensor {
   // Also accepts every attribute in one final options object: maxPool(x, { ksize, strides, padding }).
   if (isOptions<PoolOptions>(ksize)) { options = ksize; ({ strides, padding } = ksize); ksize = ksize.ksize as IntOrList; }
-  const o = opts(options);
+  const o = opts(options, { ksize: true, strides: true, padding: true, dataFormat: true });
   const format = o.dataFormat ?? 'NHWC';
   const c = channelIndex(format);
   const k = getSequence(ksize, 2, c, 'ksize'), s = getSequence(strides, 2, c, 'strides');
@@ -129,11 +128,12 @@ export interface DepthwiseConv2DOptions extends OpOptions {
  */
 export function depthwiseConv2d(input: TensorLike, filter: TensorLike, strides: number[], padding: 'SAME' | 'VALID',
                                 options?: DepthwiseConv2DOptions | string): Tensor {
-  const o = opts(options);
+  const o = opts(options, { rate: true, dilations: true, dataFormat: true });
   const c = channelIndex(o.dataFormat);
   const dil = getSequence(o.dilations ?? o.rate, 2, c, 'dilation_rate');
   if (dil.some((d) => d < 1)) throw invalidArgument(`dilation_rate must be positive. Received: dilation_rate=${pyList(o.dilations ?? o.rate)}`);
   const st = Array.from(shapeLike(strides, 'strides').data as ArrayLike<number | bigint>, Number);
+  checkWindowStep(st, 'strides', strides);
   if (dil.some((d) => d > 1) && st.some((d) => d > 1)) throw invalidArgument('strides > 1 not supported in conjunction with dilation_rate > 1');
   const g = graphOf(input, filter);
   return g.nameScope(o.name ?? 'depthwise', (scope) => {
@@ -154,7 +154,7 @@ export interface Conv2DTransposeOptions extends OpOptions { dataFormat?: string;
  */
 export function conv2dTranspose(value: TensorLike, filter: TensorLike, outputShape: number[] | Tensor, strides: IntOrList,
                                 padding: Padding = 'SAME', options?: Conv2DTransposeOptions | string): Tensor {
-  const o = opts(options);
+  const o = opts(options, { dataFormat: true, dilations: true });
   const format = o.dataFormat ?? 'NHWC';
   const c = channelIndex(format);
   const st = getSequence(strides, 2, c, 'strides'), dil = getSequence(o.dilations, 2, c, 'dilations');
@@ -182,7 +182,7 @@ export function conv2d(input: TensorLike, filter: TensorLike, strides: IntOrList
     strides = strides.strides ?? 1;
   }
   if (!Array.isArray(padding)) return coreNn.conv2d(input, filter, strides, padding, options);
-  const o = opts(options);
+  const o = opts(options, CONV2D_KEYS);
   const [, explicit] = convertPadding(padding);
   const st = getSequence(strides, 2, 3, 'strides'), dil = getSequence(o.dilations, 2, 3, 'dilations');
   const g = graphOf(input, filter);
@@ -215,7 +215,7 @@ export interface FusedBatchNormOptions extends OpOptions {
  */
 export function fusedBatchNorm(x: TensorLike, scale: TensorLike, offset: TensorLike, mean?: TensorLike | null, variance?: TensorLike | null,
                                options?: FusedBatchNormOptions | string): [Tensor, Tensor, Tensor] {
-  const o = opts(options);
+  const o = opts(options, { epsilon: true, dataFormat: true, isTraining: true, exponentialAvgFactor: true });
   const isTraining = o.isTraining ?? true, factor = o.exponentialAvgFactor ?? 1;
   const g = graphOf(x, scale, offset, mean, variance);
   const xt = toTensor(g, x, undefined, 'input');
@@ -246,8 +246,9 @@ export interface LRNOptions extends OpOptions { depthRadius?: number; bias?: num
  */
 export function lrn(input: TensorLike, depthRadius?: number | LRNOptions, bias?: number, alpha?: number, beta?: number,
                     options?: LRNOptions | string): Tensor {
-  let o: Partial<LRNOptions> = opts(options);
-  if (isOptions<LRNOptions>(depthRadius)) o = { ...depthRadius, ...o };
+  const keys = { depthRadius: true, bias: true, alpha: true, beta: true } as const;
+  let o: Partial<LRNOptions> = opts(options, keys);
+  if (isOptions<LRNOptions>(depthRadius)) o = { ...opts(depthRadius, keys), ...o };
   else o = { depthRadius, bias, alpha, beta, ...o };
   const g = graphOf(input);
   return g.nameScope(o.name ?? 'LRN', (scope) => {
@@ -276,7 +277,7 @@ function swapAxes(g: Graph, x: Tensor, a: number, b: number): Tensor {
  */
 export function logSoftmax(logits: TensorLike, axis?: number | (OpOptions & { axis?: number }), options?: OpOptions | string): Tensor {
   let o: OpOptions & { axis?: number } = opts(options);
-  if (isOptions<OpOptions & { axis?: number }>(axis)) o = { ...axis, ...o };
+  if (isOptions<OpOptions & { axis?: number }>(axis)) o = { ...opts(axis, { axis: true }), ...o };
   else if (axis !== undefined) o = { ...o, axis };
   const g = graphOf(logits);
   const x = toTensor(g, logits, undefined, 'Const');
@@ -297,6 +298,8 @@ export interface XentArgs extends OpOptions {
   axis?: number;
   dim?: number;
 }
+
+const XENT_KEYS = { labels: true, logits: true, axis: true, dim: true } as const;
 
 /** `dims` as a Reshape target: known dims, with one unknown as -1; null if more are unknown. */
 function reshapeTarget(dims: (number | null)[]): number[] | null {
@@ -329,6 +332,7 @@ function xent(g: Graph, scope: string, labelsIn: TensorLike, logitsIn: TensorLik
  * @example const loss = tf.nn.softmaxCrossEntropyWithLogits({ labels: y, logits })
  */
 export function softmaxCrossEntropyWithLogits(args: XentArgs): Tensor {
+  opts(args, XENT_KEYS);
   const g = graphOf(args.logits, args.labels);
   return g.nameScope(args.name ?? 'softmax_cross_entropy_with_logits_sg', (scope) => {
     let labels = args.labels;
@@ -342,6 +346,7 @@ export function softmaxCrossEntropyWithLogits(args: XentArgs): Tensor {
 
 /** As softmaxCrossEntropyWithLogits, with gradients into the labels too (TF1's _v2). */
 export function softmaxCrossEntropyWithLogitsV2(args: XentArgs): Tensor {
+  opts(args, XENT_KEYS);
   const g = graphOf(args.logits, args.labels);
   return g.nameScope(args.name ?? 'softmax_cross_entropy_with_logits', (scope) => xent(g, scope, args.labels, args.logits, args.axis ?? args.dim ?? -1));
 }
@@ -354,6 +359,7 @@ export interface SparseXentArgs extends OpOptions { labels: TensorLike; logits: 
  * [0, classes) fails at run time with InvalidArgumentError.
  */
 export function sparseSoftmaxCrossEntropyWithLogits(args: SparseXentArgs): Tensor {
+  opts(args, { labels: true, logits: true });
   const g = graphOf(args.labels, args.logits);
   return g.nameScope(args.name ?? 'SparseSoftmaxCrossEntropyWithLogits', () => {
     const plain = !(args.labels instanceof Tensor || args.labels instanceof NDArray || ArrayBuffer.isView(args.labels));

@@ -6,7 +6,7 @@ import type { DType } from '../dtypes';
 import { invalidArgument } from '../errors';
 import { Graph, Tensor } from '../graph';
 import { inferDType } from '../ndarray';
-import { OpOptions, ReduceOptions, TensorLike, graphOf, isOptions, makeNode, matmulNode, opts, shapeLike, toTensor } from './builders';
+import { OpOptions, ReduceOptions, TensorLike, graphOf, isOptions, makeNode, matmulNode, opts, reduceArgs, shapeLike, toTensor } from './builders';
 
 /** An integer argument (axis, k...): a Tensor as is, a JS integer as an int32 Const (int64 if it does not fit). */
 function indexArg(g: Graph, x: number | number[] | Tensor, what: string, name: string): Tensor {
@@ -20,12 +20,9 @@ function indexArg(g: Graph, x: number | number[] | Tensor, what: string, name: s
 type Axis = number | number[] | Tensor | null;
 
 /** TF1's reduce_* over `axis` (all axes when omitted: a 'Const' made outside the op's scope). */
-function reduction(type: string, x: TensorLike, axis?: Axis | ReduceOptions, keepDims?: boolean | ReduceOptions,
+function reduction(type: string, x: TensorLike, axisArg?: Axis | ReduceOptions, keepDims?: boolean | ReduceOptions,
                    options?: ReduceOptions): Tensor {
-  let o: ReduceOptions = { ...options };
-  if (isOptions(axis)) { o = { ...(axis as ReduceOptions), ...o }; axis = o.axis; }
-  if (isOptions(keepDims)) o = { ...(keepDims as ReduceOptions), ...o };
-  else if (keepDims !== undefined) o.keepDims = keepDims as boolean;
+  const { axis, o } = reduceArgs<Axis>(axisArg, keepDims, options);
   const g = graphOf(x);
   const t = toTensor(g, x, undefined, 'input_tensor');
   let all: Tensor | undefined;
@@ -60,8 +57,9 @@ export interface ArgMinMaxOptions extends OpOptions {
 
 function argMinMax(type: 'ArgMax' | 'ArgMin', input: TensorLike, axis?: number | Tensor | null | ArgMinMaxOptions,
                    options?: ArgMinMaxOptions | string): Tensor {
-  let o = opts(options);
-  if (isOptions(axis)) { o = { ...(axis as ArgMinMaxOptions), ...o }; axis = o.axis; }
+  const keys = { axis: true, outputType: true } as const;
+  let o = opts(options, keys);
+  if (isOptions<ArgMinMaxOptions>(axis)) { o = { ...opts(axis, keys), ...o }; axis = o.axis; }
   const g = graphOf(input, axis);
   return g.nameScope(o.name ?? type, (scope) => {
     const x = toTensor(g, input, undefined, 'input');
@@ -94,8 +92,9 @@ export interface CumsumOptions extends OpOptions {
  * @example tf.cumsum(x, 1, { exclusive: true, reverse: true })
  */
 export function cumsum(x: TensorLike, axis?: number | Tensor | CumsumOptions, options?: CumsumOptions | string): Tensor {
-  let o = opts(options);
-  if (isOptions(axis)) { o = { ...(axis as CumsumOptions), ...o }; axis = o.axis; }
+  const keys = { axis: true, exclusive: true, reverse: true } as const;
+  let o = opts(options, keys);
+  if (isOptions<CumsumOptions>(axis)) { o = { ...opts(axis, keys), ...o }; axis = o.axis; }
   const g = graphOf(x, axis);
   return g.nameScope(o.name ?? 'Cumsum', (scope) => {
     const t = toTensor(g, x, undefined, 'x');
@@ -116,8 +115,9 @@ export interface TopKOptions extends OpOptions {
  * @example const [values, indices] = tf.topK(logits, 5)
  */
 export function topK(input: TensorLike, k?: number | Tensor | TopKOptions, options?: TopKOptions | string): [Tensor, Tensor] {
-  let o = opts(options);
-  if (isOptions(k)) { o = { ...(k as TopKOptions), ...o }; k = o.k; }
+  const keys = { k: true, sorted: true } as const;
+  let o = opts(options, keys);
+  if (isOptions<TopKOptions>(k)) { o = { ...opts(k, keys), ...o }; k = o.k; }
   const g = graphOf(input, k);
   return g.nameScope(o.name ?? 'TopKV2', (scope) => {
     const x = toTensor(g, input, undefined, 'input');
@@ -147,7 +147,7 @@ export interface BatchMatMulOptions extends OpOptions {
  * @example tf.batchMatMul(q, k, { adjY: true })
  */
 export function batchMatMul(x: TensorLike, y: TensorLike, options?: BatchMatMulOptions | string): Tensor {
-  return matmulNode(x, y, opts(options), true);
+  return matmulNode(x, y, opts(options, { adjX: true, adjY: true, transposeA: true, transposeB: true, adjointA: true, adjointB: true }), true);
 }
 
 /**
@@ -186,7 +186,7 @@ function resolveEquation(equation: string, nInputs: number): string {
  */
 export function einsum(equation: string, ...args: (TensorLike | OpOptions)[]): Tensor {
   const last = args[args.length - 1];
-  const o: OpOptions = isOptions(last) ? (args.pop() as OpOptions) : {};
+  const o = isOptions<OpOptions>(last) ? opts(args.pop() as OpOptions) : {};
   const operands = args as TensorLike[];
   if (typeof equation !== 'string') throw new TypeError(`einsum: the equation must be a string, got ${String(equation)}`);
   if (operands.length === 0) throw invalidArgument('einsum: at least one input is required');

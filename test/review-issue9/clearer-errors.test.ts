@@ -91,3 +91,31 @@ describe('asDefault across await (AsyncLocalStorage)', () => {
     s1.close(); s2.close();
   });
 });
+
+describe('strides and dilations beyond the supported limit fail at build time', () => {
+  it('every windowed builder names the argument and the limit (2^20); the limit itself builds and runs', () => {
+    const x = tf.constant(new Float32Array(16).fill(1), 'float32', [1, 4, 4, 1]);
+    const w = tf.constant(new Float32Array(4).fill(1), 'float32', [2, 2, 1, 1]);
+    const big = 2 ** 20 + 1;
+    const cases: [string, () => unknown][] = [
+      ['strides', () => tf.nn.conv2d(x, w, big, 'SAME')],
+      ['dilations', () => tf.nn.conv2d(x, w, 1, 'SAME', { dilations: [1, big, 1, 1] })],
+      ['strides', () => tf.nn.conv2d(x, w, [1, big, 1, 1], [[0, 0], [1, 1], [1, 1], [0, 0]])],
+      ['strides', () => tf.nn.maxPool(x, 2, big, 'VALID')],
+      ['strides', () => tf.nn.avgPool(x, 2, [big, 1], 'VALID')],
+      ['strides', () => tf.nn.depthwiseConv2d(x, w, [1, big, big, 1], 'VALID')],
+      ['dilation_rate', () => tf.nn.depthwiseConv2d(x, w, [1, 1, 1, 1], 'VALID', { rate: [big, 1] })],
+      ['strides', () => tf.nn.conv2dTranspose(x, w, [1, 8, 8, 1], big, 'SAME')],
+      ['dilations', () => tf.nn.conv2dTranspose(x, w, [1, 5, 5, 1], 1, 'VALID', { dilations: big })],
+    ];
+    for (const [what, build] of cases) {
+      expect(build).toThrow(tf.errors.InvalidArgumentError);
+      expect(build).toThrow(new RegExp(`^${what} .* exceed the supported limit of 1048576 \\(2\\^20\\)$`));
+    }
+    const y = tf.nn.conv2d(x, w, 2 ** 20, 'SAME');
+    expect(y.shape).toEqual([1, 1, 1, 1]);
+    const sess = new tf.Session();
+    expect(Array.from(sess.run(y).data as Float32Array)).toEqual([4]);
+    sess.close();
+  });
+});
