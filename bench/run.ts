@@ -24,6 +24,7 @@ import * as tf from 'tensorloom';
 import { Spec } from './data';
 import { ortEngine, readMeta, tensorloomEngine, tfjsEngine } from './engines';
 import { Budget, Engine, LineServer, Runner, errText, interleave, median, probeDiff, remoteEngine, serveEngine } from './harness';
+import { Table, Target, fmtTime, mark } from './table';
 
 const root = join(__dirname, '..', '..', '..');
 const modelsDir = join(root, 'bench', 'models');
@@ -48,10 +49,7 @@ const BUDGET: Budget = QUICK
 const PYTHON = process.env.TL_BENCH_PYTHON ?? 'python3';
 const PROBE_TOL = 1e-3;
 
-/** Targets of issue 8 as speed-ups (peer time / tensorloom time) or an absolute bound. */
-interface Target { best?: number; ort?: number; tfjs?: number; maxSeconds?: number }
 interface Row { id: string; label: string; spec: Spec; inputShape?: number[]; target: Target }
-const WASM_TARGET = 3;   // every workload ≥ 3× tfjs-wasm
 
 const M16 = 1 << 24;
 const MICRO_ROWS: Row[] = [
@@ -82,45 +80,6 @@ function modelRows(notes: string[]): Row[] {
     }
   }
   return rows;
-}
-
-/** `s` seconds with 3 significant digits in a unit that suits it. */
-function fmtTime(s: number): string {
-  const [v, unit] = s < 1e-3 ? [s * 1e6, 'µs'] : s < 1 ? [s * 1e3, 'ms'] : [s, 's'];
-  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${unit}`;
-}
-
-/** The target mark of a row from its medians (seconds) by engine name. */
-function mark(t: Target, med: Map<string, number>): string {
-  const tl = med.get('tensorloom');
-  if (tl === undefined) return 'FAIL: no tensorloom time';
-  const parts: { ok: boolean; text: string }[] = [];
-  const speedup = (what: string, factor: number | undefined, peerTime: number | undefined) => {
-    if (factor !== undefined && peerTime !== undefined) parts.push({ ok: peerTime / tl >= factor, text: `≥${factor}× ${what} (${(peerTime / tl).toFixed(2)}×)` });
-  };
-  const bestOf = ['TF 1.x', 'onnxruntime'].map((n) => med.get(n)).filter((x): x is number => x !== undefined);
-  speedup('best', t.best, bestOf.length ? Math.min(...bestOf) : undefined);
-  speedup('ort', t.ort, med.get('onnxruntime'));
-  speedup('tfjs-cpu', t.tfjs, med.get('tfjs-cpu'));
-  speedup('tfjs-wasm', WASM_TARGET, med.get('tfjs-wasm'));
-  if (t.maxSeconds !== undefined) parts.push({ ok: tl <= t.maxSeconds, text: `≤${fmtTime(t.maxSeconds)}` });
-  if (!parts.length) return '– (no peer to compare)';
-  const failed = parts.filter((p) => !p.ok);
-  return failed.length ? `FAIL ${failed.map((p) => p.text).join(', ')}` : `pass ${parts.map((p) => p.text).join(', ')}`;
-}
-
-/** A table printed row by row as it is measured, kept for the markdown record. */
-class Table {
-  readonly rows: string[][] = [];
-  constructor(readonly head: string[], private widths: number[]) { this.print(head); this.print(widths.map((w) => '-'.repeat(w))); }
-  add(cells: string[]): void { this.rows.push(cells); this.print(cells); }
-  private print(cells: string[]): void {
-    console.log(cells.map((c, i) => (i === 0 ? c.padEnd(this.widths[i]) : i === cells.length - 1 ? c : c.padStart(this.widths[i]))).join('  '));
-  }
-  markdown(): string {
-    const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-    return [line(this.head), line(this.head.map((_, i) => (i === 0 || i === this.head.length - 1 ? '---' : '---:'))), ...this.rows.map(line)].join('\n');
-  }
 }
 
 interface Column { engine: Engine; isaChild?: string }
@@ -246,7 +205,7 @@ async function main(): Promise<void> {
   console.log(`tensorloom bench — ${facts[0][1]}; ISA ${isa}; node ${process.version}; ${THREADS} threads per engine${QUICK ? '; --quick budgets' : ''}; load average ${load()}`);
   console.log('time per call, feeds and fetches included (median); tensorloom / best = time ratio against the fastest peer (< 1: tensorloom is faster)\n');
   const head = ['workload', ...cols.map((c) => (c.isaChild ? c.engine.name : c.engine.name === 'tensorloom' ? `tensorloom ${isa}` : c.engine.name)), 'tensorloom / best', 'target (issue 8)'];
-  const table = new Table(head, [46, ...cols.map((c) => (c.isaChild ? 18 : Math.max(11, c.engine.name.length + 7))), 17, 0]);
+  const table = new Table(head, [46, ...cols.map((c) => (c.isaChild ? 18 : Math.max(11, c.engine.name.length + 7))), 17, 16]);
   const loadStart = load();
   try {
     for (const row of rows) table.add([row.label, ...(await measureRow(row, cols, notes)).cells]);
