@@ -157,7 +157,10 @@ export function ortEngine(ort: any, threads: number): Engine {
 /** tfjs on one backend ('cpu': plain JS, one thread; 'wasm'), with its fused ops where it has them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function tfjsEngine(tfjs: any, backend: 'cpu' | 'wasm'): Engine {
-  const use = async () => { if (tfjs.getBackend() !== backend) { await tfjs.setBackend(backend); await tfjs.ready(); } };
+  const use = async () => {
+    if (tfjs.getBackend() === backend) return;
+    if (!(await tfjs.setBackend(backend))) throw new Error(`tfjs could not initialize its ${backend} backend`);
+  };
   return {
     name: `tfjs-${backend}`,
     async prepare(spec, inputShape) {

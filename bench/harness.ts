@@ -117,7 +117,8 @@ export class LineServer {
     proc.stderr.setEncoding('utf8');
     proc.stderr.on('data', (d: string) => { this.stderr = (this.stderr + d).slice(-4000); });
     const fail = (why: string) => {
-      this.exited = new Error(`${what} ${why}: ${this.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+      const tail = this.stderr.trim().split('\n').slice(-2).join(' | ');
+      this.exited = new Error(`${what} ${why}${tail ? `: ${tail}` : ''}`);
       for (const w of this.waiting.splice(0)) w.reject(this.exited);
     };
     proc.on('error', (e) => fail(`failed to start (${e.message})`));

@@ -6,11 +6,12 @@
 // against each other first), with the same thread count; time per call includes feeds and
 // fetches; engines take turns within a row so load drifts hit all alike; cells are medians.
 //
-// Usage: node dist/cjs/bench/run.js [--rows id,...] [--quick] [--isa] [--threads N] [--markdown [file]]
+// Usage: node dist/cjs/bench/run.js [--rows id,...] [--quick] [--isa] [--threads N] [--skip col,...] [--markdown [file]]
 //   --rows      a subset (ids or id prefixes; --rows list prints them)
 //   --quick     short budgets (for testing the harness, not for numbers)
 //   --isa       also run the tensorloom rows at every other ISA level the CPU has (child
 //               processes with TL_ISA=...), a column per level
+//   --skip      columns to leave out: tf, onnxruntime, tfjs-cpu, tfjs-wasm, tfjs (both)
 //   --markdown  also write the table and the machine to a markdown file (default bench/RESULTS.md,
 //               the committed record: `npm run bench:results`, on a quiet machine; never hand-edit)
 //   env TL_BENCH_PYTHON: the python that has tensorflow (default python3)
@@ -29,8 +30,16 @@ import { Table, Target, fmtTime, mark } from './table';
 const root = join(__dirname, '..', '..', '..');
 const modelsDir = join(root, 'bench', 'models');
 const peerRequire = createRequire(join(root, 'bench', 'package.json'));
+/** A peer package from bench/node_modules, or null (and a note why) when it is missing or --skip names its column. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function peer(name: string): any { try { return peerRequire(name); } catch { return null; } }
+function peer(name: string, columns: string[], notes: string[]): any {
+  const skipped = columns.find((c) => SKIP.includes(c));
+  if (skipped) { notes.push(`${columns[0]} column left out (--skip ${skipped})`); return null; }
+  try { return peerRequire(name); } catch {
+    notes.push(`${columns[0]} column skipped: ${name} is not installed (it is in bench/package.json: npm run bench:setup)`);
+    return null;
+  }
+}
 function peerVersion(name: string): string | null {
   try { return (JSON.parse(readFileSync(join(root, 'bench', 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version; } catch { return null; }
 }
@@ -42,6 +51,7 @@ const option = (name: string): string | undefined => {
   return i >= 0 && argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[i + 1] : undefined;
 };
 const THREADS = Number(option('threads') ?? os.cpus().length);
+const SKIP = option('skip')?.split(',') ?? [];
 const QUICK = flag('quick');
 const BUDGET: Budget = QUICK
   ? { warmup: 1, seconds: 0.05, minSamples: 3, blockSeconds: 0.02 }
@@ -93,7 +103,7 @@ async function startTf(notes: string[], facts: string[][]): Promise<Engine | nul
     facts.push(['TF 1.x', `TensorFlow ${h.tf_version} tf.compat.v1.Session from python ${h.python} (grappler on, oneDNN ${h.onednn ? 'on' : 'off'}), intra = inter op threads = ${THREADS}`]);
     return remoteEngine('TF 1.x', server);
   } catch (e) {
-    notes.push(`TF 1.x column skipped: ${PYTHON} could not run TensorFlow (${errText(e).split('|').pop()!.trim()}); pip install tensorflow-cpu to add it`);
+    notes.push(`TF 1.x column skipped: ${PYTHON} could not run TensorFlow (${e instanceof Error ? e.message : String(e)}); \`pip install tensorflow-cpu\` adds it`);
     server.close();
     return null;
   }
@@ -177,21 +187,22 @@ async function main(): Promise<void> {
     ['threads', `${THREADS} per engine (intra-op; tfjs-cpu is single-threaded JavaScript)`],
   ];
   const cols: Column[] = [];
-  const tfEngine = await startTf(notes, facts);
+  const tfEngine = SKIP.includes('tf') ? (notes.push('TF 1.x column left out (--skip tf)'), null) : await startTf(notes, facts);
   if (tfEngine) cols.push({ engine: tfEngine });
-  const ort = peer('onnxruntime-node');
+  const ort = peer('onnxruntime-node', ['onnxruntime'], notes);
   if (ort) { cols.push({ engine: ortEngine(ort, THREADS) }); facts.push(['onnxruntime', `onnxruntime-node ${peerVersion('onnxruntime-node')}, intraOpNumThreads ${THREADS}, graph optimization all`]); }
-  else notes.push('onnxruntime column skipped: onnxruntime-node is not installed (npm run bench:setup)');
-  const tfjs = peer('@tensorflow/tfjs');
+  const tfjs = peer('@tensorflow/tfjs', ['tfjs-cpu', 'tfjs'], notes);
   if (tfjs) {
+    await tfjs.setBackend('cpu');
+    tfjs.tensor([0]).dispose();   // the cpu backend's first write prints its "install our node backend" banner: before the table
     cols.push({ engine: tfjsEngine(tfjs, 'cpu') });
-    const wasm = peer('@tensorflow/tfjs-backend-wasm');
+    const wasm = peer('@tensorflow/tfjs-backend-wasm', ['tfjs-wasm', 'tfjs'], notes);
     if (wasm) {
       wasm.setThreadsCount?.(THREADS);
       cols.push({ engine: tfjsEngine(tfjs, 'wasm') });
-    } else notes.push('tfjs-wasm column skipped: @tensorflow/tfjs-backend-wasm is not installed (listed in bench/package.json: npm run bench:setup)');
+    }
     facts.push(['tfjs', `@tensorflow/tfjs ${peerVersion('@tensorflow/tfjs')}${wasm ? `, tfjs-backend-wasm ${peerVersion('@tensorflow/tfjs-backend-wasm')}` : ''}; fused matMul/conv2d where tfjs has them`]);
-  } else notes.push('tfjs columns skipped: @tensorflow/tfjs is not installed (npm run bench:setup)');
+  }
   cols.push({ engine: tensorloomEngine(THREADS) });
   if (flag('isa')) {
     const levels = ({ avx512: ['avx2', 'scalar'], avx2: ['scalar'], neon: ['scalar'] } as Record<string, string[]>)[isa] ?? [];
