@@ -42,6 +42,7 @@ export interface Budget {
   seconds: number;      // timed seconds per engine and row, at least ...
   minSamples: number;   // ... and this many samples (an engine that has run 3·seconds may stop at 3)
   blockSeconds: number; // length of one engine's turn before the next engine's
+  pauseSeconds: number; // idle time between turns, so an engine's spinning worker threads (onnxruntime's, TF's) go to sleep before the next one runs
 }
 
 export const median = (xs: number[]): number => {
@@ -66,6 +67,7 @@ export async function interleave(runners: Runner[], b: Budget): Promise<number[]
     for (let k = 0; k < runners.length; k++) {
       const i = (k + round) % runners.length;
       if (done(acc[i])) continue;
+      if (b.pauseSeconds > 0) await new Promise((resolve) => setTimeout(resolve, b.pauseSeconds * 1000));
       const s = await runners[i].block(perBlock[i]);
       acc[i].s.push(...s);
       acc[i].time += s.reduce((p, q) => p + q, 0);

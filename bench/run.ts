@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import * as tf from 'tensorloom';
 import { Spec } from './data';
 import { ortEngine, readMeta, tensorloomEngine, tfjsEngine } from './engines';
-import { Budget, Engine, LineServer, Runner, errText, interleave, median, probeDiff, remoteEngine, serveEngine } from './harness';
+import { Budget, Engine, LineServer, Probe, Runner, errText, interleave, median, probeDiff, remoteEngine, serveEngine } from './harness';
 import { Table, Target, fmtTime, mark } from './table';
 
 const root = join(__dirname, '..', '..', '..');
@@ -54,8 +54,8 @@ const THREADS = Number(option('threads') ?? os.cpus().length);
 const SKIP = option('skip')?.split(',') ?? [];
 const QUICK = flag('quick');
 const BUDGET: Budget = QUICK
-  ? { warmup: 1, seconds: 0.05, minSamples: 3, blockSeconds: 0.02 }
-  : { warmup: 3, seconds: 1, minSamples: 10, blockSeconds: 0.2 };
+  ? { warmup: 1, seconds: 0.05, minSamples: 3, blockSeconds: 0.02, pauseSeconds: 0.005 }
+  : { warmup: 3, seconds: 1, minSamples: 10, blockSeconds: 0.2, pauseSeconds: 0.02 };
 const PYTHON = process.env.TL_BENCH_PYTHON ?? 'python3';
 const PROBE_TOL = 1e-3;
 
@@ -138,9 +138,10 @@ async function measureRow(row: Row, cols: Column[], notes: string[]): Promise<{ 
   const med = new Map<string, number>();
   try {
     // The reference output: TF's when it runs, else tensorloom's own.
-    const probes = await Promise.all(runners.map(async (r, i) => {
-      try { return r ? await r.probe() : null; } catch (e) { cells[i] = 'error'; say(`${cols[i].engine.name} failed: ${errText(e)}`); return null; }
-    }));
+    const probes: (Probe | null)[] = [];
+    for (const [i, r] of runners.entries()) {
+      try { probes.push(r ? await r.probe() : null); } catch (e) { probes.push(null); cells[i] = 'error'; say(`${cols[i].engine.name} failed: ${errText(e)}`); }
+    }
     const refIdx = ['TF 1.x', 'tensorloom'].map((n) => cols.findIndex((c, i) => c.engine.name === n && probes[i])).find((i) => i >= 0);
     probes.forEach((p, i) => {
       if (!p || refIdx === undefined || i === refIdx) return;
@@ -224,7 +225,8 @@ async function main(): Promise<void> {
     for (const c of cols) await c.engine.close();
   }
   facts.push(['load average', `${loadStart} at start, ${load()} at end`]);
-  notes.push(`budget: ${BUDGET.seconds} s and ≥ ${BUDGET.minSamples} samples per engine and row after ${BUDGET.warmup} warm-up calls${QUICK ? ' (--quick: not for numbers)' : ''}`);
+  notes.push(`budget: ${BUDGET.seconds} s and ≥ ${BUDGET.minSamples} samples per engine and row after ${BUDGET.warmup} warm-up calls, `
+    + `turns of ~${BUDGET.blockSeconds} s with ${BUDGET.pauseSeconds * 1e3} ms idle between them${QUICK ? ' (--quick: not for numbers)' : ''}`);
   console.log('');
   for (const n of notes) console.log(`  ${n}`);
 

@@ -40,7 +40,7 @@ function fake(name: string, secs: number, log: string[]): Runner & { calls: numb
 }
 
 describe('interleave', () => {
-  const budget = { warmup: 2, seconds: 1, minSamples: 10, blockSeconds: 0.25 };
+  const budget = { warmup: 2, seconds: 1, minSamples: 10, blockSeconds: 0.25, pauseSeconds: 0 };
 
   it('rotates the turns and stops each engine at its budget', async () => {
     const log: string[] = [];
