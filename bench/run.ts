@@ -175,6 +175,7 @@ async function main(): Promise<void> {
   const unknown = wanted?.filter((w) => !all.some((r) => r.id === w || r.id.startsWith(w)));
   if (unknown?.length) {
     console.error(`unknown --rows ${unknown.join(', ')}; the rows: ${all.map((r) => r.id).join(', ')}`);
+    for (const n of notes) console.error(`  ${n}`);   // why model rows are absent
     process.exitCode = 2;
     if (!rows.length) return;
   }
