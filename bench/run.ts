@@ -6,7 +6,7 @@
 // against each other first), with the same thread count; time per call includes feeds and
 // fetches; engines take turns within a row so load drifts hit all alike; cells are medians.
 //
-// Usage: node dist/cjs/bench/run.js [--rows id,...] [--quick] [--isa] [--threads N] [--skip col,...] [--markdown [file]]
+// Usage: npm run bench -- [options] (after the tracing benchmark), or node dist/cjs/bench/run.js [--rows id,...] [--quick] [--isa] [--threads N] [--skip col,...] [--markdown [file]]
 //   --rows      a subset (ids or id prefixes; --rows list prints them)
 //   --quick     short budgets (for testing the harness, not for numbers)
 //   --isa       also run the tensorloom rows at every other ISA level the CPU has (child
@@ -16,7 +16,7 @@
 //               the committed record: `npm run bench:results`, on a quiet machine; never hand-edit)
 //   env TL_BENCH_PYTHON: the python that has tensorflow (default python3)
 // bench/models.js prints more about the model rows (p90, page faults, every check tensor).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
@@ -166,7 +166,17 @@ async function measureRow(row: Row, cols: Column[], notes: string[]): Promise<{ 
   return { cells, med };
 }
 
+/** The checkout's commit, "+ changes" when the work tree differs from it; null outside git. */
+function commit(): string | null {
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (head.status !== 0) return null;
+  return head.stdout.trim() + (git('diff', '--quiet', 'HEAD', '--', 'lib', 'native', 'bench').status ? ' + changes' : '');
+}
+
 async function main(): Promise<void> {
+  const busy = os.loadavg()[0];   // before this run adds its own load
+  if (!Number.isInteger(THREADS) || THREADS < 1) throw new Error(`--threads must be a positive integer, got ${option('threads')}`);
   const notes: string[] = [];
   const all = [...MICRO_ROWS, ...modelRows(notes)];
   const wanted = option('rows')?.split(',');
@@ -185,7 +195,7 @@ async function main(): Promise<void> {
   const isa = tf.isa();
   const facts: string[][] = [
     ['CPU', `${cpus[0]?.model?.trim() ?? 'unknown'} × ${cpus.length} logical cores (${os.arch()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB)`],
-    ['tensorloom', `ISA ${isa} (tf.isa()), node ${process.version}, ${os.platform()} ${os.release()}`],
+    ['tensorloom', `ISA ${isa} (tf.isa()), commit ${commit() ?? 'unknown'}, node ${process.version}, ${os.platform()} ${os.release()}`],
     ['threads', `${THREADS} per engine (intra-op; tfjs-cpu is single-threaded JavaScript)`],
   ];
   const cols: Column[] = [];
@@ -226,6 +236,7 @@ async function main(): Promise<void> {
     for (const c of cols) await c.engine.close();
   }
   facts.push(['load average', `${loadStart} at start, ${load()} at end`]);
+  if (busy > 0.5 * cpus.length) notes.unshift(`WARNING: the machine was busy before the run (1-minute load average ${busy.toFixed(1)} on ${cpus.length} cores): these numbers are not a record; run again on a quiet machine`);
   notes.push(`budget: ${BUDGET.seconds} s and ≥ ${BUDGET.minSamples} samples per engine and row after ${BUDGET.warmup} warm-up calls, `
     + `turns of ~${BUDGET.blockSeconds} s with ${BUDGET.pauseSeconds * 1e3} ms idle between them${QUICK ? ' (--quick: not for numbers)' : ''}`);
   console.log('');
@@ -242,6 +253,7 @@ async function main(): Promise<void> {
       '',
       '| machine | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${v} |`),
       '',
+      ...(QUICK ? ['**--quick budgets: a test of the harness, not a record.**', ''] : []),
       table.markdown(),
       '',
       ...notes.map((n) => `- ${n}`),
