@@ -20,6 +20,8 @@ export interface OnnxInit { name: string; dims: number[]; data: Float32Array }
 
 /** An int attribute (AttributeProto type INT = 2). */
 export const intAttr = (name: string, v: number): Bytes => [...str(1, name), ...int(20, 2), ...int(3, v)];
+/** An ints attribute (type INTS = 7) of non-negative values. */
+export const intsAttr = (name: string, vs: number[]): Bytes => [...str(1, name), ...int(20, 7), ...vs.flatMap((v) => int(8, v))];
 
 const valueInfo = (field: number, v: OnnxValue) =>
   msg(field, [str(1, v.name), msg(2, [msg(1, [int(1, 1), msg(2, v.dims.map((d) =>

@@ -1,205 +1,268 @@
-// `npm run bench`: tensorloom against peers measured in the same process (onnxruntime-node and
-// tfjs CPU when `npm run bench:setup` installed them). Prints absolute numbers and ratios.
-import { spawnSync } from 'node:child_process';
+// `npm run bench`: the table of issue 8. One row per workload, one column per engine — TF 1.x
+// (tf.compat.v1.Session from python, when `import tensorflow` works), onnxruntime-node, tfjs
+// cpu and wasm (the peers of bench/package.json that are installed) and tensorloom — then
+// tensorloom / best peer (time ratio, < 1: tensorloom is faster) and the issue's target.
+// Every engine computes the same thing from the same inputs (bench/data.ts; outputs are checked
+// against each other first), with the same thread count; time per call includes feeds and
+// fetches; engines take turns within a row so load drifts hit all alike; cells are medians.
+//
+// Usage: npm run bench -- [options] (after the tracing benchmark), or node dist/cjs/bench/run.js [--rows id,...] [--quick] [--isa] [--threads N] [--skip col,...] [--markdown [file]]
+//   --rows      a subset (ids or id prefixes; --rows list prints them)
+//   --quick     short budgets (for testing the harness, not for numbers)
+//   --isa       also run the tensorloom rows at every other ISA level the CPU has (child
+//               processes with TL_ISA=...), a column per level
+//   --skip      columns to leave out: tf, onnxruntime, tfjs-cpu, tfjs-wasm, tfjs (both)
+//   --markdown  also write the table and the machine to a markdown file (default bench/RESULTS.md,
+//               the committed record: `npm run bench:results`, on a quiet machine; never hand-edit)
+//   env TL_BENCH_PYTHON: the python that has tensorflow (default python3)
+// bench/models.js prints more about the model rows (p90, page faults, every check tensor).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import * as os from 'node:os';
+import { join } from 'node:path';
 import * as tf from 'tensorloom';
-import { OnnxInit, OnnxNode, onnxModel } from './onnx';
-import { buildMlp } from '../examples/mlp';
+import { Spec } from './data';
+import { ortEngine, readMeta, tensorloomEngine, tfjsEngine } from './engines';
+import { Budget, Engine, LineServer, Probe, Runner, errText, interleave, median, probeDiff, remoteEngine, serveEngine } from './harness';
+import { Table, Target, fmtTime, mark } from './table';
 
 const root = join(__dirname, '..', '..', '..');
+const modelsDir = join(root, 'bench', 'models');
 const peerRequire = createRequire(join(root, 'bench', 'package.json'));
-function peer<T>(name: string): T | null {
-  try { return peerRequire(name) as T; } catch { return null; }
-}
+/** A peer package from bench/node_modules, or null (and a note why) when it is missing or --skip names its column. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const ort = peer<any>('onnxruntime-node');
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const tfjs = peer<any>('@tensorflow/tfjs');
-
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-}
-function randn(n: number, seed: number): Float32Array {
-  const r = lcg(seed), a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = r();
-  return a;
-}
-
-/** Median seconds per call of fn over enough repetitions to fill ~`budget` seconds. */
-async function timeIt(fn: () => unknown, budget = 0.6): Promise<number> {
-  for (let i = 0; i < 3; i++) await fn();
-  const samples: number[] = [];
-  const end = performance.now() + budget * 1000;
-  while (performance.now() < end || samples.length < 5) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e9);
+function peer(name: string, columns: string[], notes: string[]): any {
+  const skipped = columns.find((c) => SKIP.includes(c));
+  if (skipped) { notes.push(`${columns[0]} column left out (--skip ${skipped})`); return null; }
+  try { return peerRequire(name); } catch {
+    notes.push(`${columns[0]} column skipped: ${name} is not installed (it is in bench/package.json: npm run bench:setup)`);
+    return null;
   }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1];
+}
+function peerVersion(name: string): string | null {
+  try { return (JSON.parse(readFileSync(join(root, 'bench', 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version; } catch { return null; }
 }
 
-const fmt = (x: number, d = 1) => x.toFixed(d).padStart(9);
-const ratio = (ours: number, theirs: number | null) => (theirs === null ? '      n/a' : `${(ours / theirs).toFixed(2)}x`.padStart(9));
-// For times, ratio < 1 means tensorloom is faster; for GFLOP/s, ratio > 1 does.
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const option = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[i + 1] : undefined;
+};
+const THREADS = Number(option('threads') ?? os.cpus().length);
+const SKIP = option('skip')?.split(',') ?? [];
+const QUICK = flag('quick');
+const BUDGET: Budget = QUICK
+  ? { warmup: 1, seconds: 0.05, minSamples: 3, blockSeconds: 0.02, pauseSeconds: 0.005 }
+  : { warmup: 3, seconds: 1, minSamples: 10, blockSeconds: 0.2, pauseSeconds: 0.02 };
+const PYTHON = process.env.TL_BENCH_PYTHON ?? 'python3';
+const PROBE_TOL = 1e-3;
 
-async function benchMatmul(): Promise<void> {
-  console.log('\nmatmul float32 C = A·B (GFLOP/s, higher is better; ratio = tensorloom / peer)');
-  console.log('     N  tensorloom  onnxruntime     tfjs   vs ort  vs tfjs');
-  for (const n of [128, 512, 1024]) {
-    const g = new tf.Graph();
-    const [a, b, c] = g.asDefault(() => {
-      const a = tf.placeholder('float32', [n, n], 'a'), b = tf.placeholder('float32', [n, n], 'b');
-      return [a, b, tf.matmul(a, b)];
+interface Row { id: string; label: string; spec: Spec; inputShape?: number[]; target: Target }
+
+const M16 = 1 << 24;
+const MICRO_ROWS: Row[] = [
+  { id: 'matmul512', label: 'matmul 512', spec: { kind: 'matmul', n: 512 }, target: { best: 1.1 } },
+  { id: 'matmul1024', label: 'matmul 1024', spec: { kind: 'matmul', n: 1024 }, target: { best: 1.1 } },
+  { id: 'relu_add', label: 'relu(a+b), 16M floats', spec: { kind: 'relu_add', n: M16 }, target: { best: 1, ort: 2 } },
+  { id: 'sum', label: 'sum of 16M floats', spec: { kind: 'sum', n: M16 }, target: { best: 1 } },
+  { id: 'mlp64', label: 'MLP 784-512-512-10, batch 64', spec: { kind: 'mlp', batch: 64 }, target: { best: 1.1 } },
+  { id: 'mlp1', label: 'MLP 784-512-512-10, batch 1', spec: { kind: 'mlp', batch: 1 }, target: { best: 1.1 } },
+  { id: 'conv', label: 'conv 56×56×64 3×3 + bias + relu', spec: { kind: 'conv', size: 56, channels: 64 }, target: { best: 1.1 } },
+  { id: 'scalar_add', label: '`sess.run`, scalar add', spec: { kind: 'scalar_add' }, target: { maxSeconds: 1.5e-6, tfjs: 1.3 } },
+  { id: 'async16', label: '16 `runAsync` in flight, scalar add, per call', spec: { kind: 'async16' }, target: { ort: 1.2 } },
+];
+const MODELS = [['mobilenet_v2_224', 'MobileNetV2 224'], ['transformer_block', 'transformer block']];
+const MODEL_BATCHES = [1, 8];
+
+function modelRows(notes: string[]): Row[] {
+  const rows: Row[] = [];
+  for (const [name, title] of MODELS) {
+    const json = join(modelsDir, `${name}.json`);
+    if (!existsSync(json)) {
+      notes.push(`${title} rows skipped: bench/models/${name}.json is missing; \`npm run bench:models\` writes the models (needs python3 with tensorflow)`);
+      continue;
+    }
+    const inputShape = readMeta(json).input_shape;
+    for (const batch of MODEL_BATCHES) {
+      rows.push({ id: `${name}_b${batch}`, label: `${title}, batch ${batch}`, spec: { kind: 'model', name, batch, json }, inputShape, target: { best: 1 } });
+    }
+  }
+  return rows;
+}
+
+interface Column { engine: Engine; isaChild?: string }
+
+async function startTf(notes: string[], facts: string[][]): Promise<Engine | null> {
+  const proc = spawn(PYTHON, [join(root, 'bench', 'tf_micro_bench.py'), '--threads', String(THREADS)],
+    { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+  const server = new LineServer(proc, 'bench/tf_micro_bench.py');
+  try {
+    const h = await server.header;
+    facts.push(['TF 1.x', `TensorFlow ${h.tf_version} tf.compat.v1.Session from python ${h.python} (grappler on, oneDNN ${h.onednn ? 'on' : 'off'}), intra = inter op threads = ${THREADS}`]);
+    return remoteEngine('TF 1.x', server);
+  } catch (e) {
+    notes.push(`TF 1.x column skipped: ${PYTHON} could not run TensorFlow (${e instanceof Error ? e.message : String(e)}); \`pip install tensorflow-cpu\` adds it`);
+    server.close();
+    return null;
+  }
+}
+
+async function startIsaChild(level: string, notes: string[]): Promise<Engine | null> {
+  const proc = spawn(process.execPath, [__filename, '--serve-tensorloom', '--threads', String(THREADS)],
+    { env: { ...process.env, TL_ISA: level } });
+  const server = new LineServer(proc, `tensorloom child TL_ISA=${level}`);
+  try {
+    const h = await server.header;
+    if (h.isa !== level) throw new Error(`it runs ${h.isa}`);
+    return remoteEngine(`tensorloom ${level}`, server);
+  } catch (e) {
+    notes.push(`tensorloom ${level} column skipped: ${errText(e)}`);
+    server.close();
+    return null;
+  }
+}
+
+/** Prepares, cross-checks and times every column on one row; the cells and the medians. */
+async function measureRow(row: Row, cols: Column[], notes: string[]): Promise<{ cells: string[]; med: Map<string, number> }> {
+  const runners: (Runner | null)[] = [];
+  const cells: string[] = [];
+  const say = (s: string) => notes.push(`${row.label}: ${s}`);
+  for (const c of cols) {
+    try {
+      const r = await c.engine.prepare(row.spec, row.inputShape);
+      if (typeof r === 'string') { runners.push(null); cells.push('–'); say(`${c.engine.name}: – (${r})`); } else { runners.push(r); cells.push(''); }
+    } catch (e) { runners.push(null); cells.push('error'); say(`${c.engine.name} failed: ${errText(e)}`); }
+  }
+  const med = new Map<string, number>();
+  try {
+    // The reference output: TF's when it runs, else tensorloom's own.
+    const probes: (Probe | null)[] = [];
+    for (const [i, r] of runners.entries()) {
+      try { probes.push(r ? await r.probe() : null); } catch (e) { probes.push(null); cells[i] = 'error'; say(`${cols[i].engine.name} failed: ${errText(e)}`); }
+    }
+    const refIdx = ['TF 1.x', 'tensorloom'].map((n) => cols.findIndex((c, i) => c.engine.name === n && probes[i])).find((i) => i >= 0);
+    probes.forEach((p, i) => {
+      if (!p || refIdx === undefined || i === refIdx) return;
+      const d = probeDiff(p, probes[refIdx]!);
+      if (!(d <= PROBE_TOL)) { cells[i] = '≠ '; say(`${cols[i].engine.name} output differs from ${cols[refIdx].engine.name}'s: max|diff|/max|ref| = ${d} on the first values`); }
     });
-    const sess = new tf.Session({ graph: g });
-    const A = randn(n * n, 1), B = randn(n * n, 2);
-    const feeds = new Map([[a, A], [b, B]]);
-    const flops = 2 * n * n * n;
-    const ours = flops / (await timeIt(() => sess.run(c, feeds))) / 1e9;
-    let ortG: number | null = null, jsG: number | null = null;
-    if (ort) {
-      const model = onnxModel([{ op: 'MatMul', inputs: ['a', 'b'], outputs: ['c'] }],
-        [{ name: 'a', dims: [n, n] }, { name: 'b', dims: [n, n] }], [{ name: 'c', dims: [n, n] }]);
-      const s = await ort.InferenceSession.create(model);
-      const fa = { a: new ort.Tensor('float32', A, [n, n]), b: new ort.Tensor('float32', B, [n, n]) };
-      ortG = flops / (await timeIt(() => s.run(fa))) / 1e9;
-    }
-    if (tfjs && n <= 512) {
-      await tfjs.setBackend('cpu');
-      const ta = tfjs.tensor2d(A, [n, n]), tb = tfjs.tensor2d(B, [n, n]);
-      jsG = flops / (await timeIt(() => { const r = tfjs.matMul(ta, tb); r.dataSync(); r.dispose(); }, 0.3)) / 1e9;
-    }
-    console.log(`${String(n).padStart(6)} ${fmt(ours)}   ${ortG === null ? '      n/a' : fmt(ortG)} ${jsG === null ? '      n/a' : fmt(jsG, 2)} ${ratio(ours, ortG)} ${ratio(ours, jsG)}`);
-    sess.close();
-  }
-}
-
-async function benchScalarAdd(): Promise<void> {
-  console.log('\nsess.run of a scalar add graph (µs per run, lower is better)');
-  const g = new tf.Graph();
-  const [x, y] = g.asDefault(() => { const x = tf.placeholder('float32', [], 'x'); return [x, tf.add(x, tf.constant(1))]; });
-  const sess = new tf.Session({ graph: g });
-  const feed = new Map([[x, 2]]);
-  const runSync = (await timeIt(() => sess.run(y, feed))) * 1e6;
-  const runAsync = (await timeIt(() => sess.runAsync(y, feed))) * 1e6;
-  const callable = sess.makeCallable(y, [x]);
-  const call = (await timeIt(() => callable(2))) * 1e6;
-  console.log(`  tensorloom run (sync)        ${fmt(runSync, 2)} µs`);
-  console.log(`  tensorloom makeCallable      ${fmt(call, 2)} µs`);
-  console.log(`  tensorloom runAsync          ${fmt(runAsync, 2)} µs`);
-  if (ort) {
-    const model = onnxModel([{ op: 'Add', inputs: ['x', 'one'], outputs: ['y'] }], [{ name: 'x', dims: [] }], [{ name: 'y', dims: [] }],
-      [{ name: 'one', dims: [], data: Float32Array.of(1) }]);
-    const s = await ort.InferenceSession.create(model);
-    const t = await timeIt(() => s.run({ x: new ort.Tensor('float32', Float32Array.of(2), []) })) * 1e6;
-    console.log(`  onnxruntime run (async only) ${fmt(t, 2)} µs   ratio runAsync/ort ${(runAsync / t).toFixed(2)}x, run/ort ${(runSync / t).toFixed(2)}x`);
-  }
-  sess.close();
-}
-
-async function benchMlp(): Promise<void> {
-  console.log('\nMLP 784→512→512→10 + softmax, float32 (ms per run, lower is better)');
-  console.log(' batch  tensorloom  onnxruntime   ratio');
-  const g = new tf.Graph();
-  const mlp = buildMlp({ graph: g, seed: 42 });
-  const sess = new tf.Session({ graph: g });
-  // The same weights for onnxruntime, read back from the graph's constants.
-  const consts = g.getOperations().filter((o) => o.type === 'Const');
-  const value = (name: string) => (consts.find((o) => o.name === name)!.getAttr('value') as tf.NDArray);
-  let ortSess: { run(feeds: object): Promise<unknown> } | null = null;
-  if (ort) {
-    const nodes: OnnxNode[] = [];
-    const inits: OnnxInit[] = [];
-    let h = 'x';
-    for (const [i, scope] of ['dense1', 'dense2', 'logits'].entries()) {
-      const w = value(`${scope}/weights`), b = value(`${scope}/bias`);
-      inits.push({ name: `w${i}`, dims: w.shape, data: w.data as Float32Array }, { name: `b${i}`, dims: b.shape, data: b.data as Float32Array });
-      nodes.push({ op: 'MatMul', inputs: [h, `w${i}`], outputs: [`m${i}`] }, { op: 'Add', inputs: [`m${i}`, `b${i}`], outputs: [`z${i}`] });
-      h = `z${i}`;
-      if (scope !== 'logits') { nodes.push({ op: 'Relu', inputs: [h], outputs: [`r${i}`] }); h = `r${i}`; }
-    }
-    nodes.push({ op: 'Softmax', inputs: [h], outputs: ['probs'] });
-    ortSess = await ort.InferenceSession.create(onnxModel(nodes, [{ name: 'x', dims: ['batch', 784] }], [{ name: 'probs', dims: ['batch', 10] }], inits));
-  }
-  for (const rows of [1, 64]) {
-    const batch = mlp.batch(rows);
-    const feeds = new Map([[mlp.x, batch]]);
-    const ours = (await timeIt(() => sess.run(mlp.probs, feeds))) * 1e3;
-    let theirs: number | null = null;
-    if (ortSess) {
-      const x = new ort.Tensor('float32', batch.data, [rows, 784]);
-      theirs = (await timeIt(() => ortSess!.run({ x }))) * 1e3;
-    }
-    console.log(`${String(rows).padStart(6)} ${fmt(ours, 3)}   ${theirs === null ? '      n/a' : fmt(theirs, 3)} ${ratio(ours, theirs)}`);
-  }
-  sess.close();
-}
-
-/**
- * One training step of the MLP 784→512→512→10 (relu, softmax cross-entropy), batch 64, Adam:
- * forward, gradients and the in-place ApplyAdam updates, against TF 1.x style graph mode
- * (bench/tf_train_bench.py, the same shapes) and tfjs's optimizer.minimize when installed.
- */
-async function benchTrainStep(): Promise<void> {
-  console.log('\ntraining step, MLP 784→512→512→10, batch 64, Adam (ms per step, lower is better)');
-  const sizes = [784, 512, 512, 10], rows = 64;
-  const g = new tf.Graph();
-  const { train, feeds } = g.asDefault(() => {
-    const x = tf.placeholder('float32', [null, sizes[0]], 'x'), y = tf.placeholder('float32', [null, sizes[3]], 'y');
-    let h: tf.Tensor = x;
-    for (let i = 1; i < sizes.length; i++) {
-      const lim = Math.sqrt(6 / (sizes[i - 1] + sizes[i]));
-      const w = new tf.Variable(tf.constant(randn(sizes[i - 1] * sizes[i], i).map((v) => v * lim), 'float32', [sizes[i - 1], sizes[i]]), { name: `w${i}` });
-      const b = new tf.Variable(tf.constant(new Float32Array(sizes[i])), { name: `b${i}` });
-      h = tf.add(tf.matmul(h, w), b);
-      if (i < sizes.length - 1) h = tf.nn.relu(h);
-    }
-    const loss = tf.reduceMean(tf.nn.softmaxCrossEntropyWithLogitsV2({ labels: y, logits: h }));
-    const labels = new Float32Array(rows * sizes[3]).map((_, i) => (i % sizes[3] === (Math.floor(i / sizes[3]) * 7) % sizes[3] ? 1 : 0));
-    const batch = randn(rows * sizes[0], 9).map((v) => (v + 1) / 2);
-    return { train: new tf.train.AdamOptimizer(1e-3).minimize(loss), feeds: new Map([[x, tf.ndarray(batch, [rows, sizes[0]])], [y, tf.ndarray(labels, [rows, sizes[3]])]]) };
+    const live = runners.map((r, i) => (probes[i] ? r : null));
+    const idx = live.map((r, i) => (r ? i : -1)).filter((i) => i >= 0);
+    const samples = await interleave(idx.map((i) => live[i]!), BUDGET);
+    idx.forEach((i, k) => { med.set(cols[i].engine.name, median(samples[k])); });
+  } catch (e) { say(`timing failed: ${errText(e)}`); }
+  finally { for (const r of runners) await r?.close(); }
+  const peers = cols.filter((c) => !c.engine.name.startsWith('tensorloom')).map((c) => med.get(c.engine.name)).filter((x): x is number => x !== undefined);
+  const best = peers.length ? Math.min(...peers) : undefined;
+  const tl = med.get('tensorloom');
+  cols.forEach((c, i) => {
+    const m = med.get(c.engine.name);
+    if (m === undefined) { cells[i] ||= 'n/a'; return; }
+    cells[i] += fmtTime(m) + (c.isaChild && best !== undefined ? ` (${(m / best).toFixed(2)})` : '');
   });
-  const sess = new tf.Session({ graph: g });
-  sess.run(g.asDefault(() => tf.globalVariablesInitializer()));
-  const ours = (await timeIt(() => sess.run(train, feeds), 2)) * 1e3;
-  sess.close();
-  let tfMs: number | null = null;
-  const py = spawnSync(process.env.TL_BENCH_PYTHON ?? 'python3', [join(root, 'bench', 'tf_train_bench.py'), '--batch', String(rows), '--threads', String(os.cpus().length)],
-    { encoding: 'utf8' });
-  if (py.status === 0) tfMs = (JSON.parse(py.stdout.trim().split('\n').pop()!) as { ms: number }).ms;
-  let jsMs: number | null = null;
-  if (tfjs) {
-    await tfjs.setBackend('cpu');
-    const ws = sizes.slice(1).map((n, i) => [tfjs.variable(tfjs.randomUniform([sizes[i], n], -0.1, 0.1)), tfjs.variable(tfjs.zeros([n]))]);
-    const xs = tfjs.randomUniform([rows, sizes[0]]), ys = tfjs.oneHot(tfjs.tensor1d(Array.from({ length: rows }, (_, i) => (i * 7) % 10), 'int32'), 10);
-    const opt = tfjs.train.adam(1e-3);
-    const step = () => opt.minimize(() => {
-      let h = xs;
-      ws.forEach(([w, b]: unknown[], i: number) => { h = tfjs.add(tfjs.matMul(h, w), b); if (i < ws.length - 1) h = tfjs.relu(h); });
-      return tfjs.losses.softmaxCrossEntropy(ys, h);
-    });
-    jsMs = (await timeIt(() => tfjs.tidy(step), 1)) * 1e3;
-  }
-  console.log('  tensorloom   TF 1.x (py)     tfjs  vs TF   vs tfjs');
-  console.log(`  ${fmt(ours, 3)}  ${tfMs === null ? '      n/a' : fmt(tfMs, 3)} ${jsMs === null ? '      n/a' : fmt(jsMs, 2)} ${ratio(ours, tfMs)} ${ratio(ours, jsMs)}`);
+  cells.push(tl !== undefined && best !== undefined ? (tl / best).toFixed(2) : 'n/a', mark(row.target, med));
+  return { cells, med };
+}
+
+/** The checkout's commit, "+ changes" when the work tree differs from it; null outside git. */
+function commit(): string | null {
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (head.status !== 0) return null;
+  return head.stdout.trim() + (git('diff', '--quiet', 'HEAD', '--', 'lib', 'native', 'bench').status ? ' + changes' : '');
 }
 
 async function main(): Promise<void> {
-  console.log(`tensorloom bench — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, node ${process.version}, kernels: ${tf.isa()}`);
-  if (!ort || !tfjs) console.log('(peers missing: run `npm run bench:setup` to install onnxruntime-node and tfjs for the comparison)');
-  if (process.argv.includes('--train')) return benchTrainStep();  // only the training-step row
-  await benchMatmul();
-  await benchScalarAdd();
-  await benchMlp();
-  await benchTrainStep();
-  if (process.argv.includes('--all')) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    await (require('./tracing') as { main?: () => Promise<void> }).main?.();
+  const busy = os.loadavg()[0];   // before this run adds its own load
+  if (!Number.isInteger(THREADS) || THREADS < 1) throw new Error(`--threads must be a positive integer, got ${option('threads')}`);
+  const notes: string[] = [];
+  const all = [...MICRO_ROWS, ...modelRows(notes)];
+  const wanted = option('rows')?.split(',');
+  if (wanted?.includes('list')) { for (const r of all) console.log(`${r.id.padEnd(24)} ${r.label}`); return; }
+  const rows = wanted ? all.filter((r) => wanted.some((w) => r.id === w || r.id.startsWith(w))) : all;
+  const unknown = wanted?.filter((w) => !all.some((r) => r.id === w || r.id.startsWith(w)));
+  if (unknown?.length) {
+    console.error(`unknown --rows ${unknown.join(', ')}; the rows: ${all.map((r) => r.id).join(', ')}`);
+    for (const n of notes) console.error(`  ${n}`);   // why model rows are absent
+    process.exitCode = 2;
+    if (!rows.length) return;
+  }
+
+  const cpus = os.cpus();
+  const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const isa = tf.isa();
+  const facts: string[][] = [
+    ['CPU', `${cpus[0]?.model?.trim() ?? 'unknown'} × ${cpus.length} logical cores (${os.arch()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB)`],
+    ['tensorloom', `ISA ${isa} (tf.isa()), commit ${commit() ?? 'unknown'}, node ${process.version}, ${os.platform()} ${os.release()}`],
+    ['threads', `${THREADS} per engine (intra-op; tfjs-cpu is single-threaded JavaScript)`],
+  ];
+  const cols: Column[] = [];
+  const tfEngine = SKIP.includes('tf') ? (notes.push('TF 1.x column left out (--skip tf)'), null) : await startTf(notes, facts);
+  if (tfEngine) cols.push({ engine: tfEngine });
+  const ort = peer('onnxruntime-node', ['onnxruntime'], notes);
+  if (ort) { cols.push({ engine: ortEngine(ort, THREADS) }); facts.push(['onnxruntime', `onnxruntime-node ${peerVersion('onnxruntime-node')}, intraOpNumThreads ${THREADS}, graph optimization all`]); }
+  const tfjs = peer('@tensorflow/tfjs', ['tfjs-cpu', 'tfjs'], notes);
+  if (tfjs) {
+    await tfjs.setBackend('cpu');
+    tfjs.tensor([0]).dispose();   // the cpu backend's first write prints its "install our node backend" banner: before the table
+    cols.push({ engine: tfjsEngine(tfjs, 'cpu') });
+    const wasm = peer('@tensorflow/tfjs-backend-wasm', ['tfjs-wasm', 'tfjs'], notes);
+    if (wasm) {
+      wasm.setThreadsCount?.(THREADS);
+      cols.push({ engine: tfjsEngine(tfjs, 'wasm') });
+    }
+    facts.push(['tfjs', `@tensorflow/tfjs ${peerVersion('@tensorflow/tfjs')}${wasm ? `, tfjs-backend-wasm ${peerVersion('@tensorflow/tfjs-backend-wasm')}` : ''}; fused matMul/conv2d where tfjs has them`]);
+  }
+  cols.push({ engine: tensorloomEngine(THREADS) });
+  if (flag('isa')) {
+    const levels = ({ avx512: ['avx2', 'scalar'], avx2: ['scalar'], neon: ['scalar'] } as Record<string, string[]>)[isa] ?? [];
+    for (const level of levels) {
+      const e = await startIsaChild(level, notes);
+      if (e) cols.push({ engine: e, isaChild: level });
+    }
+    facts.push(['ISA levels', `${[isa, ...levels].join(', ')}; a "tensorloom <level>" cell adds (its time / best peer)`]);
+  }
+
+  console.log(`tensorloom bench — ${facts[0][1]}; ISA ${isa}; node ${process.version}; ${THREADS} threads per engine${QUICK ? '; --quick budgets' : ''}; load average ${load()}`);
+  console.log('time per call, feeds and fetches included (median); tensorloom / best = time ratio against the fastest peer (< 1: tensorloom is faster)\n');
+  const head = ['workload', ...cols.map((c) => (c.isaChild ? c.engine.name : c.engine.name === 'tensorloom' ? `tensorloom ${isa}` : c.engine.name)), 'tensorloom / best', 'target (issue 8)'];
+  const table = new Table(head, [46, ...cols.map((c) => (c.isaChild ? 18 : Math.max(11, c.engine.name.length + 7))), 17, 16]);
+  const loadStart = load();
+  try {
+    for (const row of rows) table.add([row.label, ...(await measureRow(row, cols, notes)).cells]);
+  } finally {
+    for (const c of cols) await c.engine.close();
+  }
+  facts.push(['load average', `${loadStart} at start, ${load()} at end`]);
+  if (busy > 0.5 * cpus.length) notes.unshift(`WARNING: the machine was busy before the run (1-minute load average ${busy.toFixed(1)} on ${cpus.length} cores): these numbers are not a record; run again on a quiet machine`);
+  notes.push(`budget: ${BUDGET.seconds} s and ≥ ${BUDGET.minSamples} samples per engine and row after ${BUDGET.warmup} warm-up calls, `
+    + `turns of ~${BUDGET.blockSeconds} s with ${BUDGET.pauseSeconds * 1e3} ms idle between them${QUICK ? ' (--quick: not for numbers)' : ''}`);
+  console.log('');
+  for (const n of notes) console.log(`  ${n}`);
+
+  const mdArg = argv.indexOf('--markdown');
+  if (mdArg >= 0) {
+    const file = option('markdown') ?? join(root, 'bench', 'RESULTS.md');
+    const md = [
+      '# tensorloom benchmark results',
+      '',
+      `Written by \`${['node dist/cjs/bench/run.js', ...argv].join(' ')}\` on ${new Date().toISOString()} — the printed table, never edited by hand.`,
+      'Time per call with feeds and fetches (median of interleaved samples); `tensorloom / best` is the time ratio against the fastest peer (< 1: tensorloom is faster); the targets are issue 8\'s.',
+      '',
+      '| machine | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${v} |`),
+      '',
+      ...(QUICK ? ['**--quick budgets: a test of the harness, not a record.**', ''] : []),
+      table.markdown(),
+      '',
+      ...notes.map((n) => `- ${n}`),
+      '',
+    ].join('\n');
+    writeFileSync(file, md);
+    console.log(`\nwrote ${file}`);
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+if (flag('serve-tensorloom')) serveEngine(tensorloomEngine(THREADS), { isa: tf.isa() }).catch((e) => { console.error(e); process.exit(1); });
+else main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,59 @@
+// The inputs and weights of every benchmark row, identical in every engine. A counter-based
+// generator (murmur3's 32-bit finalizer of i + seed·0x9E3779B9) rather than a sequential one,
+// so bench/tf_micro_bench.py builds bit-identical arrays with numpy in one vectorized pass
+// (`uniform` there mirrors this function: change both together).
+
+/** n float32 values, scale · U(-1, 1), element i a pure function of (i, seed). */
+export function uniform(n: number, seed: number, scale = 1): Float32Array {
+  const a = new Float32Array(n);
+  const base = Math.imul(seed, 0x9e3779b9);
+  for (let i = 0; i < n; i++) {
+    let x = (i + base) >>> 0;
+    x ^= x >>> 16; x = Math.imul(x, 0x85ebca6b);
+    x ^= x >>> 13; x = Math.imul(x, 0xc2b2ae35);
+    x ^= x >>> 16;
+    a[i] = ((x >>> 0) / 4294967296 * 2 - 1) * scale;
+  }
+  return a;
+}
+
+/** What a row computes; bench/tf_micro_bench.py builds the same from this JSON. */
+export type Spec =
+  | { kind: 'matmul'; n: number }                 // a[n,n] · b[n,n], both fed
+  | { kind: 'relu_add'; n: number }               // relu(a + b), a and b [n] fed
+  | { kind: 'sum'; n: number }                    // sum of x[n] (all axes) to a scalar
+  | { kind: 'mlp'; batch: number }                // x[batch,784] → 512 → 512 → 10, relu, softmax; constant weights
+  | { kind: 'conv'; size: number; channels: number } // relu(conv3x3(x[1,s,s,c], SAME) + bias), c out channels, NHWC
+  | { kind: 'scalar_add' }                        // x + 1, x a fed float32 scalar
+  | { kind: 'async16' }                           // the same, 16 calls in flight; time per call
+  | { kind: 'model'; name: string; batch: number; json: string }; // a GraphDef of bench/models/
+
+export const MLP_SIZES = [784, 512, 512, 10];
+export const ASYNC_IN_FLIGHT = 16;
+
+/** Glorot-uniform weights and small biases of layer l (1-based) of the MLP. */
+export function mlpLayer(l: number): { w: Float32Array; b: Float32Array; fanIn: number; fanOut: number } {
+  const fanIn = MLP_SIZES[l - 1], fanOut = MLP_SIZES[l];
+  return { w: uniform(fanIn * fanOut, 10 + l, Math.sqrt(6 / (fanIn + fanOut))), b: uniform(fanOut, 20 + l, 0.01), fanIn, fanOut };
+}
+
+/** The convolution's filter (HWIO, [3, 3, c, c]) and bias. */
+export function convParams(c: number): { w: Float32Array; b: Float32Array } {
+  return { w: uniform(9 * c * c, 8, Math.sqrt(6 / (18 * c))), b: uniform(c, 9, 0.1) };
+}
+
+/** The fed arrays of a spec, in the order the engines feed them (flat, row-major, NHWC). */
+export function feeds(spec: Spec, inputShape: number[] = []): { data: Float32Array; shape: number[] }[] {
+  switch (spec.kind) {
+    case 'matmul': return [1, 2].map((s) => ({ data: uniform(spec.n * spec.n, s), shape: [spec.n, spec.n] }));
+    case 'relu_add': return [3, 4].map((s) => ({ data: uniform(spec.n, s), shape: [spec.n] }));
+    case 'sum': return [{ data: uniform(spec.n, 5), shape: [spec.n] }];
+    case 'mlp': return [{ data: uniform(spec.batch * MLP_SIZES[0], 6), shape: [spec.batch, MLP_SIZES[0]] }];
+    case 'conv': return [{ data: uniform(spec.size * spec.size * spec.channels, 7), shape: [1, spec.size, spec.size, spec.channels] }];
+    case 'scalar_add': case 'async16': return [{ data: Float32Array.of(2), shape: [] }];
+    case 'model': {
+      const shape = [spec.batch, ...inputShape];
+      return [{ data: uniform(shape.reduce((p, q) => p * q, 1), 11), shape }];
+    }
+  }
+}
