@@ -82,7 +82,7 @@ export interface RandomNormalOptions extends SeedOptions { mean?: TensorLike; st
  * @example tf.randomUniform([2, 3], { minval: -1, maxval: 1, seed: 7 })
  */
 export function randomUniform(shape: ShapeArg, options: RandomUniformOptions | string = {}): Tensor {
-  const o = opts(options);
+  const o = opts(options, { minval: true, maxval: true, dtype: true, seed: true });
   const dtype = randomDType(o.dtype, ['float32', 'float64', 'int32', 'int64']);
   const isInt = !isFloat(dtype);
   if (o.maxval === undefined && isInt) throw invalidArgument(`Must specify maxval for integer dtype tf.${dtype}`);
@@ -99,7 +99,7 @@ export function randomUniform(shape: ShapeArg, options: RandomUniformOptions | s
 
 /** random_normal / truncated_normal: `rnd * stddev + mean` in scope `defaultName`. */
 function normal(type: 'RandomStandardNormal' | 'TruncatedNormal', defaultName: string, shape: ShapeArg, options: RandomNormalOptions | string): Tensor {
-  const o = opts(options);
+  const o = opts(options, { mean: true, stddev: true, dtype: true, seed: true });
   const dtype = randomDType(o.dtype, ['float32', 'float64']);
   const g = graphOf(shape, o.mean, o.stddev);
   return g.nameScope(o.name ?? defaultName, (scope) => {
@@ -127,7 +127,7 @@ export const truncatedNormal = (shape: ShapeArg, options: RandomNormalOptions | 
  * @example tf.randomShuffle(tf.range(10), { seed: 3 })
  */
 export function randomShuffle(value: TensorLike, options: SeedOptions | string = {}): Tensor {
-  const o = opts(options);
+  const o = opts(options, { seed: true });
   const g = graphOf(value);
   const [seed, seed2] = getSeed(o.seed, g);
   return g.nameScope(o.name ?? 'RandomShuffle', (scope) => {
@@ -161,12 +161,12 @@ function sample(defaultName: string, logits: TensorLike, numSamples: TensorLike,
  * @example tf.multinomial(tf.log([[0.5, 0.5]]), 5, { seed: 1 })
  */
 export function multinomial(logits: TensorLike, numSamples: TensorLike, options: MultinomialOptions | string = {}): Tensor {
-  const o = opts(options);
+  const o = opts(options, { outputDtype: true, seed: true });
   return sample('multinomial', logits, numSamples, o.name, o.seed, o.outputDtype);
 }
 /** TF's tf.random.categorical: multinomial in scope `categorical`, its output dtype as `dtype`. */
 export function categorical(logits: TensorLike, numSamples: TensorLike, options: CategoricalOptions | string = {}): Tensor {
-  const o = opts(options);
+  const o = opts(options, { dtype: true, seed: true });
   return sample('categorical', logits, numSamples, o.name, o.seed, o.dtype);
 }
 
@@ -189,6 +189,7 @@ export interface DropoutOptions extends SeedOptions {
  */
 export function dropout(x: TensorLike, options: DropoutOptions | number = {}): Tensor {
   if (typeof options === 'number') options = { keepProb: options };  // TF1's positional keep_prob
+  else opts(options, { rate: true, keepProb: true, noiseShape: true, seed: true });  // unknown keys: TypeError
   if (options.rate === undefined && options.keepProb === undefined) throw invalidArgument('`rate` must be provided. Received: rate=None');
   const rate = options.rate ?? 1 - options.keepProb!;
   const g = graphOf(x, rate);
