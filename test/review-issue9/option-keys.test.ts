@@ -102,17 +102,31 @@ const CALLS: Record<string, [Call, Opt | null]> = {
   'tf.randomUniformInitializer': [(o) => tf.randomUniformInitializer(o), { minval: 0, maxval: 1, seed: 1 }],
   'tf.glorotUniformInitializer': [(o) => tf.glorotUniformInitializer(o), { seed: 1 }],
   'tf.glorotNormalInitializer': [(o) => tf.glorotNormalInitializer(o), { seed: 1 }],
+  'tf.randomUniform': [(o) => tf.randomUniform([2], o), { minval: 0, maxval: 2, dtype: 'float32', seed: 1 }],
+  'tf.randomNormal': [(o) => tf.randomNormal([2], o), { mean: 0, stddev: 2, dtype: 'float32', seed: 1 }],
+  'tf.truncatedNormal': [(o) => tf.truncatedNormal([2], o), { mean: 0, stddev: 2, dtype: 'float32', seed: 1 }],
+  'tf.randomShuffle': [(o) => tf.randomShuffle(x(), o), { seed: 1 }],
+  'tf.multinomial': [(o) => tf.multinomial(tf.constant([[0.5, 0.5]]), 2, o), { seed: 1, outputDtype: 'int32' }],
+  'tf.nn.dropout': [(o) => tf.nn.dropout(x(), { rate: 0.5, ...o }), { seed: 1 }],
+  'tf.zeros': [(o) => tf.zeros([2], 'float32', o), null],
+  'tf.ones': [(o) => tf.ones([2], 'float32', o), null],
+  'tf.varianceScalingInitializer': [(o) => tf.varianceScalingInitializer(o), { scale: 2, mode: 'fan_in', distribution: 'uniform', seed: 1 }],
+  'tf.heNormal': [(o) => tf.heNormal(o), { seed: 1 }],
+  'tf.heUniform': [(o) => tf.heUniform(o), { seed: 1 }],
+  'tf.lecunNormal': [(o) => tf.lecunNormal(o), { seed: 1 }],
+  'tf.lecunUniform': [(o) => tf.lecunUniform(o), { seed: 1 }],
   'tf.gradients': [(o) => { const a = x(); return tf.gradients(tf.square(a), [a], null, o); }, { unconnectedGradients: 'zero', aggregationMethod: 0 }],
 };
 const NAMELESS = new Set(['tf.getVariable', 'tf.variableScope', 'tf.zerosInitializer', 'tf.onesInitializer', 'tf.constantInitializer',
-  'tf.randomNormalInitializer', 'tf.truncatedNormalInitializer', 'tf.randomUniformInitializer', 'tf.glorotUniformInitializer', 'tf.glorotNormalInitializer']);
+  'tf.randomNormalInitializer', 'tf.truncatedNormalInitializer', 'tf.randomUniformInitializer', 'tf.glorotUniformInitializer', 'tf.glorotNormalInitializer',
+  'tf.varianceScalingInitializer', 'tf.heNormal', 'tf.heUniform', 'tf.lecunNormal', 'tf.lecunUniform']);
 
 /** Exported functions that are not op builders (no options object, or checked by their own tests). */
 const NOT_BUILDERS = new Set(['Graph', 'Operation', 'Tensor', 'NDArray', 'ndarray', 'getDefaultGraph', 'resetDefaultGraph', 'nameScope',
   'controlDependencies', 'Session', 'InteractiveSession', 'getDefaultSession', 'RunOptions', 'RunMetadata', 'Timeline', 'chromeTrace',
   'loadGraph', 'importGraphDef', 'loadGraphDef', 'OpError', 'InvalidArgumentError', 'isa', 'globalVariables', 'trainableVariables',
   'localVariables', 'modelVariables', 'globalVariablesInitializer', 'localVariablesInitializer', 'Initializer', 'VariableScope',
-  'addToCollection', 'addToCollections', 'getCollectionRef', 'getCollection', 'getVariableScope'].map((n) => `tf.${n}`));
+  'addToCollection', 'addToCollections', 'getCollectionRef', 'getCollection', 'getVariableScope', 'setRandomSeed', 'getSeed'].map((n) => `tf.${n}`));
 
 describe('unknown option keys on op builders (issue 9)', () => {
   for (const [name, [call, valid]] of Object.entries(CALLS)) {
