@@ -233,7 +233,8 @@ void Session::fuse_bias_activation(const RunRequest& req, const std::unordered_m
       fusion->act = nodes_[tail]->op;
       if (fusion->act == OpId::LeakyRelu) fusion->alpha = static_cast<float>(nodes_[tail]->attrs[0].f);
     }
-    (*needed)[h] = (*needed)[m] = 0;
+    (*needed)[h] = 0;
+    if (tail != m) (*needed)[m] = 0;  // a BiasAdd tail is the fused step itself
     (*fused)[tail] = {std::move(node), std::move(fusion)};
     plan->fused.push_back(tail == m ? std::vector<int>{h, m} : std::vector<int>{h, m, tail});
   }
