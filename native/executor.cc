@@ -159,9 +159,9 @@ const char* fused_type(OpId head) {
 }  // namespace
 
 // TF's remapper (grappler/optimizers/remapper.cc), on the nodes this plan runs: a MatMul,
-// Conv2D or DepthwiseConv2dNative (float or double, NHWC) whose only consumer is a BiasAdd (or
-// an Add of a vector of its channel count), optionally followed by an activation that is that
-// one's only consumer, runs as one step: the head's kernel with a bias + activation epilogue,
+// Conv2D or DepthwiseConv2dNative (float or double, NHWC) whose only consumer is a BiasAdd (not
+// an Add: graphs built with tf.add keep their nodes, as in TF), optionally followed by an
+// activation that is that one's only consumer, runs as one step: the head's kernel with a bias + activation epilogue,
 // named like the last node, whose outputs it produces. Nothing absorbed before the tail may be
 // fetched, fed, a target, a control input or read by another node; the step runs at the tail's
 // place in the node order, after every input of the chain.
@@ -203,13 +203,6 @@ void Session::fuse_bias_activation(const RunRequest& req, const std::unordered_m
     TensorRef bias;
     if (mid.op == OpId::BiasAdd && consumer_input[h] == 0 && data_format(mid) == "NHWC") {
       bias = mid.inputs[1];
-    } else if ((mid.op == OpId::AddV2 || mid.op == OpId::Add) && mid.inputs[0].node != mid.inputs[1].node) {
-      // x + b with b a vector of the head's static channel count (so no broadcast of x).
-      bias = mid.inputs[1 - consumer_input[h]];
-      const Node& bn = *nodes_[bias.node];
-      const int rank = head.out_ranks[0];
-      const int64_t channels = rank > 0 ? head.out_shapes[0][rank - 1] : -1;
-      if (channels < 0 || bn.out_ranks[bias.index] != 1 || bn.out_shapes[bias.index][0] != channels) continue;
     } else {
       continue;
     }
