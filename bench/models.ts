@@ -10,12 +10,13 @@
 //
 // Usage: node dist/cjs/bench/models.js [--threads N] [--min-time S] [--models a,b] [--batches 1,8]
 //   env TL_BENCH_PYTHON: the python with tensorflow (default python3)
-import { ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import * as tf from 'tensorloom';
+import { LineServer, errText } from './harness';
 
 const root = join(__dirname, '..', '..', '..');
 const modelsDir = join(root, 'bench', 'models');
@@ -106,7 +107,6 @@ function maxRel(a: ArrayLike<number>, ref: ArrayLike<number>): number {
   return d / Math.max(scale, 1e-30);
 }
 const ok = (e: number) => e <= TOL;   // false for NaN too
-const errText = (e: unknown) => (e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e));
 
 function tfAvailable(): string | null {
   const r = spawnSync(PYTHON, ['-c', 'import tensorflow'], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
@@ -114,48 +114,13 @@ function tfAvailable(): string | null {
   return r.status === 0 ? null : `${PYTHON} has no tensorflow (pip install tensorflow-cpu)`;
 }
 
-/** bench/tf_session_bench.py --serve: one JSON line per request. */
-class TfServer {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private waiting: { resolve(v: any): void; reject(e: Error): void }[] = [];
-  private buf = '';
-  private stderr = '';
-  private constructor(private proc: ChildProcessWithoutNullStreams) {
-    proc.stdout.setEncoding('utf8');
-    proc.stdout.on('data', (d: string) => {
-      this.buf += d;
-      for (let i: number; (i = this.buf.indexOf('\n')) >= 0;) {
-        const line = this.buf.slice(0, i);
-        this.buf = this.buf.slice(i + 1);
-        if (!line.trim().startsWith('{')) continue;
-        const msg = JSON.parse(line);
-        const w = this.waiting.shift();
-        if (msg.error) w?.reject(new Error(msg.error)); else w?.resolve(msg);
-      }
-    });
-    proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', (d: string) => { this.stderr = (this.stderr + d).slice(-4000); });
-    proc.on('exit', (code) => {
-      const err = new Error(`tf_session_bench.py exited (${code}): ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-      for (const w of this.waiting.splice(0)) w.reject(err);
-    });
-  }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private next(): Promise<any> { return new Promise((resolve, reject) => this.waiting.push({ resolve, reject })); }
-  static async start(meta: ModelMeta, inputFile: string, dumpDir: string): Promise<{ server: TfServer; header: { tf_version: string; onednn: boolean | null } }> {
-    const proc = spawn(PYTHON, [join(root, 'bench', 'tf_session_bench.py'), '--serve', '--model', join(modelsDir, `${meta.name}.json`),
-      '--batches', BATCHES.join(','), '--threads', String(THREADS), '--input', inputFile, '--dump', dumpDir],
-    { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
-    const server = new TfServer(proc);
-    return { server, header: await server.next() };
-  }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  request(cmd: object): Promise<any> {
-    const p = this.next();
-    this.proc.stdin.write(`${JSON.stringify(cmd)}\n`);
-    return p;
-  }
-  close(): void { if (this.proc.exitCode === null) { this.proc.stdin.end(`${JSON.stringify({ cmd: 'quit' })}\n`); } }
+/** TF's side of the model rows: bench/tf_session_bench.py --serve, over the harness's LineServer. */
+async function startTfServer(meta: ModelMeta, inputFile: string, dumpDir: string): Promise<{ server: LineServer; header: { tf_version: string; onednn: boolean | null } }> {
+  const proc = spawn(PYTHON, [join(root, 'bench', 'tf_session_bench.py'), '--serve', '--model', join(modelsDir, `${meta.name}.json`),
+    '--batches', BATCHES.join(','), '--threads', String(THREADS), '--input', inputFile, '--dump', dumpDir],
+  { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+  const server = new LineServer(proc, 'tf_session_bench.py');
+  return { server, header: await server.header };
 }
 
 interface Row { model: string; batch: number; stats: Map<string, Stats>; note: string[] }
@@ -168,7 +133,7 @@ async function benchModel(meta: ModelMeta, tfNote: string | null, tmp: string, r
   const slice = (b: number) => input.subarray(0, b * per);
   const say = (s: string) => { notes.push(`${meta.name}: ${s}`); };
 
-  let server: TfServer | null = null;
+  let server: LineServer | null = null;
   let sess: tf.Session | null = null;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let ortSess: any = null;
@@ -177,7 +142,7 @@ async function benchModel(meta: ModelMeta, tfNote: string | null, tmp: string, r
     if (tfNote) say(`TensorFlow skipped (${tfNote})`);
     else {
       try {
-        const t = await TfServer.start(meta, inputFile, tmp);
+        const t = await startTfServer(meta, inputFile, tmp);
         server = t.server;
         say(`TensorFlow ${t.header.tf_version} tf.compat.v1.Session (grappler on, oneDNN ${t.header.onednn ? 'on' : 'off'})`);
       } catch (e) { say(`TensorFlow failed to start: ${errText(e)}`); }

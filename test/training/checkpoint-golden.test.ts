@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from 'tensorloom';
+import { withSession } from './helpers';
 import { buildCase, caseValue, checkpointFixtures, fullKey, loadCases, materializeCase } from '../../scripts/golden/checkpoint-cases';
 
 const ROOT = join(__dirname, '..', '..');
@@ -22,13 +23,6 @@ function tfCheckpoint(name: string): string {
   return join(dir, 'model');
 }
 
-function withSession<T>(fn: (sess: tf.Session) => T): T {
-  const g = new tf.Graph();
-  return g.asDefault(() => {
-    const sess = new tf.Session({ graph: g });
-    try { return fn(sess); } finally { sess.close(); }
-  });
-}
 
 const bytesOf = (a: tf.NDArray) => Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength);
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from 'tensorloom';
+import { withSession, catchError } from './helpers';
 import { GOLDEN, GoldenValue, decodeValue, expectClose } from '../golden/golden';
 
 interface TrainingCase {
@@ -128,18 +129,6 @@ describe("TF's own training graphs imported (GraphDef with TF's gradients, Apply
   }
 });
 
-/** Runs fn in a fresh default graph with a session on it. */
-function withSession<T>(fn: (sess: tf.Session, g: tf.Graph) => T): T {
-  const g = new tf.Graph();
-  return g.asDefault(() => {
-    const sess = new tf.Session({ graph: g });
-    try { return fn(sess, g); } finally { sess.close(); }
-  });
-}
-function catchError(fn: () => unknown): Error {
-  try { fn(); } catch (e) { return e as Error; }
-  throw new Error('expected an error');
-}
 const flat = (a: unknown) => Array.from((a as tf.NDArray).data as ArrayLike<number | bigint>, Number);
 
 describe('optimizer graph and API', () => {

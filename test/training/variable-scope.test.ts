@@ -2,6 +2,7 @@
 // initializers. Expected names and messages are TF1's (checked against tf.compat.v1 graph mode).
 import { describe, expect, it } from 'vitest';
 import * as tf from 'tensorloom';
+import { catchError } from './helpers';
 
 const zeros = tf.zerosInitializer();
 const flat = (a: tf.NDArray) => Array.from(a.data as ArrayLike<number | bigint>, Number);
@@ -9,10 +10,6 @@ const flat = (a: tf.NDArray) => Array.from(a.data as ArrayLike<number | bigint>,
 function inGraph<T>(fn: (g: tf.Graph) => T): T {
   const g = new tf.Graph();
   return g.asDefault(() => fn(g));
-}
-function catchError(fn: () => unknown): Error {
-  try { fn(); } catch (e) { return e as Error; }
-  throw new Error('expected an error');
 }
 
 describe('tf.getVariable and tf.variableScope', () => {

@@ -5,24 +5,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from 'tensorloom';
+import { withSession, catchError } from './helpers';
 import { typed } from '../ops/helpers';
 
 const opsOf = (g: tf.Graph) => g.getOperations().map((o) => [o.name, o.type, o.inputs.map((t) => t.name)]);
 const flat = (a: tf.NDArray) => Array.from(a.data as ArrayLike<number | bigint>, Number);
 
-/** Runs fn with a fresh graph as default and a session on it (closed afterwards). */
-function withSession<T>(fn: (sess: tf.Session, g: tf.Graph) => T): T {
-  const g = new tf.Graph();
-  return g.asDefault(() => {
-    const sess = new tf.Session({ graph: g });
-    try { return fn(sess, g); } finally { sess.close(); }
-  });
-}
 
-function catchError(fn: () => unknown): Error {
-  try { fn(); } catch (e) { return e as Error; }
-  throw new Error('expected an error');
-}
 
 // Plain-JS references of AssignAdd / AssignSub: elementwise, with the dtype's wrap-around.
 function wrap(x: number, dtype: tf.DType): number {
