@@ -209,8 +209,11 @@ function analyze(devStats: DeviceStepStats[], showDataflow: boolean, showMemory:
       let lane = lanes.findIndex((end) => t.start >= end - LANE_SLACK_US);
       if (lane < 0) { lane = lanes.length; lanes.push(-Infinity); }
       const start = Math.max(t.start, lanes[lane]);
-      // dur from the small relative numbers (exact), shortened by any shift of the start.
-      const dur = Math.max(0, t.dur - (start - t.start));
+      // dur from the small relative numbers (exact), shortened by any shift of the start, but an op
+      // that ran keeps at least the smallest width epoch µs can show (0.25 µs today), so a
+      // sub-0.25 µs op pushed behind its neighbour is not drawn 0 wide.
+      const ulp = start > 0 ? 2 ** (Math.floor(Math.log2(start)) - 52) : 0;
+      const dur = t.dur > 0 ? Math.max(t.dur - (start - t.start), ulp) : 0;
       const end = start + dur;
       lanes[lane] = end;
       return { ns, lane, start, end, dur };
