@@ -26,7 +26,9 @@
  *   }
  *   zero padding to the data offset
  *   constant data: each payload 64-byte aligned, so it is used in place (zero-copy).
- * dtypes are TF's DataType numbers (float32 1, float64 2, int32 3, uint8 4, int64 9, bool 10).
+ *     A string constant's payload is one record per element, each 8-byte aligned:
+ *     { u64 byte length, UTF-8 bytes, zero padding to 8 } (native keeps 8-byte pointers to them).
+ * dtypes are TF's DataType numbers (float32 1, float64 2, int32 3, uint8 4, string 7, int64 9, bool 10).
  */
 import { readFileSync } from 'node:fs';
 import { DType, dtypeCode, dtypeFromCode, dtypeSize, typedArrayFor } from './dtypes';
@@ -75,7 +77,7 @@ export function encodeGraph(g: Graph, base: number): Uint8Array {
     if (i === undefined) { i = strings.length; strings.push(s); stringIds.set(s, i); }
     return i;
   };
-  const consts: NDArray[] = [];
+  const consts: Uint8Array[] = [];
   const body = new Writer();
   for (const op of ops) {
     const def = opDef(op.type);
@@ -110,9 +112,10 @@ export function encodeGraph(g: Graph, base: number): Uint8Array {
           const t = v as NDArray;
           body.u8(dtypeCode(t.dtype)); body.i8(t.rank);
           for (const d of t.shape) body.i64(d);
+          const bytes = constBytes(t);
           body.u32(consts.length);  // patched below with the data offset
-          body.u32(t.data.byteLength);
-          consts.push(t);
+          body.u32(bytes.byteLength);
+          consts.push(bytes);
           break;
         }
       }
@@ -130,10 +133,10 @@ export function encodeGraph(g: Graph, base: number): Uint8Array {
   // Lay out the constants and patch their offsets into the node records.
   const offsets: number[] = [];
   let off = 0;
-  for (const c of consts) { offsets.push(off); off += Math.ceil(c.data.byteLength / 64) * 64; }
+  for (const c of consts) { offsets.push(off); off += Math.ceil(c.byteLength / 64) * 64; }
   const out = new Uint8Array(dataOffset + off);
   out.set(head.result());
-  consts.forEach((c, i) => out.set(new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength), dataOffset + offsets[i]));
+  consts.forEach((c, i) => out.set(c, dataOffset + offsets[i]));
   const view = new DataView(out.buffer);
   view.setUint32(24, dataOffset, true);
   view.setUint32(28, out.length, true);
@@ -141,6 +144,44 @@ export function encodeGraph(g: Graph, base: number): Uint8Array {
   // Second pass over the body to patch constant indices into offsets (walk the same layout).
   const r = new Reader(out, bodyStart);
   for (let k = 0; k < ops.length; k++) r.node((at, idx) => view.setUint32(at, offsets[idx], true));
+  return out;
+}
+
+const utf8 = new TextEncoder();
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+
+/** A constant's payload bytes: its typed array's, or a string tensor's records (see the layout above). */
+function constBytes(t: NDArray): Uint8Array {
+  if (t.dtype !== 'string') { const d = t.data as ArrayBufferView; return new Uint8Array(d.buffer, d.byteOffset, d.byteLength); }
+  return encodeStrings(t.data as string[]);
+}
+
+/** string elements as records { u64 length, UTF-8 bytes, zero padding to 8 }. */
+export function encodeStrings(values: readonly string[]): Uint8Array {
+  const parts = values.map((v) => utf8.encode(v));
+  const total = parts.reduce((n, p) => n + 8 + Math.ceil(p.length / 8) * 8, 0);
+  if (total > 0xffffffff) throw invalidArgument('String constant too large for the graph format (4 GiB)');
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const p of parts) { view.setBigUint64(at, BigInt(p.length), true); out.set(p, at + 8); at += 8 + Math.ceil(p.length / 8) * 8; }
+  return out;
+}
+
+/** The n strings of a string constant's records (bounds and UTF-8 checked). */
+export function decodeStrings(bytes: Uint8Array, n: number): string[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: string[] = [];
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    if (at + 8 > bytes.length) throw invalidArgument('Invalid graph buffer: string constant truncated');
+    const len = view.getBigUint64(at, true);
+    if (len > BigInt(bytes.length - at - 8)) throw invalidArgument('Invalid graph buffer: string constant element runs past its data');
+    const end = at + 8 + Number(len);
+    try { out.push(utf8Fatal.decode(bytes.subarray(at + 8, end))); } catch { throw invalidArgument('Invalid graph buffer: string constant element is not valid UTF-8'); }
+    at = 8 + at + Math.ceil(Number(len) / 8) * 8;
+  }
+  if (at !== bytes.length) throw invalidArgument('Invalid graph buffer: string constant size does not match its shape');
   return out;
 }
 
@@ -241,7 +282,8 @@ export function decodeGraph(buf: Uint8Array): Graph {
         const dtype = dtypeFromCode(t.dtype);
         const n = t.dims.reduce((x, y) => x * y, 1);
         const start = dataOffset + t.offset;
-        if (start + t.bytes > buf.length || n * dtypeSize(dtype) !== t.bytes) throw invalidArgument('Invalid graph buffer: constant out of bounds');
+        if (start + t.bytes > buf.length || (dtype !== 'string' && n * dtypeSize(dtype) !== t.bytes)) throw invalidArgument('Invalid graph buffer: constant out of bounds');
+        if (dtype === 'string') { attrs.set(strings[a.name], { kind, value: new NDArray(decodeStrings(buf.subarray(start, start + t.bytes), n), t.dims, dtype) }); continue; }
         // Own the bytes (the caller may reuse buf; Buffer#slice would only be a view of Node's pool).
         const copy = Uint8Array.prototype.slice.call(buf, start, start + t.bytes);
         value = new NDArray(typedArrayFor(dtype, copy.buffer, 0, n), t.dims, dtype);
