@@ -522,8 +522,9 @@ export function shapeN(inputs: readonly TensorLike[], options?: ShapeNOptions | 
   if (!Array.isArray(inputs)) throw new TypeError('Expected list for \'input\' argument to \'ShapeN\' Op, not ' + String(inputs) + '.');
   const g = graphOfAll(inputs);
   return g.nameScope(o.name ?? 'ShapeN', (scope) => {
+    if (inputs.length === 0) throw invalidArgument("Attr 'N' of 'ShapeN' Op passed 0 less than minimum 1.");
     const ts = tensorList(g, inputs, 'input', 'ShapeN');
-    return makeNode(g, 'ShapeN', ts, { N: ts.length, T: ts.length ? ts[0].dtype : 'float32', out_type: outType }, null, scope).outputs;
+    return makeNode(g, 'ShapeN', ts, { N: ts.length, T: ts[0].dtype, out_type: outType }, null, scope).outputs;
   });
 }
 
