@@ -23,6 +23,8 @@ export class NDArray {
 
   constructor(data: NDData, shape: number[], dtype: DType) {
     const n = shape.reduce((a, b) => a * b, 1);
+    if ((dtype === 'string') !== Array.isArray(data))
+      throw new TypeError(dtype === 'string' ? 'NDArray of dtype string needs an array of strings as data' : `NDArray of dtype ${dtype} needs a typed array as data`);
     if (data.length !== n) throw invalidArgument(`NDArray data has ${data.length} elements, shape [${shape.join(',')}] needs ${n}`);
     this.data = data;
     this.shape = shape;

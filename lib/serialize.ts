@@ -34,7 +34,7 @@ import { readFileSync } from 'node:fs';
 import { DType, dtypeCode, dtypeFromCode, dtypeSize, typedArrayFor } from './dtypes';
 import { invalidArgument } from './errors';
 import { AttrValue, Graph, StaticShape, graphDefHooks } from './graph';
-import { NDArray } from './ndarray';
+import { NDArray, checkStrings } from './ndarray';
 import { nodeDefOf } from './graphdef/export';
 import { ATTR_KINDS, AttrKind, opDef, opDefById, schemaHash } from './ops/schema';
 
@@ -156,9 +156,13 @@ function constBytes(t: NDArray): Uint8Array {
   return encodeStrings(t.data as string[]);
 }
 
-/** string elements as records { u64 length, UTF-8 bytes, zero padding to 8 }. */
+/**
+ * string elements as records { u64 length, UTF-8 bytes, zero padding to 8 }: what native reads
+ * for string constants and feeds, so the elements are checked here (an NDArray built directly
+ * may hold anything).
+ */
 export function encodeStrings(values: readonly string[]): Uint8Array {
-  const parts = values.map((v) => utf8.encode(v));
+  const parts = checkStrings(values).map((v) => utf8.encode(v));
   const total = parts.reduce((n, p) => n + 8 + Math.ceil(p.length / 8) * 8, 0);
   if (total > 0xffffffff) throw invalidArgument('String constant too large for the graph format (4 GiB)');
   const out = new Uint8Array(total);

@@ -231,3 +231,16 @@ describe('string serialization', () => {
     expect(e.message).toMatch(/DT_STRING element 0 is not valid UTF-8/);
   });
 });
+
+describe('NDArrays built directly', () => {
+  it('must pair dtype string with an array of strings, checked again where they cross to native', () => {
+    expect(() => new tf.NDArray(new Float32Array(1), [1], 'string')).toThrow(TypeError);
+    expect(() => new tf.NDArray(['a'] as never, [1], 'float32')).toThrow(TypeError);
+    const bad = new tf.NDArray(['a', 2 as never], [2], 'string');
+    const e = errorOf(() => run(() => tf.identity(tf.placeholder('string', [2], 'p')), (g) => [[g.getTensorByName('p:0'), bad]]));
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.message).toBe("Expected string, got 2 of type 'number' instead.");
+    const lone = new tf.NDArray(['\uDC00'], [1], 'string');
+    expect(() => run(() => tf.constant(lone))).toThrow(/not well-formed Unicode/);
+  });
+});
