@@ -10,7 +10,7 @@ import { FeedDict, Graph, Operation, Tensor, getDefaultGraph, popDefaultGraph, p
 import { NDArray, toNDArray } from './ndarray';
 import { shapeCompatible, shapeText } from './ops/shape';
 import { RunMetadata, RunOptions, RunOptionsInit, fillFromTrace, partitionGraph } from './run-metadata';
-import { encodeGraph, encodeStrings, setNativeValidator } from './serialize';
+import { encodeGraph, encodeStrings, setNativeValidator, stringsOfRecords } from './serialize';
 import type { CallableFn, Feeds, Fetches, FetchResult, ValidFetches } from './fetch-types';
 
 export interface SessionConfig {
@@ -169,7 +169,7 @@ function fromNative(res: NativeRunResult, i: number): NDArray {
   const dtype = dtypeFromCode(res[3 * i] as number);
   const shape = res[3 * i + 1] as number[];
   const data = res[3 * i + 2] as ArrayBuffer | number[];
-  if (dtype === 'string') return new NDArray(data as unknown as string[], shape, dtype);  // native made JS strings
+  if (dtype === 'string') return new NDArray(stringsOfRecords(data as ArrayBuffer, shape.reduce((a, b) => a * b, 1)), shape, dtype);
   if (Array.isArray(data)) return new NDArray(new (dtypeInfo(dtype).array)(data as never), shape, dtype);
   return new NDArray(typedArrayFor(dtype, data, 0, shape.reduce((a, b) => a * b, 1)), shape, dtype);
 }

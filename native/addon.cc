@@ -258,15 +258,32 @@ Napi::Value fetched_buffer(Napi::Env env, tl::Tensor& t) {
   return Napi::Value(env, ab);
 }
 
-// A string tensor's elements as JS strings (their bytes read as UTF-8).
-Napi::Array string_array(Napi::Env env, const tl::Tensor& t) {
+// A string tensor's elements as one block of records (lib/serialize.ts encodeStrings), which JS
+// decodes: one crossing instead of a napi string per element. Handed over as fetched_buffer does.
+Napi::Value string_records(Napi::Env env, const tl::Tensor& t) {
   const int64_t n = t.num_elements();
-  auto a = Napi::Array::New(env, static_cast<size_t>(n));
+  const tl::StrElem* e = t.data<tl::StrElem>();
+  uint64_t total = 0, rec;
   for (int64_t i = 0; i < n; i++) {
-    std::string_view s = tl::str_view(t.data<tl::StrElem>()[i]);
-    a.Set(static_cast<uint32_t>(i), Napi::String::New(env, s.data(), s.size()));
+    if (!tl::str_record_bytes(tl::str_view(e[i]).size(), &rec) || __builtin_add_overflow(total, rec, &total))
+      throw status_error(env, tl::make_error(tl::kResourceExhausted, "fetched strings are too large"));
   }
-  return a;
+  tl::Tensor blob;
+  blob.dtype = tl::DType::u8;
+  blob.shape = {static_cast<int64_t>(total)};
+  blob.buf = tl::Buffer::allocate(static_cast<size_t>(total));
+  if (!blob.buf) throw status_error(env, tl::make_error(tl::kResourceExhausted, "OOM when allocating the fetched strings of shape " + tl::shape_str(t.shape)));
+  uint8_t* p = static_cast<uint8_t*>(blob.buf->data);
+  for (int64_t i = 0; i < n; i++) {
+    std::string_view s = tl::str_view(e[i]);
+    const uint64_t size = s.size();
+    tl::str_record_bytes(size, &rec);
+    std::memcpy(p, &size, 8);
+    if (size) std::memcpy(p + 8, s.data(), s.size());
+    std::memset(p + 8 + size, 0, rec - 8 - size);
+    p += rec;
+  }
+  return fetched_buffer(env, blob);
 }
 
 Napi::Value result_to_js(Napi::Env env, tl::RunResult& r) {
@@ -279,7 +296,7 @@ Napi::Value result_to_js(Napi::Env env, tl::RunResult& r) {
     for (uint32_t d = 0; d < t.shape.size(); d++) shape.Set(d, Napi::Number::New(env, static_cast<double>(t.shape[d])));
     res.Set(3 * i, Napi::Number::New(env, static_cast<int>(t.dtype)));
     res.Set(3 * i + 1, shape);
-    if (t.dtype == tl::DType::str) res.Set(3 * i + 2, string_array(env, t));
+    if (t.dtype == tl::DType::str) res.Set(3 * i + 2, string_records(env, t));
     else if (t.dtype != tl::DType::i64 && t.num_elements() <= kSmallValue) res.Set(3 * i + 2, small_array(env, t));
     else res.Set(3 * i + 2, fetched_buffer(env, t));
   }
