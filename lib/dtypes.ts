@@ -1,7 +1,9 @@
 // dtypes: names, TF wire codes (DataType enum values), element sizes and typed-array types.
 
-export type DType = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'bool';
+export type DType = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'bool' | 'string';
 export type TypedArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+/** An NDArray's elements: a typed array, or for dtype 'string' an array of JS strings. */
+export type NDData = TypedArray | string[];
 
 export const float32: DType = 'float32';
 export const float64: DType = 'float64';
@@ -9,6 +11,8 @@ export const int32: DType = 'int32';
 export const int64: DType = 'int64';
 export const uint8: DType = 'uint8';
 export const bool: DType = 'bool';
+/** TF's DT_STRING (tfName 'string'): values are JS strings, stored as UTF-8 bytes. */
+export const string: DType = 'string';
 
 interface DTypeInfo {
   readonly code: number;          // TF DataType enum value (the wire value)
@@ -26,6 +30,8 @@ const INFO: Record<DType, DTypeInfo> = {
   uint8: { code: 4, tfName: 'uint8', enumName: 'DT_UINT8', array: Uint8Array, float: false, min: 0, max: 255 },
   int64: { code: 9, tfName: 'int64', enumName: 'DT_INT64', array: BigInt64Array as never, float: false },
   bool: { code: 10, tfName: 'bool', enumName: 'DT_BOOL', array: Uint8Array, float: false, min: 0, max: 1 },
+  // No typed array: string data is a string[] (isString() guards every use of `array`).
+  string: { code: 7, tfName: 'string', enumName: 'DT_STRING', array: undefined as never, float: false },
 };
 
 export const DTYPES = Object.keys(INFO) as DType[];
@@ -39,7 +45,12 @@ export function dtypeFromCode(code: number): DType {
   if (!d) throw new Error(`Unknown dtype code ${code}`);
   return d;
 }
-export function dtypeSize(d: DType): number { return INFO[d].array.BYTES_PER_ELEMENT; }
+/** Bytes per element of a fixed-size dtype (strings have none: throws). */
+export function dtypeSize(d: DType): number {
+  if (d === 'string') throw new TypeError('string elements have no fixed size');
+  return INFO[d].array.BYTES_PER_ELEMENT;
+}
+export function isString(d: DType): d is 'string' { return d === 'string'; }
 export function isFloat(d: DType): boolean { return INFO[d].float; }
 
 /** Checks a user-supplied dtype argument (accepts the dtype names exported as tf.float32 etc.). */
@@ -60,6 +71,7 @@ export function dtypeOfTypedArray(a: ArrayBufferView): DType | undefined {
 
 /** A typed array of dtype `d` viewing `bytes` bytes of `buf` (copied if misaligned). */
 export function typedArrayFor(d: DType, buf: ArrayBufferLike, byteOffset: number, length: number): TypedArray {
+  if (d === 'string') throw new TypeError('string values are no typed array');
   const A = INFO[d].array;
   if (byteOffset % A.BYTES_PER_ELEMENT !== 0) {
     const copy = new Uint8Array(length * A.BYTES_PER_ELEMENT);

@@ -13,7 +13,7 @@
  * console.log(out);                                          // [[14]]
  * const trace = new tf.Timeline(meta.stepStats).generateChromeTraceFormat();
  */
-export { DType, TypedArray, float32, float64, int32, int64, uint8, bool, DTYPES } from './dtypes';
+export { DType, TypedArray, NDData, float32, float64, int32, int64, uint8, bool, string, DTYPES } from './dtypes';
 export { Graph, Operation, Tensor, StaticShape, FeedDict, getDefaultGraph, resetDefaultGraph, nameScope, controlDependencies } from './graph';
 export { NDArray, ndarray, ValueLike } from './ndarray';
 export {

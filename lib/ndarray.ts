@@ -1,24 +1,30 @@
 // NDArray: the concrete host value returned by sess.run, plus the conversion of JS values
 // (numbers, booleans, bigints, nested arrays, typed arrays) into typed storage.
-import { DType, TypedArray, dtypeInfo, dtypeOfTypedArray, isDType } from './dtypes';
+import { DType, NDData, TypedArray, dtypeInfo, dtypeOfTypedArray, isDType } from './dtypes';
 import { invalidArgument } from './errors';
 
 // Node's util.inspect.custom, by its registered name (keeps Node's types out of the public .d.ts).
 const customInspect: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
-export type Scalar = number | boolean | bigint;
+/** One element: a number, boolean (bool), bigint (int64) or string (string). */
+export type Scalar = number | boolean | bigint | string;
 export type NestedArray = Scalar | NestedArray[];
 /** What a feed or a constant may be given as. */
 export type ValueLike = NestedArray | TypedArray | NDArray | readonly NestedArray[];
 
-/** A dense host array: `data` holds the elements in row-major order. */
+/**
+ * A dense host array: `data` holds the elements in row-major order, a typed array, or for
+ * dtype 'string' a plain array of JS strings (TF's bytes, decoded as UTF-8).
+ */
 export class NDArray {
   readonly dtype: DType;
   readonly shape: number[];
-  readonly data: TypedArray;
+  readonly data: NDData;
 
-  constructor(data: TypedArray, shape: number[], dtype: DType) {
+  constructor(data: NDData, shape: number[], dtype: DType) {
     const n = shape.reduce((a, b) => a * b, 1);
+    if ((dtype === 'string') !== Array.isArray(data))
+      throw new TypeError(dtype === 'string' ? 'NDArray of dtype string needs an array of strings as data' : `NDArray of dtype ${dtype} needs a typed array as data`);
     if (data.length !== n) throw invalidArgument(`NDArray data has ${data.length} elements, shape [${shape.join(',')}] needs ${n}`);
     this.data = data;
     this.shape = shape;
@@ -28,7 +34,7 @@ export class NDArray {
   get size(): number { return this.data.length; }
   get rank(): number { return this.shape.length; }
 
-  /** The single element as a JS number, boolean (bool) or bigint (int64). */
+  /** The single element as a JS number, boolean (bool), bigint (int64) or string (string). */
   item(): Scalar {
     if (this.size !== 1) throw invalidArgument(`can only convert an array of size 1 to a scalar (size ${this.size})`);
     return this.at(0);
@@ -93,6 +99,7 @@ export class NDArray {
 }
 
 function formatScalar(v: Scalar, dtype: DType): string {
+  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (typeof v === 'number' && dtype === 'float32' && Number.isFinite(v)) {
     for (let p = 1; p <= 9; p++) {  // shortest text that reads back as the same float32
       const s = v.toPrecision(p);
@@ -147,17 +154,17 @@ export function inferDType(value: unknown): DType {
   let kind: string | undefined;
   for (const x of flat) {
     const k = typeof x;
-    if (k !== 'number' && k !== 'boolean' && k !== 'bigint') throw notAValue(x);
+    if (k !== 'number' && k !== 'boolean' && k !== 'bigint' && k !== 'string') throw notAValue(x);
     if (kind === undefined) kind = k;
     else if (kind !== k) {
       if ((kind === 'bigint' && k === 'number') || (kind === 'number' && k === 'bigint')) kind = 'bigint';
       else throw invalidArgument(`Cannot mix ${kind} and ${k} values in one tensor`);
     }
   }
-  return kind === 'boolean' ? 'bool' : kind === 'bigint' ? 'int64' : 'float32';
+  return kind === 'boolean' ? 'bool' : kind === 'bigint' ? 'int64' : kind === 'string' ? 'string' : 'float32';
 }
 
-/** An element that is no number: objects (a Tensor, an Operation, ...) are the wrong type (TypeError, as TF); strings and the like are bad values. */
+/** An element that is no number: objects (a Tensor, an Operation, ...) are the wrong type (TypeError, as TF); strings and the like are bad values of a numeric dtype. */
 function notAValue(x: unknown): Error {
   const msg = `Cannot convert ${describe(x)} to a tensor value`;
   return (typeof x === 'object' && x !== null) || typeof x === 'function' ? new TypeError(msg) : invalidArgument(msg);
@@ -183,6 +190,7 @@ function flatten(v: unknown): unknown[] {
  */
 function convertElement(x: unknown, dtype: DType): number | bigint {
   const info = dtypeInfo(dtype);
+  if (typeof x === 'string') throw invalidArgument(`Cannot convert '${x}' of type string to ${dtype}`);
   const bad = (why: string) => invalidArgument(`Cannot convert ${typeof x === 'bigint' ? `${x}n` : String(x)} to ${dtype}: ${why}`);
   if (typeof x === 'boolean') return dtype === 'int64' ? BigInt(x ? 1 : 0) : x ? 1 : 0;
   if (typeof x === 'bigint') {
@@ -207,7 +215,8 @@ function convertElement(x: unknown, dtype: DType): number | bigint {
 }
 
 /** Copies `src` into a new typed array of `dtype`, element by element with the lossless checks. */
-function convertArray(src: ArrayLike<unknown>, dtype: DType): TypedArray {
+function convertArray(src: ArrayLike<unknown>, dtype: DType): NDData {
+  if (dtype === 'string') return checkStrings(src);
   const out = new (dtypeInfo(dtype).array)(src.length);
   const fast = dtypeInfo(dtype).float && !(src instanceof BigInt64Array);
   if (fast && (src instanceof Float32Array || src instanceof Float64Array || src instanceof Int32Array || src instanceof Uint8Array)) {
@@ -226,12 +235,14 @@ export function toNDArray(value: unknown, dtype?: DType): NDArray {
   if (dtype !== undefined && !isDType(dtype)) throw new TypeError(`Invalid dtype ${String(dtype)}`);
   if (value instanceof NDArray) {
     if (dtype === undefined || dtype === value.dtype) return value;
+    if (value.dtype === 'string' || dtype === 'string') throw new TypeError(`Cannot convert an NDArray of dtype ${value.dtype} to ${dtype}`);
     const src = value.dtype === 'bool' ? Array.from(value.data as Uint8Array, (v) => v !== 0) : value.data;
     return new NDArray(convertArray(src as ArrayLike<unknown>, dtype), value.shape.slice(), dtype);
   }
   if (isTypedArray(value)) {
     const own = inferDType(value);
     const d = dtype ?? own;
+    if (d === 'string') throw new TypeError(`Expected string, got a ${value.constructor.name} instead.`);
     return new NDArray(d === own || (d === 'bool' && value instanceof Uint8Array && value.every((v) => v === 0 || v === 1))
       ? value : convertArray(value as ArrayLike<unknown>, d), [value.length], d);
   }
@@ -239,4 +250,24 @@ export function toNDArray(value: unknown, dtype?: DType): NDArray {
   const shape = shapeOf(value);
   const flat = flatten(value);
   return new NDArray(convertArray(flat, d), shape, d);
+}
+
+// A lone UTF-16 surrogate: a JS string that has no UTF-8 encoding (TextEncoder would silently
+// write U+FFFD in its place).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The elements of a string tensor, checked: each must be a JS string (TF: TypeError "Expected
+ * string, got 1 of type 'number' instead.") that is well-formed Unicode, so that its UTF-8 bytes
+ * (what native holds) decode back to the same string.
+ */
+export function checkStrings(src: ArrayLike<unknown>): string[] {
+  const out: string[] = new Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const x = src[i];
+    if (typeof x !== 'string') throw new TypeError(`Expected string, got ${typeof x === 'bigint' ? `${x}n` : typeof x === 'object' && x !== null ? describe(x) : String(x)} of type '${typeof x}' instead.`);
+    if (LONE_SURROGATE.test(x)) throw invalidArgument(`String element ${i} is not well-formed Unicode (it holds a lone surrogate) and has no UTF-8 encoding`);
+    out[i] = x;
+  }
+  return out;
 }

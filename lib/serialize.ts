@@ -26,13 +26,16 @@
  *   }
  *   zero padding to the data offset
  *   constant data: each payload 64-byte aligned, so it is used in place (zero-copy).
- * dtypes are TF's DataType numbers (float32 1, float64 2, int32 3, uint8 4, int64 9, bool 10).
+ *     A string constant's payload is one record per element, each 8-byte aligned:
+ *     { u64 byte length, UTF-8 bytes, zero padding to 8 } (native keeps 8-byte pointers to them).
+ * dtypes are TF's DataType numbers (float32 1, float64 2, int32 3, uint8 4, string 7, int64 9, bool 10).
  */
+import * as nodeBuffer from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { DType, dtypeCode, dtypeFromCode, dtypeSize, typedArrayFor } from './dtypes';
 import { invalidArgument } from './errors';
 import { AttrValue, Graph, StaticShape, graphDefHooks } from './graph';
-import { NDArray } from './ndarray';
+import { NDArray, checkStrings } from './ndarray';
 import { nodeDefOf } from './graphdef/export';
 import { ATTR_KINDS, AttrKind, opDef, opDefById, schemaHash } from './ops/schema';
 
@@ -75,7 +78,7 @@ export function encodeGraph(g: Graph, base: number): Uint8Array {
     if (i === undefined) { i = strings.length; strings.push(s); stringIds.set(s, i); }
     return i;
   };
-  const consts: NDArray[] = [];
+  const consts: Uint8Array[] = [];
   const body = new Writer();
   for (const op of ops) {
     const def = opDef(op.type);
@@ -110,9 +113,10 @@ export function encodeGraph(g: Graph, base: number): Uint8Array {
           const t = v as NDArray;
           body.u8(dtypeCode(t.dtype)); body.i8(t.rank);
           for (const d of t.shape) body.i64(d);
+          const bytes = constBytes(t);
           body.u32(consts.length);  // patched below with the data offset
-          body.u32(t.data.byteLength);
-          consts.push(t);
+          body.u32(bytes.byteLength);
+          consts.push(bytes);
           break;
         }
       }
@@ -130,10 +134,10 @@ export function encodeGraph(g: Graph, base: number): Uint8Array {
   // Lay out the constants and patch their offsets into the node records.
   const offsets: number[] = [];
   let off = 0;
-  for (const c of consts) { offsets.push(off); off += Math.ceil(c.data.byteLength / 64) * 64; }
+  for (const c of consts) { offsets.push(off); off += Math.ceil(c.byteLength / 64) * 64; }
   const out = new Uint8Array(dataOffset + off);
   out.set(head.result());
-  consts.forEach((c, i) => out.set(new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength), dataOffset + offsets[i]));
+  consts.forEach((c, i) => out.set(c, dataOffset + offsets[i]));
   const view = new DataView(out.buffer);
   view.setUint32(24, dataOffset, true);
   view.setUint32(28, out.length, true);
@@ -141,6 +145,78 @@ export function encodeGraph(g: Graph, base: number): Uint8Array {
   // Second pass over the body to patch constant indices into offsets (walk the same layout).
   const r = new Reader(out, bodyStart);
   for (let k = 0; k < ops.length; k++) r.node((at, idx) => view.setUint32(at, offsets[idx], true));
+  return out;
+}
+
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+// node:buffer's isUtf8 (Node >= 18.14), else a fatal TextDecoder.
+const isUtf8: (b: Uint8Array) => boolean = (nodeBuffer as { isUtf8?: (b: Uint8Array) => boolean }).isUtf8 ??
+  ((b) => { try { utf8Fatal.decode(b); return true; } catch { return false; } });
+
+/** A constant's payload bytes: its typed array's, or a string tensor's records (see the layout above). */
+function constBytes(t: NDArray): Uint8Array {
+  if (t.dtype !== 'string') { const d = t.data as ArrayBufferView; return new Uint8Array(d.buffer, d.byteOffset, d.byteLength); }
+  return encodeStrings(t.data as string[]);
+}
+
+/**
+ * string elements as records { u64 length, UTF-8 bytes, zero padding to 8 }: what native reads
+ * for string constants and feeds, so the elements are checked here (an NDArray built directly
+ * may hold anything).
+ */
+export function encodeStrings(values: readonly string[]): Uint8Array {
+  checkStrings(values);
+  // Node's Buffer (byteLength, write, toString) is several times faster than a TextEncoder per element.
+  let total = 0;
+  const lens = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) { lens[i] = Buffer.byteLength(values[i], 'utf8'); total += 8 + Math.ceil(lens[i] / 8) * 8; }
+  if (total > 0xffffffff) throw invalidArgument('Strings too large for the graph format (4 GiB)');
+  const out = Buffer.alloc(total);
+  let at = 0;
+  for (let i = 0; i < values.length; i++) {
+    const n = lens[i];
+    out.writeUInt32LE(n % 0x100000000, at);
+    out.writeUInt32LE(Math.floor(n / 0x100000000), at + 4);
+    if (n === values[i].length) asciiInto(out, values[i], at + 8);  // byte length = char count: ASCII
+    else out.write(values[i], at + 8, n, 'utf8');
+    at += 8 + Math.ceil(n / 8) * 8;
+  }
+  return out;
+}
+
+/** Writes an ASCII string's bytes (a plain loop beats Buffer#write's per-call cost on short strings). */
+function asciiInto(out: Uint8Array, v: string, at: number): void {
+  for (let j = 0; j < v.length; j++) out[at + j] = v.charCodeAt(j);
+}
+
+/** The n strings of records native wrote (a fetched string tensor): trusted layout, no checks. */
+export function stringsOfRecords(data: ArrayBuffer, n: number): string[] {
+  const buf = Buffer.from(data);
+  const out: string[] = new Array(n);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const len = buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * 0x100000000;
+    out[i] = len ? buf.toString('utf8', at + 8, at + 8 + len) : '';
+    at += 8 + Math.ceil(len / 8) * 8;
+  }
+  return out;
+}
+
+/** The n strings of a string constant's records (bounds and UTF-8 checked). */
+export function decodeStrings(bytes: Uint8Array, n: number): string[] {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: string[] = new Array(n);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    if (at + 8 > buf.length) throw invalidArgument('Invalid graph buffer: string constant truncated');
+    const len = buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * 0x100000000;
+    if (len > buf.length - at - 8) throw invalidArgument('Invalid graph buffer: string constant element runs past its data');
+    const end = at + 8 + len;
+    if (!isUtf8(buf.subarray(at + 8, end))) throw invalidArgument('Invalid graph buffer: string constant element is not valid UTF-8');
+    out[i] = buf.toString('utf8', at + 8, end);
+    at = 8 + at + Math.ceil(len / 8) * 8;
+  }
+  if (at !== buf.length) throw invalidArgument('Invalid graph buffer: string constant size does not match its shape');
   return out;
 }
 
@@ -241,7 +317,8 @@ export function decodeGraph(buf: Uint8Array): Graph {
         const dtype = dtypeFromCode(t.dtype);
         const n = t.dims.reduce((x, y) => x * y, 1);
         const start = dataOffset + t.offset;
-        if (start + t.bytes > buf.length || n * dtypeSize(dtype) !== t.bytes) throw invalidArgument('Invalid graph buffer: constant out of bounds');
+        if (start + t.bytes > buf.length || (dtype !== 'string' && n * dtypeSize(dtype) !== t.bytes)) throw invalidArgument('Invalid graph buffer: constant out of bounds');
+        if (dtype === 'string') { attrs.set(strings[a.name], { kind, value: new NDArray(decodeStrings(buf.subarray(start, start + t.bytes), n), t.dims, dtype) }); continue; }
         // Own the bytes (the caller may reuse buf; Buffer#slice would only be a view of Node's pool).
         const copy = Uint8Array.prototype.slice.call(buf, start, start + t.bytes);
         value = new NDArray(typedArrayFor(dtype, copy.buffer, 0, n), t.dims, dtype);

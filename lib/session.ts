@@ -10,7 +10,7 @@ import { FeedDict, Graph, Operation, Tensor, getDefaultGraph, popDefaultGraph, p
 import { NDArray, toNDArray } from './ndarray';
 import { shapeCompatible, shapeText } from './ops/shape';
 import { RunMetadata, RunOptions, RunOptionsInit, fillFromTrace, partitionGraph } from './run-metadata';
-import { encodeGraph, setNativeValidator } from './serialize';
+import { encodeGraph, encodeStrings, setNativeValidator, stringsOfRecords } from './serialize';
 import type { CallableFn, Feeds, Fetches, FetchResult, ValidFetches } from './fetch-types';
 
 export interface SessionConfig {
@@ -111,7 +111,8 @@ export function convertFeed(t: Tensor, value: unknown, key: unknown = t): NDArra
   if (value instanceof Tensor || value instanceof Operation) {
     throw new TypeError(`The value of a feed cannot be a tf.Tensor object. Acceptable feed values include JS numbers, booleans, bigints, nested arrays, typed arrays or NDArrays. For reference, the tensor object was ${value} which was passed to the feed with key ${key}.`);
   }
-  const view = value instanceof NDArray ? value.data : ArrayBuffer.isView(value) ? value : null;
+  const data = value instanceof NDArray ? value.data : value;
+  const view = ArrayBuffer.isView(data) ? data : null;
   if (view && isDetached(view.buffer)) throw invalidArgument(`Cannot read the value fed for '${t.name}': its ArrayBuffer is detached`);
   let arr: NDArray;
   try {
@@ -130,7 +131,7 @@ export function convertFeed(t: Tensor, value: unknown, key: unknown = t): NDArra
   const n = arr.shape.reduce((a, b) => a * b, 1);
   if (!arr.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || n !== arr.data.length)
     throw invalidArgument(`Cannot feed the NDArray given for '${t.name}': its shape [${arr.shape.join(',')}] does not match its ${arr.data.length} elements (was its shape changed?)`);
-  if (typeof SharedArrayBuffer !== 'undefined' && arr.data.buffer instanceof SharedArrayBuffer)
+  if (typeof SharedArrayBuffer !== 'undefined' && !Array.isArray(arr.data) && arr.data.buffer instanceof SharedArrayBuffer)
     arr = new NDArray(arr.data.slice() as TypedArray, arr.shape.slice(), arr.dtype);  // a private copy
   return arr;
 }
@@ -168,6 +169,7 @@ function fromNative(res: NativeRunResult, i: number): NDArray {
   const dtype = dtypeFromCode(res[3 * i] as number);
   const shape = res[3 * i + 1] as number[];
   const data = res[3 * i + 2] as ArrayBuffer | number[];
+  if (dtype === 'string') return new NDArray(stringsOfRecords(data as ArrayBuffer, shape.reduce((a, b) => a * b, 1)), shape, dtype);
   if (Array.isArray(data)) return new NDArray(new (dtypeInfo(dtype).array)(data as never), shape, dtype);
   return new NDArray(typedArrayFor(dtype, data, 0, shape.reduce((a, b) => a * b, 1)), shape, dtype);
 }
@@ -176,8 +178,9 @@ function fromNative(res: NativeRunResult, i: number): NDArray {
 function toNative(values: NDArray[]): NativeValues {
   const out: NativeValues = [];
   for (const v of values) {
+    if (v.dtype === 'string') { out.push(dtypeCode(v.dtype), v.shape, encodeStrings(v.data as string[])); continue; }  // records, as in the graph format
     const small = v.size <= SMALL_VALUE && v.dtype !== 'int64';
-    out.push(dtypeCode(v.dtype), v.shape, small ? Array.from(v.data as ArrayLike<number>) : v.data);
+    out.push(dtypeCode(v.dtype), v.shape, small ? Array.from(v.data as ArrayLike<number>) : v.data as TypedArray);
   }
   return out;
 }

@@ -17,6 +17,8 @@ import { ValueLike } from './ndarray';
 import { OpOptions, TensorLike, constant, fill, group, identity, makeNode, noOp, opts } from './ops/builders';
 import { isRefTensor } from './ops/defs/state';
 import { randomNormal, randomUniform, truncatedNormal } from './ops/random';
+import { booleanMask, stack } from './ops/array';
+import { logicalNot } from './ops/math';
 import { Session, getDefaultSession } from './session';
 
 // ---- collections --------------------------------------------------------------------------
@@ -697,3 +699,24 @@ export function getVariable(name: string, options: GetVariableOptions = {}): Var
   return getVariableScope().getVariable(name, options);
 }
 
+
+/**
+ * The names of the variables in `varList` (default: the global and local variables, else every
+ * VariableV2 op of the graph) that are not initialized in the session that runs it: a 1-D string
+ * tensor, built as TF1's report_uninitialized_variables (scope `report_uninitialized_variables`:
+ * IsVariableInitialized per variable, Pack `stack`, LogicalNot, a Const of the variables' op
+ * names, boolean_mask). With no variables, a Const empty string tensor.
+ * @example sess.run(tf.reportUninitializedVariables()).toArray()  // ['w', 'b'] before the initializer runs
+ */
+export function reportUninitializedVariables(varList?: readonly Tensor[] | null, options?: OpOptions | string): Tensor {
+  const g = getDefaultGraph();
+  let vars: readonly Tensor[] = varList ?? [...globalVariables(), ...localVariables()];
+  if (!varList && vars.length === 0) vars = g.getOperations().filter((op) => op.type === 'VariableV2').map((op) => op.outputs[0]);
+  return g.nameScope(opts(options).name ?? 'report_uninitialized_variables', () => {
+    if (vars.length === 0) return constant([], 'string');
+    const initialized = vars.map((v) => isVariableInitialized(v));
+    const mask = logicalNot(stack(initialized));
+    const names = constant(vars.map((v) => v.op.name));
+    return booleanMask(names, mask);
+  });
+}

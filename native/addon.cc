@@ -88,6 +88,7 @@ bool store_number(double x, tl::DType dt, void* dst) {
     case tl::DType::u8: return store_int<uint8_t>(x, 0, 255, dst);
     case tl::DType::boolean: return store_int<uint8_t>(x, 0, 1, dst);
     case tl::DType::i64: return store_int<int64_t>(x, -9007199254740992.0, 9007199254740992.0, dst);
+    case tl::DType::str: return false;  // strings come as records (string_tensor)
   }
   return false;
 }
@@ -107,6 +108,24 @@ tl::Tensor small_tensor(Napi::Env env, const Napi::Array& a, tl::Tensor t, int64
     if (!e.IsNumber() || !store_number(e.As<Napi::Number>().DoubleValue(), t.dtype, dst + i * tl::dtype_size(t.dtype)))
       throw Napi::RangeError::New(env, std::string("feed value element does not fit dtype ") + tl::dtype_tf_name(t.dtype));
   }
+  return t;
+}
+
+// A string feed: `data` holds its n elements as records (lib/serialize.ts encodeStrings), always
+// copied (the elements point into the copy, which the tensor's Buffer keeps).
+tl::Tensor string_tensor(Napi::Env env, const Napi::Value& data, tl::Tensor t, int64_t n) {
+  if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    throw Napi::TypeError::New(env, "string feed data must be a Uint8Array of records");
+  auto ta = data.As<Napi::Uint8Array>();
+  const size_t len = ta.ByteLength();
+  if (n > static_cast<int64_t>(len / 8)) throw Napi::RangeError::New(env, "string feed value has more elements than its data holds");
+  auto blob = tl::Buffer::allocate(len);
+  t.buf = tl::Buffer::allocate(static_cast<size_t>(n) * 8);
+  if (!blob || !t.buf) throw Napi::RangeError::New(env, "out of memory copying a feed value");
+  if (len) std::memcpy(blob->data, ta.Data(), len);
+  if (!tl::str_parse_records(static_cast<const uint8_t*>(blob->data), len, n, static_cast<tl::StrElem*>(t.buf->data)))
+    throw Napi::RangeError::New(env, "string feed value records do not match its shape");
+  t.buf->keep.push_back(std::move(blob));
   return t;
 }
 
@@ -131,6 +150,7 @@ tl::Tensor to_tensor(Napi::Env env, const Napi::Value& dt, const Napi::Value& sh
   int64_t n, bytes;
   if (!tl::shape_num_elements(t.shape, &n) || tl::mul_overflow(n, static_cast<int64_t>(tl::dtype_size(t.dtype)), &bytes))
     throw Napi::RangeError::New(env, "feed value is too large");
+  if (t.dtype == tl::DType::str) return string_tensor(env, data, std::move(t), n);
   if (data.IsArray()) return small_tensor(env, data.As<Napi::Array>(), std::move(t), n);
   auto ta = data.As<Napi::TypedArray>();
   if (static_cast<int64_t>(ta.ByteLength()) != bytes)
@@ -183,6 +203,7 @@ Napi::Array small_array(Napi::Env env, const tl::Tensor& t) {
       case tl::DType::i32: v = t.data<int32_t>()[i]; break;
       case tl::DType::u8: case tl::DType::boolean: v = t.data<uint8_t>()[i]; break;
       case tl::DType::i64: v = static_cast<double>(t.data<int64_t>()[i]); break;
+      case tl::DType::str: break;  // string_array
     }
     a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, v));
   }
@@ -237,6 +258,34 @@ Napi::Value fetched_buffer(Napi::Env env, tl::Tensor& t) {
   return Napi::Value(env, ab);
 }
 
+// A string tensor's elements as one block of records (lib/serialize.ts encodeStrings), which JS
+// decodes: one crossing instead of a napi string per element. Handed over as fetched_buffer does.
+Napi::Value string_records(Napi::Env env, const tl::Tensor& t) {
+  const int64_t n = t.num_elements();
+  const tl::StrElem* e = t.data<tl::StrElem>();
+  uint64_t total = 0, rec;
+  for (int64_t i = 0; i < n; i++) {
+    if (!tl::str_record_bytes(tl::str_view(e[i]).size(), &rec) || __builtin_add_overflow(total, rec, &total))
+      throw status_error(env, tl::make_error(tl::kResourceExhausted, "fetched strings are too large"));
+  }
+  tl::Tensor blob;
+  blob.dtype = tl::DType::u8;
+  blob.shape = {static_cast<int64_t>(total)};
+  blob.buf = tl::Buffer::allocate(static_cast<size_t>(total));
+  if (!blob.buf) throw status_error(env, tl::make_error(tl::kResourceExhausted, "OOM when allocating the fetched strings of shape " + tl::shape_str(t.shape)));
+  uint8_t* p = static_cast<uint8_t*>(blob.buf->data);
+  for (int64_t i = 0; i < n; i++) {
+    std::string_view s = tl::str_view(e[i]);
+    const uint64_t size = s.size();
+    tl::str_record_bytes(size, &rec);
+    std::memcpy(p, &size, 8);
+    if (size) std::memcpy(p + 8, s.data(), s.size());
+    std::memset(p + 8 + size, 0, rec - 8 - size);
+    p += rec;
+  }
+  return fetched_buffer(env, blob);
+}
+
 Napi::Value result_to_js(Napi::Env env, tl::RunResult& r) {
   // [dtype, shape, data] per fetch, then the trace object when there is one.
   const bool traced = !r.trace.empty() || !r.executed.empty();
@@ -247,7 +296,8 @@ Napi::Value result_to_js(Napi::Env env, tl::RunResult& r) {
     for (uint32_t d = 0; d < t.shape.size(); d++) shape.Set(d, Napi::Number::New(env, static_cast<double>(t.shape[d])));
     res.Set(3 * i, Napi::Number::New(env, static_cast<int>(t.dtype)));
     res.Set(3 * i + 1, shape);
-    if (t.dtype != tl::DType::i64 && t.num_elements() <= kSmallValue) res.Set(3 * i + 2, small_array(env, t));
+    if (t.dtype == tl::DType::str) res.Set(3 * i + 2, string_records(env, t));
+    else if (t.dtype != tl::DType::i64 && t.num_elements() <= kSmallValue) res.Set(3 * i + 2, small_array(env, t));
     else res.Set(3 * i + 2, fetched_buffer(env, t));
   }
   if (traced) {

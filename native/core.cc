@@ -5,12 +5,12 @@
 
 namespace tl {
 
-bool dtype_valid(int v) { return v == 1 || v == 2 || v == 3 || v == 4 || v == 9 || v == 10; }
+bool dtype_valid(int v) { return v == 1 || v == 2 || v == 3 || v == 4 || v == 7 || v == 9 || v == 10; }
 
 size_t dtype_size(DType t) {
   switch (t) {
     case DType::f32: case DType::i32: return 4;
-    case DType::f64: case DType::i64: return 8;
+    case DType::f64: case DType::i64: case DType::str: return 8;
     case DType::u8: case DType::boolean: return 1;
   }
   return 1;
@@ -24,6 +24,7 @@ const char* dtype_tf_name(DType t) {
     case DType::i64: return "int64";
     case DType::u8: return "uint8";
     case DType::boolean: return "bool";
+    case DType::str: return "string";
   }
   return "unknown";
 }
@@ -44,6 +45,27 @@ bool shape_num_elements(const Shape& s, int64_t* n) {
   }
   *n = acc;
   return true;
+}
+
+void Buffer::keep_strings_of(const Buffer& from) {
+  for (const auto& k : from.keep) {
+    bool have = false;
+    for (const auto& m : keep) have = have || m == k;
+    if (!have) keep.push_back(k);
+  }
+}
+
+bool str_parse_records(const uint8_t* bytes, size_t len, int64_t n, StrElem* views) {
+  size_t at = 0;
+  for (int64_t i = 0; i < n; i++) {
+    uint64_t sz, rec;
+    if (len - at < 8) return false;
+    std::memcpy(&sz, bytes + at, 8);
+    if (!str_record_bytes(sz, &rec) || rec > len - at) return false;
+    views[i] = bytes + at;
+    at += rec;
+  }
+  return at == len;
 }
 
 Buffer::~Buffer() {

@@ -6,12 +6,13 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tl {
 
 // Wire values are TF's DataType enum numbers, so dtypes read the same in every layer.
-enum class DType : uint8_t { f32 = 1, f64 = 2, i32 = 3, u8 = 4, i64 = 9, boolean = 10 };
+enum class DType : uint8_t { f32 = 1, f64 = 2, i32 = 3, u8 = 4, str = 7, i64 = 9, boolean = 10 };
 
 bool dtype_valid(int v);
 size_t dtype_size(DType t);
@@ -46,12 +47,24 @@ bool shape_num_elements(const Shape& s, int64_t* n);  // false on negative dim o
 
 // A 64-byte aligned block from the caching allocator (alloc.h), or a borrowed region kept alive
 // by `owner`.
+//
+// String tensors (DType::str): each element is a StrElem, a plain 8-byte pointer to a record
+// { u64 length, bytes } (8-byte aligned; null = ""). Elements are trivially copyable, so the
+// data-movement kernels (gather, concat, slice, transpose, tile, select, fill, ...) move them
+// by their 8-byte size like any other dtype and never copy or free string bytes. The records
+// live in blocks that the Buffer keeps alive in `keep`: the executor gives every string output
+// that a kernel allocated the `keep` of all its string inputs (Session::run), so whatever a
+// kernel copied into it stays valid for as long as the output lives; a kernel that makes new
+// strings (Add) adds its own block.
 struct Buffer {
   void* data = nullptr;
   size_t bytes = 0;
   size_t capacity = 0;  // the allocator's block size (owned blocks)
   bool owned = false;
   std::shared_ptr<const void> owner;
+  std::vector<std::shared_ptr<const void>> keep;  // string record blocks (see above)
+  // Adds `from`'s string blocks to keep (once each).
+  void keep_strings_of(const Buffer& from);
   ~Buffer();
   // nullptr if the allocation fails; *pool_hit (when given) tells whether a cached block served it.
   static std::shared_ptr<Buffer> allocate(size_t bytes, bool* pool_hit = nullptr);
@@ -66,5 +79,24 @@ struct Tensor {
   void* raw() const { return buf ? buf->data : nullptr; }
   template <class T> T* data() const { return static_cast<T*>(raw()); }
 };
+
+// A string element (see Buffer) and its bytes.
+using StrElem = const uint8_t*;
+inline std::string_view str_view(StrElem e) {
+  if (!e) return {};
+  uint64_t n;
+  std::memcpy(&n, e, 8);
+  return {reinterpret_cast<const char*>(e + 8), static_cast<size_t>(n)};
+}
+// The bytes a record of n string bytes takes (8-byte aligned); false on overflow.
+inline bool str_record_bytes(uint64_t n, uint64_t* out) {
+  if (n > (uint64_t{1} << 62)) return false;
+  *out = 8 + ((n + 7) & ~uint64_t{7});
+  return true;
+}
+// Points views[0..n) at the n records of `bytes` (the graph format's and the feeds' layout:
+// lib/serialize.ts); false unless the records fill exactly `len` bytes. `bytes` must be 8-byte
+// aligned and outlive the views.
+bool str_parse_records(const uint8_t* bytes, size_t len, int64_t n, StrElem* views);
 
 }  // namespace tl

@@ -99,6 +99,7 @@ Status KernelContext::allocate_output(int i, const Shape& shape, Tensor** out) {
   run.bytes_live += bytes;
   run.bytes_total += bytes;
   run.bytes_peak = std::max(run.bytes_peak, run.bytes_live);
+  if (dt == DType::str && bytes) std::memset(buf->data, 0, static_cast<size_t>(bytes));  // null elements read as ""
   Tensor& t = outputs[i];
   t.dtype = dt;
   t.shape = shape;
@@ -112,7 +113,8 @@ Status KernelContext::forward_or_allocate(int in, int out_i, const Shape& shape,
     const Tensor& t = *inputs[in];
     int64_t n;
     // use_count 1: only the input's slot holds the block (no alias, fetch, variable or feed).
-    if (t.buf && t.buf->owned && t.buf.use_count() == 1 && t.dtype == node.out_dtypes[out_i] &&
+    // Never a string buffer: its `keep` would have to take the other inputs' blocks.
+    if (t.buf && t.buf->owned && t.buf.use_count() == 1 && t.dtype == node.out_dtypes[out_i] && t.dtype != DType::str &&
         shape_num_elements(shape, &n) && n == t.num_elements()) {
       Tensor& o = outputs[out_i];
       o.dtype = t.dtype;
@@ -131,6 +133,18 @@ void KernelContext::alias_output(int i, const Tensor& t, const Shape& shape) {
   outputs[i].shape = shape;
   outputs[i].buf = t.buf;
 }
+
+namespace {
+// A string output a kernel allocated keeps every string input's record blocks alive (core.h,
+// Buffer), since its elements may point into any of them. An output that aliases an input
+// already shares that input's Buffer (which other runs may share too: left untouched).
+void keep_string_inputs(const std::vector<const Tensor*>& inputs, Tensor* out) {
+  for (const Tensor* in : inputs)
+    if (in->buf == out->buf) return;
+  for (const Tensor* in : inputs)
+    if (in->dtype == DType::str && in->buf) out->buf->keep_strings_of(*in->buf);
+}
+}  // namespace
 
 Session::Session(int intra_op_threads, bool remapping)
     : pool_(shared_thread_pool(intra_op_threads)), remapping_(remapping) {}
@@ -495,6 +509,7 @@ Status Session::run(const RunRequest& req, RunResult* out) {
         e.node = node.index;
         return e;
       }
+      if (!is_ref && outputs[o].dtype == DType::str) keep_string_inputs(inputs, &outputs[o]);
       if (is_ref) {
         // The slot keeps only the value's description (for the trace): readers dereference
         // the variable when they run.

@@ -267,13 +267,26 @@ Status decode_graph(const uint8_t* bytes, size_t len,
           if (!ok) break;
           at.tensor.dtype = static_cast<DType>(dt);
           int64_t n, want;
+          const bool is_str = at.tensor.dtype == DType::str;  // records, not n * size bytes
           if (!shape_num_elements(at.tensor.shape, &n) ||
-              mul_overflow(n, static_cast<int64_t>(dtype_size(at.tensor.dtype)), &want) || want != nbytes)
+              mul_overflow(n, static_cast<int64_t>(dtype_size(at.tensor.dtype)), &want) || (!is_str && want != nbytes))
             return bad(where + " constant size does not match its shape");
           if (off % 64 != 0 || static_cast<uint64_t>(data_offset) + off + nbytes > len)
             return bad(where + " constant data is out of bounds or misaligned");
+          uint8_t* payload = static_cast<uint8_t*>(blob->data) + data_offset + off;
+          if (is_str) {
+            // Each record takes at least 8 bytes, so n is bounded by the data before allocating.
+            if (n > static_cast<int64_t>(nbytes / 8)) return bad(where + " string constant has more elements than its data holds");
+            auto views = Buffer::allocate(static_cast<size_t>(want));
+            if (!views) return make_error(kResourceExhausted, "out of memory decoding graph");
+            if (!str_parse_records(payload, nbytes, n, static_cast<StrElem*>(views->data)))
+              return bad(where + " string constant records do not match its shape");
+            views->keep.push_back(blob);
+            at.tensor.buf = std::move(views);
+            break;
+          }
           auto view = std::make_shared<Buffer>();
-          view->data = static_cast<uint8_t*>(blob->data) + data_offset + off;
+          view->data = payload;
           view->bytes = nbytes;
           view->owner = blob;
           at.tensor.buf = std::move(view);

@@ -49,6 +49,16 @@ function shapeOf(s: ShapeObject | undefined): StaticShape {
   return s.dim.map((d) => { const n = toNumber(d.size); return n < 0 ? null : n; });
 }
 
+const UTF8_FATAL = new TextDecoder('utf-8', { fatal: true });
+/** DT_STRING elements as JS strings: tensorloom's strings are text, so their bytes must be UTF-8. */
+function utf8Strings(bytes: readonly Uint8Array[], node: string): string[] {
+  return bytes.map((b, i) => {
+    try { return UTF8_FATAL.decode(b); } catch {
+      throw invalidArgument(`Node '${node}': DT_STRING element ${i} is not valid UTF-8 (tensorloom holds strings as text, not arbitrary bytes)`);
+    }
+  });
+}
+
 /** A NodeDef attr value as the registry's attr kind expects it. */
 function attrValue(def: AttrDef, v: AttrValueObject, node: string): unknown {
   const o = v as Record<string, unknown>;
@@ -68,6 +78,7 @@ function attrValue(def: AttrDef, v: AttrValueObject, node: string): unknown {
       if (!('tensor' in o)) throw bad();
       const t = tensorToArray(o.tensor as never);
       const dtype = dtypeOf(t.dtype, node);
+      if (dtype === 'string') return new NDArray(utf8Strings(t.data as Uint8Array[], node), t.shape, dtype);
       return new NDArray(t.data as never, t.shape, dtype);
     }
   }

@@ -4,9 +4,10 @@
 // operands given as JS values become Consts of the other operands' dtype.
 import { DType, asDType } from '../dtypes';
 import { invalidArgument } from '../errors';
-import { Graph, Tensor } from '../graph';
+import { Graph, StaticShape, Tensor } from '../graph';
 import { NDArray, inferDType, toNDArray } from '../ndarray';
-import { OpOptions, TensorLike, cast, constIn, graphOf, identity, makeNode, opts, subtract, toTensor } from './builders';
+import { OpOptions, TensorLike, cast, constIn, graphOf, identity, makeNode, opts, reshape, subtract, toTensor } from './builders';
+import { reduceProd } from './reduce';
 
 // ---- argument conversion -----------------------------------------------------------------------
 
@@ -505,3 +506,89 @@ export function snapshot(input: TensorLike, options?: OpOptions | string): Tenso
 }
 
 export type { IntLike };
+
+// ---- ShapeN, boolean_mask -----------------------------------------------------------------------
+
+export interface ShapeNOptions extends OpOptions { outType?: DType }
+
+/**
+ * The shapes of `inputs`, one 1-D int32 (or `outType` int64) tensor each (op ShapeN, node
+ * `ShapeN`). Not differentiable, as TF.
+ * @example const [sa, sb] = tf.shapeN([a, b])
+ */
+export function shapeN(inputs: readonly TensorLike[], options?: ShapeNOptions | string): Tensor[] {
+  const o = opts(options, { outType: true });
+  const outType = asDType(o.outType ?? 'int32');
+  if (!Array.isArray(inputs)) throw new TypeError('Expected list for \'input\' argument to \'ShapeN\' Op, not ' + String(inputs) + '.');
+  const g = graphOfAll(inputs);
+  return g.nameScope(o.name ?? 'ShapeN', (scope) => {
+    if (inputs.length === 0) throw invalidArgument("Attr 'N' of 'ShapeN' Op passed 0 less than minimum 1.");
+    const ts = tensorList(g, inputs, 'input', 'ShapeN');
+    return makeNode(g, 'ShapeN', ts, { N: ts.length, T: ts[0].dtype, out_type: outType }, null, scope).outputs;
+  });
+}
+
+/** TF's TensorShape text: `(None, 3)`, `(4,)`, `<unknown>`. */
+function tfShapeText(s: StaticShape): string {
+  if (s === null) return '<unknown>';
+  const d = s.map((x) => (x === null ? 'None' : String(x)));
+  return `(${d.join(', ')}${d.length === 1 ? ',' : ''})`;
+}
+
+/** x[begin:end] of a 1-D int32 tensor as Python's slice helper builds it (scope `strided_slice`). */
+function slice1d(g: Graph, x: Tensor, begin: number | null, end: number | null): Tensor {
+  return g.nameScope('strided_slice', (scope) => {
+    const b = constIn(g, Int32Array.of(begin ?? 0), 'int32', 'stack');
+    const e = constIn(g, Int32Array.of(end ?? 0), 'int32', 'stack_1');
+    const s = constIn(g, Int32Array.of(1), 'int32', 'stack_2');
+    return makeNode(g, 'StridedSlice', [x, b, e, s], { T: x.dtype, Index: 'int32', begin_mask: begin === null ? 1 : 0, end_mask: end === null ? 1 : 0 },
+      x.dtype, scope).outputs[0];
+  });
+}
+
+export interface BooleanMaskOptions extends OpOptions { axis?: number }
+
+/**
+ * The elements (or slices along `axis`) of `tensor` where `mask` is true: TF1's boolean_mask,
+ * built as TF builds it in scope `boolean_mask` (the dims `axis..axis+rank(mask)` of `tensor`
+ * are flattened by a Reshape, then GatherV2 at Squeeze(Where(Reshape(mask, [-1])))). The mask's
+ * rank must be known and non-zero, and its shape compatible with those dims of `tensor`.
+ * @example tf.booleanMask(tf.constant(['a', 'b', 'c']), [true, false, true])  // ['a', 'c']
+ */
+export function booleanMask(tensor: TensorLike, mask: TensorLike, options?: BooleanMaskOptions | string): Tensor {
+  const o = opts(options, { axis: true });
+  const g = graphOfAll(tensor, mask);
+  return g.nameScope(o.name ?? 'boolean_mask', () => {
+    const t = toTensor(g, tensor, undefined, 'tensor');
+    const m = toTensor(g, mask, 'bool', 'mask');
+    if (m.shape === null)
+      throw invalidArgument('Number of mask dimensions must be specified, even if some dimensions are None.  E.g. shape=[None] is ok, but shape=None is not.');
+    const k = m.shape.length;
+    if (k === 0) throw invalidArgument('mask cannot be scalar.');
+    let axis = intAttr(o.axis ?? 0, 'axis');
+    if (t.shape !== null) {
+      // Python's shape_tensor[axis:axis + ndims_mask] (a negative axis counts from the end).
+      const r = t.shape.length;
+      if (axis < 0) axis = Math.max(axis + r, 0);
+      const part = t.shape.slice(axis, axis + k);
+      if (part.length !== k || part.some((d, i) => d !== null && m.shape![i] !== null && d !== m.shape![i]))
+        throw invalidArgument(`Shapes ${tfShapeText(part)} and ${tfShapeText(m.shape)} are incompatible`);
+    } else if (axis < 0) {
+      throw invalidArgument('boolean_mask: a negative axis needs the tensor\'s rank');
+    }
+    const dims = slice1d(g, shape(t), axis, axis + k);
+    const leading = reduceProd(dims, [0]);
+    // TF slices the shape three times (Shape, Shape_1, Shape_2), each a Const when known.
+    const before = slice1d(g, shape(t), null, axis);
+    const after = slice1d(g, shape(t), axis + k, null);
+    const newShape = g.nameScope('concat', (scope) => {
+      const packed = makeNode(g, 'Pack', [leading], { N: 1, T: 'int32', axis: 0 }, null, 'values_1').outputs[0];
+      const ax = constIn(g, 0, 'int32', 'axis');
+      return makeNode(g, 'ConcatV2', [before, packed, after, ax], { N: 3, T: 'int32', Tidx: 'int32' }, 'int32', scope).outputs[0];
+    });
+    const flat = reshape(t, newShape);
+    const m1 = reshape(m, [-1]);
+    const indices = squeeze(g.nameScope('Where', (scope) => makeNode(g, 'Where', [m1], { T: m1.dtype }, null, scope).outputs[0]), [1]);
+    return gather(flat, indices, { axis });
+  });
+}

@@ -106,7 +106,8 @@ const TF_TYPES: Record<string, DType | null> = {
   float: 'float32', double: 'float64', int32: 'int32', int64: 'int64', uint8: 'uint8', bool: 'bool',
   // TF types this project does not carry: accepted in allowed-lists, never produced.
   half: null, bfloat16: null, int8: null, int16: null, uint16: null, uint32: null, uint64: null,
-  complex64: null, complex128: null, string: null, qint8: null, quint8: null, qint32: null, resource: null, variant: null,
+  string: 'string',
+  complex64: null, complex128: null, qint8: null, quint8: null, qint32: null, resource: null, variant: null,
 };
 /** TF's named type groups, restricted to the dtypes this project supports. */
 const TYPE_GROUPS: Record<string, readonly DType[]> = {
@@ -196,11 +197,18 @@ export interface OpSpec {
   builder?: string;
   /** The gradient function (registered under the op's type; see GradFn). */
   grad?: GradFn | null;
+  /**
+   * The kernels take DT_STRING where TF's type attrs allow it. Without this, string is left out of
+   * every type attr (an unrestricted `T: type` means the non-string dtypes), so an op whose kernel
+   * would read string elements as numbers cannot be built with them.
+   */
+  strings?: boolean;
 }
 
 /** Declares an op: `op(100, 'AddV2', 'binary', { in: ['x: T', 'y: T'], out: ['z: T'], attrs: ['T: numbertype'], shape: 'broadcast' })`. */
 export function op(id: number, type: string, kernel: KernelFamily, spec: OpSpec): OpDef {
-  const attrs = (spec.attrs ?? []).map(parseAttr);
+  const attrs = (spec.attrs ?? []).map(parseAttr).map((a) => (spec.strings || (a.kind !== 'type' && a.kind !== 'types') ? a
+    : { ...a, allowed: a.allowed ? a.allowed.filter((d) => d !== 'string') : ALL_DTYPES }));
   const ins = (spec.in ?? []).map((s) => parseArg(s, attrs));
   const outs = (spec.out ?? []).map((s) => parseArg(s, attrs));
   const variadic = (a: ArgDef) => a.numberAttr !== undefined || a.typeListAttr !== undefined;

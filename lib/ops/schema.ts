@@ -3,8 +3,8 @@
 // (`npm run gen`), the C++ decoder and kernel table.
 // Ids are the wire format: explicit, stable, only ever appended (test/schema.test.ts freezes them).
 // Id ranges: core 1-99, math 100-199, array 200-299, nn 300-399, reduce/linalg 400-499,
-// state 500-599, gradient helpers 600-699, random 700-749, training 750-799.
-import { ATTR_KINDS, ArgDef, AttrKind, OpDef } from './registry';
+// state 500-599, gradient helpers 600-699, random 700-749, training 750-799, Where/ShapeN 800-819.
+import { ALL_DTYPES, ATTR_KINDS, ArgDef, AttrKind, OpDef } from './registry';
 import { CORE_OPS } from './defs/core';
 import { MATH_OPS } from './defs/math';
 import { ARRAY_OPS } from './defs/array';
@@ -88,7 +88,8 @@ export function nativeHeader(): string {
 export function opTableMarkdown(builders: ReadonlyMap<string, string> = new Map()): string {
   const rows = [...OPS].sort((a, b) => (a.type < b.type ? -1 : 1)).map((d) => {
     const t = d.attrs.find((a) => a.kind === 'type' && (d.in.some((x) => x.typeAttr === a.name) || d.out.some((x) => x.typeAttr === a.name)));
-    const dtypes = t ? (t.allowed ?? ['any']).join(', ') : d.out.length ? (d.out[0].type ?? '') : '';
+    // 'any' takes string too; ALL_DTYPES is what an unrestricted type attr of an op without string kernels allows.
+    const dtypes = t ? (t.allowed === ALL_DTYPES ? ['any but string'] : t.allowed ?? ['any']).join(', ') : d.out.length ? (d.out[0].type ?? '') : '';
     const b = d.builder ?? builders.get(d.type) ?? '';
     const code = b.split(/,\s*/).map((x) => x.replace(/^([\w.]+)(.*)$/, '`$1`$2')).join(', ');
     return `| ${d.type} | ${b ? code : 'GraphDef import'} | ${dtypes} |`;

@@ -195,8 +195,25 @@ export function shapeFromTensor(t: Tensor): StaticShape {
     if (parts.every((p) => p !== null)) return parts.flat();
   }
   if (op.type === 'Cast' || op.type === 'Identity') return shapeFromTensor(op.inputs[0]);
+  const sliced = shapeSlice(t);
+  if (sliced) return sliced;
   const s = t.shape;
   return s !== null && s.length === 1 && s[0] !== null ? new Array(s[0]).fill(null) : null;
+}
+
+/** StridedSlice(Shape(x), [b], [e], [1]) with only begin/end masks → x's static dims b:e (boolean_mask builds these). */
+function shapeSlice(t: Tensor): StaticShape | undefined {
+  const op = t.op;
+  if (op.type !== 'StridedSlice' || op.inputs[0].op.type !== 'Shape') return undefined;
+  const s = op.inputs[0].op.inputs[0].shape;
+  const [b, e, st] = [1, 2, 3].map((i) => constantValue(op.inputs[i]));
+  const mask = (n: string) => op.attrs.get(n)!.value as number;
+  if (s === null || !b || !e || !st || b.size !== 1 || e.size !== 1 || Number(st.data[0]) !== 1 ||
+      mask('ellipsis_mask') || mask('new_axis_mask') || mask('shrink_axis_mask')) return undefined;
+  const clamp = (i: number) => Math.min(Math.max(i < 0 ? i + s.length : i, 0), s.length);
+  const begin = mask('begin_mask') & 1 ? 0 : clamp(Number(b.data[0]));
+  const end = mask('end_mask') & 1 ? s.length : clamp(Number(e.data[0]));
+  return s.slice(begin, Math.max(begin, end));
 }
 
 /** StridedSlice(Shape(x), [i], [i+1], shrink) → x's static dim i (or null). */

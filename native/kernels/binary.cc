@@ -8,6 +8,9 @@
 #include "elementwise.h"
 #include "kernel.h"
 
+#include <cstring>
+#include <vector>
+
 namespace tl {
 
 namespace {
@@ -27,8 +30,8 @@ namespace {
   X(SquaredDifference, SquaredDifferenceOp, kReal)           \
   X(Maximum, MaxOp, kNum)                                    \
   X(Minimum, MinOp, kNum)                                    \
-  X(Equal, EqualOp, kAny)                                    \
-  X(NotEqual, NotEqualOp, kAny)                              \
+  X(Equal, EqualOp, kAny | kStr)                             \
+  X(NotEqual, NotEqualOp, kAny | kStr)                       \
   X(Less, LessOp, kNum)                                      \
   X(LessEqual, LessEqualOp, kNum)                            \
   X(Greater, GreaterOp, kNum)                                \
@@ -152,6 +155,51 @@ Status run_typed(KernelContext& ctx, const Tensor& a, const Tensor& b) {
   return ctx.invalid(std::string(ctx.node.type_name) + " not supported for dtype " + dtype_tf_name(D));
 }
 
+// Add of strings (TF's Add takes DT_STRING: concatenation, with broadcasting). The output's
+// records are written to one new block: lengths first, then the bytes.
+Status add_strings(KernelContext& ctx, const Tensor& a, const Tensor& b) {
+  Shape out_shape;
+  if (!broadcast_shapes({&a.shape, &b.shape}, &out_shape))
+    return ctx.invalid("Incompatible shapes: " + shape_str(a.shape) + " vs. " + shape_str(b.shape));
+  BroadcastPlan<2> plan;
+  if (!make_broadcast_plan<2>({&a.shape, &b.shape}, out_shape, &plan))
+    return ctx.invalid("Broadcasting needs more than " + std::to_string(kMaxRank) + " dimensions: " + shape_str(a.shape) + " vs. " + shape_str(b.shape));
+  Tensor* out;
+  TL_RETURN_IF_ERROR(ctx.allocate_output(0, out_shape, &out));
+  const int64_t n = out->num_elements();
+  if (n == 0) return Status::OK();
+  const StrElem* pa = a.data<StrElem>();
+  const StrElem* pb = b.data<StrElem>();
+  const int64_t ia = plan.strides[0][plan.rank - 1], ib = plan.strides[1][plan.rank - 1];
+  std::vector<uint64_t> at(static_cast<size_t>(n) + 1, 0);  // record offsets
+  for_each_run<2>(ctx.run, plan, n, kGrain, [&](const int64_t* off, int64_t y0, int64_t len) {
+    for (int64_t i = 0; i < len; ++i)
+      at[y0 + i + 1] = str_view(pa[off[0] + i * ia]).size() + str_view(pb[off[1] + i * ib]).size();
+  });
+  for (int64_t i = 0; i < n; ++i) {
+    uint64_t rec;
+    if (!str_record_bytes(at[i + 1], &rec) || __builtin_add_overflow(at[i], rec, &at[i + 1]) || at[i + 1] > (uint64_t{1} << 62))
+      return ctx.invalid("Add of strings: the result is too large");
+  }
+  auto blob = Buffer::allocate(static_cast<size_t>(at[n]));
+  if (!blob) return make_error(kResourceExhausted, "OOM when allocating the strings of Add's output");
+  uint8_t* base = static_cast<uint8_t*>(blob->data);
+  StrElem* y = out->data<StrElem>();
+  for_each_run<2>(ctx.run, plan, n, kGrain, [&](const int64_t* off, int64_t y0, int64_t len) {
+    for (int64_t i = 0; i < len; ++i) {
+      std::string_view x = str_view(pa[off[0] + i * ia]), z = str_view(pb[off[1] + i * ib]);
+      uint8_t* r = base + at[y0 + i];
+      const uint64_t size = x.size() + z.size();
+      std::memcpy(r, &size, 8);
+      if (!x.empty()) std::memcpy(r + 8, x.data(), x.size());
+      if (!z.empty()) std::memcpy(r + 8 + x.size(), z.data(), z.size());
+      y[y0 + i] = r;
+    }
+  });
+  out->buf->keep.push_back(std::move(blob));
+  return Status::OK();
+}
+
 }  // namespace
 
 Status kernel_binary(KernelContext& ctx) {
@@ -162,7 +210,8 @@ Status kernel_binary(KernelContext& ctx) {
                        " as input #1(zero-based) was expected to be a " + dtype_tf_name(a.dtype) +
                        " tensor but is a " + dtype_tf_name(b.dtype) + " tensor");
   }
-  return dispatch_dtype(a.dtype, [&](auto d) { return run_typed<decltype(d)::value>(ctx, a, b); });
+  if (a.dtype == DType::str && ctx.node.op == OpId::Add) return add_strings(ctx, a, b);
+  return dispatch_dtype_str(a.dtype, [&](auto d) { return run_typed<decltype(d)::value>(ctx, a, b); });
 }
 
 }  // namespace tl

@@ -51,6 +51,14 @@ template <> struct ctype_of<DType::i32> { using type = int32_t; };
 template <> struct ctype_of<DType::i64> { using type = int64_t; };
 template <> struct ctype_of<DType::u8> { using type = uint8_t; };
 template <> struct ctype_of<DType::boolean> { using type = uint8_t; };  // bool is 0/1 bytes
+// A string element as the functors see it (core.h, Buffer): Equal/NotEqual/Select only.
+struct Str {
+  StrElem p = nullptr;
+  bool operator==(const Str& o) const { return str_view(p) == str_view(o.p); }
+  bool operator!=(const Str& o) const { return !(*this == o); }
+};
+static_assert(sizeof(Str) == 8, "a string element is one pointer");
+template <> struct ctype_of<DType::str> { using type = Str; };
 template <DType D> using ctype = typename ctype_of<D>::type;
 
 constexpr unsigned dtype_bit(DType d) { return 1u << static_cast<unsigned>(d); }
@@ -59,6 +67,7 @@ constexpr unsigned kI32 = dtype_bit(DType::i32), kI64 = dtype_bit(DType::i64);
 constexpr unsigned kU8 = dtype_bit(DType::u8), kBool = dtype_bit(DType::boolean);
 constexpr unsigned kFloat = kF32 | kF64, kReal = kFloat | kI32 | kI64, kNum = kReal | kU8;
 constexpr unsigned kAny = kNum | kBool;
+constexpr unsigned kStr = dtype_bit(DType::str);
 
 // Calls fn(std::integral_constant<DType, D>{}) for the run-time dtype d (the decoder only
 // admits these six).
@@ -70,9 +79,15 @@ decltype(auto) dispatch_dtype(DType d, Fn&& fn) {
     case DType::i64: return fn(std::integral_constant<DType, DType::i64>{});
     case DType::u8: return fn(std::integral_constant<DType, DType::u8>{});
     case DType::boolean: return fn(std::integral_constant<DType, DType::boolean>{});
-    case DType::f32: break;
+    case DType::f32: case DType::str: break;  // str: only dispatch_dtype_str's callers take it
   }
   return fn(std::integral_constant<DType, DType::f32>{});
+}
+// dispatch_dtype that also instantiates fn for DType::str (fn must guard what it does with Str).
+template <class Fn>
+decltype(auto) dispatch_dtype_str(DType d, Fn&& fn) {
+  if (d == DType::str) return fn(std::integral_constant<DType, DType::str>{});
+  return dispatch_dtype(d, std::forward<Fn>(fn));
 }
 
 // Storage type of a functor's result: bool results are stored as uint8_t.

@@ -1,4 +1,4 @@
-// Shape-level kernels: Shape, Size, Rank (metadata as int tensors); Squeeze and ExpandDims
+// Shape-level kernels: Shape, ShapeN, Size, Rank (metadata as int tensors); Squeeze and ExpandDims
 // (aliases with a new shape); ZerosLike / OnesLike; Range; OneHot. Checks and messages are TF's
 // (core/kernels/shape_ops.h, constant_op.cc, sequence_ops.cc, one_hot_op.cc).
 #include <cfloat>
@@ -44,12 +44,15 @@ Status shape_kernel(KernelContext& ctx) {
   const int rank = static_cast<int>(in.shape.size());
   const bool out32 = ctx.node.out_dtypes[0] == DType::i32;
   Tensor* out;
-  if (ctx.node.op == OpId::Shape) {
-    for (int i = 0; i < rank; i++)
-      if (out32 && in.shape[i] > std::numeric_limits<int32_t>::max())
-        return ctx.invalid("Shape output type is 32-bit  but dim " + std::to_string(i) + " is " + std::to_string(in.shape[i]));
-    TL_RETURN_IF_ERROR(ctx.allocate_output(0, {rank}, &out));
-    for (int i = 0; i < rank; i++) put_int(out, i, in.shape[i]);
+  if (ctx.node.op == OpId::Shape || ctx.node.op == OpId::ShapeN) {  // ShapeN: output j is input j's shape
+    for (int j = 0; j < ctx.num_inputs(); j++) {
+      const Shape& s = ctx.input(j).shape;
+      for (size_t i = 0; i < s.size(); i++)
+        if (out32 && s[i] > std::numeric_limits<int32_t>::max())
+          return ctx.invalid("Shape output type is 32-bit  but dim " + std::to_string(i) + " is " + std::to_string(s[i]));
+      TL_RETURN_IF_ERROR(ctx.allocate_output(j, {static_cast<int64_t>(s.size())}, &out));
+      for (size_t i = 0; i < s.size(); i++) put_int(out, static_cast<int64_t>(i), s[i]);
+    }
   } else if (ctx.node.op == OpId::Size) {
     const int64_t n = in.num_elements();
     if (out32 && n > std::numeric_limits<int32_t>::max())

@@ -113,7 +113,7 @@ Status kernel_ternary(KernelContext& ctx) {
                          shape_str(shapes[2]) + " must be broadcastable");
     }
   }
-  return dispatch_dtype(ctx.input(1).dtype, [&](auto d) {
+  return dispatch_dtype_str(ctx.input(1).dtype, [&](auto d) {  // strings: their 8-byte elements (core.h)
     using T = ctype<decltype(d)::value>;
     return run<SelectOp, uint8_t, T, T>(ctx, shapes, out_shape);
   });

@@ -8,7 +8,7 @@ import { EXPORT_GRAPHS } from './export-graphs';
 
 const out = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'golden', 'export');
 mkdirSync(out, { recursive: true });
-const b64 = (a: tf.NDArray) => Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).toString('base64');
+const b64 = (a: tf.NDArray) => Buffer.from((a.data as tf.TypedArray).buffer, (a.data as tf.TypedArray).byteOffset, (a.data as tf.TypedArray).byteLength).toString('base64');
 for (const c of EXPORT_GRAPHS) {
   const g = new tf.Graph();
   const spec = g.asDefault(() => c.build());

@@ -12,13 +12,15 @@ const reduce = (id: number, type: string) =>
     attrs: ['keep_dims: bool = false', 'T: numbertype', 'Tidx: {int32, int64} = int32'], shape: 'reduce', dtypes: 'numeric' });
 
 export const CORE_OPS: readonly OpDef[] = [
-  op(1, 'Const', 'const', { out: ['output: dtype'], attrs: ['value: tensor', 'dtype: type'], shape: 'const', dtypes: 'any' }),
-  op(2, 'Placeholder', 'placeholder', { out: ['output: dtype'], attrs: ['dtype: type', 'shape: shape = unknown'], shape: 'placeholder', dtypes: 'any' }),
-  op(3, 'PlaceholderWithDefault', 'identity', { in: ['input: dtype'], out: ['output: dtype'], attrs: ['dtype: type', 'shape: shape'], shape: 'placeholder', dtypes: 'any' }),
-  op(4, 'Identity', 'identity', { in: ['input: T'], out: ['output: T'], attrs: ['T: type'], shape: 'same', dtypes: 'any' }),
+  op(1, 'Const', 'const', { out: ['output: dtype'], attrs: ['value: tensor', 'dtype: type'], shape: 'const', dtypes: 'any', strings: true }),
+  op(2, 'Placeholder', 'placeholder', { out: ['output: dtype'], attrs: ['dtype: type', 'shape: shape = unknown'], shape: 'placeholder', dtypes: 'any', strings: true }),
+  op(3, 'PlaceholderWithDefault', 'identity', { in: ['input: dtype'], out: ['output: dtype'], attrs: ['dtype: type', 'shape: shape'], shape: 'placeholder', dtypes: 'any', strings: true }),
+  op(4, 'Identity', 'identity', { in: ['input: T'], out: ['output: T'], attrs: ['T: type'], shape: 'same', dtypes: 'any', strings: true }),
   op(5, 'NoOp', 'noop', { shape: 'none' }),
 
-  binary(10, 'Add'),
+  // TF's Add also concatenates strings (AddV2 does not).
+  op(10, 'Add', 'binary', { in: ['x: T', 'y: T'], out: ['z: T'], shape: 'broadcast', dtypes: 'numeric', strings: true,
+    attrs: ['T: {bfloat16, half, float, double, uint8, int8, int16, int32, int64, complex64, complex128, string}'] }),
   binary(11, 'Sub'),
   binary(12, 'Mul'),
   binary(13, 'RealDiv'),
@@ -41,10 +43,10 @@ export const CORE_OPS: readonly OpDef[] = [
   reduce(31, 'Sum'),
   reduce(32, 'Mean'),
   reduce(33, 'Max'),
-  op(34, 'Reshape', 'reshape', { in: ['tensor: T', 'shape: Tshape'], out: ['output: T'], attrs: ['T: type', 'Tshape: {int32, int64} = int32'], shape: 'reshape', dtypes: 'any' }),
+  op(34, 'Reshape', 'reshape', { in: ['tensor: T', 'shape: Tshape'], out: ['output: T'], attrs: ['T: type', 'Tshape: {int32, int64} = int32'], shape: 'reshape', dtypes: 'any', strings: true }),
   op(35, 'Cast', 'cast', { in: ['x: SrcT'], out: ['y: DstT'], attrs: ['SrcT: type', 'DstT: type', 'Truncate: bool = false'], shape: 'same', dtypes: 'any' }),
   op(36, 'Softmax', 'softmax', { in: ['logits: T'], out: ['softmax: T'], attrs: ['T: floatingtype'], shape: 'same', dtypes: 'float' }),
-  op(37, 'Fill', 'fill', { in: ['dims: index_type', 'value: T'], out: ['output: T'], attrs: ['T: type', 'index_type: {int32, int64} = int32'], shape: 'fill', dtypes: 'any' }),
+  op(37, 'Fill', 'fill', { in: ['dims: index_type', 'value: T'], out: ['output: T'], attrs: ['T: type', 'index_type: {int32, int64} = int32'], shape: 'fill', dtypes: 'any', strings: true }),
   op(38, 'Conv2D', 'conv2d', { in: ['input: T', 'filter: T'], out: ['output: T'],
     attrs: ['T: {half, bfloat16, float, double, int32}', 'strides: list(int)', 'use_cudnn_on_gpu: bool = true', 'padding: string', 'explicit_paddings: list(int) = []',
       'data_format: string = "NHWC"', 'dilations: list(int) = [1, 1, 1, 1]'], shape: conv2dShape }),

@@ -24,7 +24,7 @@ const activation = (id: number, type: string, T: string, attrs: string[] = [`T: 
   op(id, type, 'unary', { in: ['features: T'], out: ['activations: T'], attrs, shape: 'same' });
 /** Equal and NotEqual: any dtype, and no build-time error for incompatible shapes on request. */
 const equality = (id: number, type: string) =>
-  op(id, type, 'binary', { in: ['x: T', 'y: T'], out: ['z: bool'], attrs: ['T: type', 'incompatible_shape_error: bool = true'], shape: equalityShape });
+  op(id, type, 'binary', { in: ['x: T', 'y: T'], out: ['z: bool'], attrs: ['T: type', 'incompatible_shape_error: bool = true'], shape: equalityShape, strings: true });
 
 // ---- shape functions -------------------------------------------------------------------------
 
@@ -138,8 +138,8 @@ export const MATH_OPS: readonly OpDef[] = [
   logic(156, 'LogicalAnd'),
   logic(157, 'LogicalOr'),
 
-  op(170, 'Select', 'ternary', { in: ['condition: bool', 't: T', 'e: T'], out: ['output: T'], attrs: ['T: type'], shape: selectShape }),
-  op(171, 'SelectV2', 'ternary', { in: ['condition: bool', 't: T', 'e: T'], out: ['output: T'], attrs: ['T: type'], shape: selectV2Shape }),
+  op(170, 'Select', 'ternary', { in: ['condition: bool', 't: T', 'e: T'], out: ['output: T'], attrs: ['T: type'], shape: selectShape, strings: true }),
+  op(171, 'SelectV2', 'ternary', { in: ['condition: bool', 't: T', 'e: T'], out: ['output: T'], attrs: ['T: type'], shape: selectV2Shape, strings: true }),
   op(172, 'ClipByValue', 'ternary', { in: ['t: T', 'clip_value_min: T', 'clip_value_max: T'], out: ['output: T'],
     attrs: ['T: {float, double, int32, uint8, int64}'], shape: 'same' }),
 ];

@@ -7,7 +7,7 @@
 // renamed into place. Reading mirrors BundleReader's checks and error texts (1.15 wording).
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import * as protobuf from 'protobufjs';
-import { DTYPES, DType, dtypeCode, dtypeInfo, dtypeSize, typedArrayFor } from '../../dtypes';
+import { DTYPES, DType, TypedArray, dtypeCode, dtypeInfo, dtypeSize, typedArrayFor } from '../../dtypes';
 import { DataLossError, InvalidArgumentError, NotFoundError, OpError, OutOfRangeError, UnimplementedError } from '../../errors';
 import { schema } from '../../graphdef/schema';
 import { NDArray } from '../../ndarray';
@@ -83,7 +83,7 @@ export interface BundleTensor { key: string; value: NDArray }
 export function compareKeys(a: string, b: string): number { return Buffer.compare(utf8.encode(a), utf8.encode(b)); }
 
 function tensorBytes(v: NDArray): Uint8Array {
-  const d = v.data;
+  const d = v.data as TypedArray;  // no string variables (VariableV2 takes no DT_STRING here)
   return new Uint8Array(d.buffer, d.byteOffset, v.size * dtypeSize(v.dtype));
 }
 
@@ -259,7 +259,7 @@ export class BundleReader {
 
 /** The tensorloom dtype of a DataType code, if there is one. */
 export function ourDType(code: number): DType | undefined {
-  return DTYPES.find((d) => dtypeCode(d) === code);
+  return DTYPES.find((d) => dtypeCode(d) === code && d !== 'string');  // string checkpoints: not restored
 }
 
 /** versions.cc CheckVersions(version, kTensorBundleVersion, kTensorBundleMinProducer, "Checkpoint", "checkpoint"). */
