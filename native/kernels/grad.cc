@@ -16,6 +16,7 @@ namespace tl {
 namespace {
 
 constexpr int64_t kGrain = 32768;  // elements per parallel chunk
+constexpr int64_t kRowSumMaxChannels = 4096;  // BiasAddGrad NHWC: per-block partial rows up to this width
 
 // z[i] = f(a[i], b[i]) over n elements, in parallel chunks.
 template <class T, class F>
@@ -85,8 +86,11 @@ Status kernel_activation_grad(KernelContext& ctx) {
     return ctx.invalid(std::string("Inputs to operation ") + ctx.node.name + " of type " + ctx.node.type_name +
                        " must have the same size and shape.  Input 0: " + shape_str(a.shape) + " != input 1: " + shape_str(b.shape));
   }
+  // Every formula reads element i of both inputs before writing element i: the output may take
+  // over an input that dies here (the incoming gradient usually does), as TF's
+  // BinaryElementWiseOp forwards its input.
   Tensor* out;
-  TL_RETURN_IF_ERROR(ctx.allocate_output(0, a.shape, &out));
+  TL_RETURN_IF_ERROR(ctx.forward_or_allocate(ctx.last_use_inputs & 1 ? 0 : 1, 0, a.shape, &out));
   if (out->num_elements() == 0) return Status::OK();
   Status st = Status::OK();
   const bool ok = dispatch<float, double, int32_t, int64_t, uint8_t>(a.dtype, [&](auto t) {
@@ -117,6 +121,27 @@ Status kernel_bias_add_grad(KernelContext& ctx) {
     // Parallel over channel blocks; each channel accumulates in double for floats (as TF's
     // float accumulator), wrapping for integers.
     using Acc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
+    auto add = [](Acc s, Acc v) -> Acc { if constexpr (std::is_floating_point_v<T>) return s + v; else return wadd<T>(s, v); };
+    if (inner == 1 && c > 0 && outer > 0 && c <= kRowSumMaxChannels) {
+      // NHWC: rows of c contiguous channels. Fixed blocks of rows, each summed into its own
+      // partial row, then the partials added in block order (the same sums for any thread count).
+      const int64_t per = std::max<int64_t>(1, kGrain / c), blocks = (outer + per - 1) / per;
+      std::vector<Acc> part(static_cast<size_t>(blocks * c), Acc(0));
+      auto body = [&](int64_t b0, int64_t b1) {
+        for (int64_t blk = b0; blk < b1; ++blk) {
+          Acc* p = part.data() + blk * c;
+          for (int64_t o = blk * per; o < std::min(outer, (blk + 1) * per); ++o) {
+            const T* row = x + o * c;
+            for (int64_t k = 0; k < c; ++k) p[k] = add(p[k], static_cast<Acc>(row[k]));
+          }
+        }
+      };
+      if (blocks == 1) body(0, 1); else ctx.run.parallel_for(blocks, 1, body);
+      for (int64_t blk = 1; blk < blocks; ++blk)
+        for (int64_t k = 0; k < c; ++k) part[k] = add(part[k], part[blk * c + k]);
+      for (int64_t k = 0; k < c; ++k) y[k] = static_cast<T>(part[k]);
+      return;
+    }
     parallel_rows(ctx, c, outer * inner, [&](int64_t c0, int64_t c1) {
       std::vector<Acc> acc(static_cast<size_t>(c1 - c0), Acc(0));
       for (int64_t o = 0; o < outer; ++o)
