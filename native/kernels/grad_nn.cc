@@ -5,6 +5,7 @@
 // innermost) and AvgPoolGrad (spread evenly over the window's in-bounds elements). Parallel over
 // batch images for the pools; every index is bounds-checked against the validated geometry.
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -238,6 +239,33 @@ Status kernel_conv2d_backprop_filter(KernelContext& ctx) {
   return st;
 }
 
+namespace {
+
+// Per channel, the first maximum of the window [y0, y1) x [x0, x1) of the image xb (width w, c
+// channels, TF's scan order; NaN never replaces the first value): its value in bv, its element
+// index in bi. Channels innermost and masks instead of branches (on real activations the
+// comparison is a coin toss); I is int32_t when the image's indices fit, so the loop vectorizes
+// on equal-width lanes.
+template <class T, class I>
+void window_argmax(const T* __restrict xb, int64_t w, int64_t c, int64_t y0, int64_t y1, int64_t x0, int64_t x1,
+                   T* __restrict bv, I* __restrict bi) {
+  const I first = static_cast<I>((y0 * w + x0) * c);
+  for (int64_t ch = 0; ch < c; ++ch) { bv[ch] = xb[first + ch]; bi[ch] = static_cast<I>(first + ch); }
+  for (int64_t iy = y0; iy < y1; ++iy)
+    for (int64_t ix = x0; ix < x1; ++ix) {
+      const I k = static_cast<I>((iy * w + ix) * c);
+      const T* __restrict xr = xb + k;
+      for (int64_t ch = 0; ch < c; ++ch) {
+        const T v = xr[ch], cur = bv[ch];
+        const I take = -static_cast<I>(v > cur);
+        bv[ch] = v > cur ? v : cur;
+        bi[ch] = (bi[ch] & ~take) | ((k + static_cast<I>(ch)) & take);
+      }
+    }
+}
+
+}  // namespace
+
 // MaxPoolGrad(orig_input, orig_output, grad): attrs ksize, strides, padding, explicit_paddings,
 // data_format, T. AvgPoolGrad(orig_input_shape, grad): attrs ksize, strides, padding,
 // data_format, T.
@@ -283,10 +311,10 @@ Status kernel_pool_grad(KernelContext& ctx) {
     if (out->num_elements() == 0) return;
     parallel_rows(ctx, g.n, oimage * g.kh * g.kw, [&](int64_t b0, int64_t b1) {
       std::memset(dx + b0 * image, 0, sizeof(T) * static_cast<size_t>((b1 - b0) * image));
-      // Max: per channel the window's first maximum (value and index), scanning the window in
-      // TF's order with the channels innermost (contiguous, branch-free, vectorizable).
+      // Max: per channel the window's first maximum (window_argmax), then its gradient there.
       std::vector<T> best_v(is_max ? static_cast<size_t>(g.c) : 0);
-      std::vector<int64_t> best_i(best_v.size());
+      std::vector<int32_t> best_i32(is_max && image <= INT32_MAX ? best_v.size() : 0);
+      std::vector<int64_t> best_i64(is_max && image > INT32_MAX ? best_v.size() : 0);
       for (int64_t b = b0; b < b1; ++b) {
         T* dxb = dx + b * image;
         const T* xb = is_max ? x + b * image : nullptr;
@@ -297,23 +325,14 @@ Status kernel_pool_grad(KernelContext& ctx) {
             const T* gr = gy + ((b * g.oh + oy) * g.ow + ox) * g.c;
             if (y0 >= y1 || x0 >= x1) continue;
             if (is_max) {
-              T* bv = best_v.data();
-              int64_t* bi = best_i.data();
-              const int64_t first = (y0 * g.w + x0) * g.c;
-              for (int64_t ch = 0; ch < g.c; ++ch) { bv[ch] = xb[first + ch]; bi[ch] = first + ch; }
-              for (int64_t iy = y0; iy < y1; ++iy)
-                for (int64_t ix = x0; ix < x1; ++ix) {
-                  const int64_t k = (iy * g.w + ix) * g.c;
-                  const T* xr = xb + k;
-                  for (int64_t ch = 0; ch < g.c; ++ch) {
-                    // Masks, not branches: on real activations the outcome is a coin toss.
-                    const T v = xr[ch], cur = bv[ch];
-                    const int64_t take = -static_cast<int64_t>(v > cur);
-                    bv[ch] = v > cur ? v : cur;
-                    bi[ch] = (bi[ch] & ~take) | ((k + ch) & take);
-                  }
-                }
-              for (int64_t ch = 0; ch < g.c; ++ch) dxb[bi[ch]] = wadd<T>(dxb[bi[ch]], gr[ch]);
+              auto scatter = [&](const auto* bi) { for (int64_t ch = 0; ch < g.c; ++ch) dxb[bi[ch]] = wadd<T>(dxb[bi[ch]], gr[ch]); };
+              if (!best_i32.empty()) {
+                window_argmax(xb, g.w, g.c, y0, y1, x0, x1, best_v.data(), best_i32.data());
+                scatter(best_i32.data());
+              } else {
+                window_argmax(xb, g.w, g.c, y0, y1, x0, x1, best_v.data(), best_i64.data());
+                scatter(best_i64.data());
+              }
             } else {
               const T inv = T(1) / static_cast<T>((y1 - y0) * (x1 - x0));
               for (int64_t iy = y0; iy < y1; ++iy)
