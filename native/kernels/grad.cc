@@ -4,6 +4,7 @@
 // InvertPermutation, ConcatOffset and UnsortedSegmentSum. Elementwise loops are branch-free
 // selects over contiguous arrays (the compiler vectorizes them) and run in parallel chunks.
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -18,13 +19,45 @@ namespace {
 constexpr int64_t kGrain = 32768;  // elements per parallel chunk
 constexpr int64_t kRowSumMaxChannels = 4096;  // BiasAddGrad NHWC: per-block partial rows up to this width
 
+// No assumed dependence between a loop's iterations (z[i] = f(a[i], b[i]) where z is a or b or
+// apart from both: the vector loop is right, and without the hint the compiler's overlap check
+// sends an output written over its input to the scalar loop).
+#if defined(__clang__)
+#define TL_IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define TL_IVDEP _Pragma("GCC ivdep")
+#else
+#define TL_IVDEP
+#endif
+
 // z[i] = f(a[i], b[i]) over n elements, in parallel chunks.
 template <class T, class F>
 void cwise2(KernelContext& ctx, const T* a, const T* b, T* z, int64_t n, const F& f) {
   auto body = [&](int64_t s, int64_t e) {
-    for (int64_t i = s; i < e; ++i) z[i] = f(a[i], b[i]);
+    const F fn = f;  // a local copy: its captures can not alias z, so they stay in registers
+    TL_IVDEP
+    for (int64_t i = s; i < e; ++i) z[i] = fn(a[i], b[i]);
   };
   if (n <= kGrain) body(0, n); else ctx.run.parallel_for(n, kGrain, body);
+}
+
+// 1 or 0 as a T built from the comparison's bits: GCC turns T(c) for a float into a branch
+// (g * 1 is g), and a loop with a branch does not vectorize.
+template <class T>
+inline T one_if(bool c) {
+  if constexpr (std::is_same_v<T, float>) {
+    const uint32_t bits = -static_cast<uint32_t>(c) & 0x3f800000u;
+    float m;
+    std::memcpy(&m, &bits, sizeof m);
+    return m;
+  } else if constexpr (std::is_same_v<T, double>) {
+    const uint64_t bits = -static_cast<uint64_t>(c) & 0x3ff0000000000000ull;
+    double m;
+    std::memcpy(&m, &bits, sizeof m);
+    return m;
+  } else {
+    return static_cast<T>(c);
+  }
 }
 
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
@@ -39,8 +72,10 @@ Status activation_grad_typed(KernelContext& ctx, const Tensor& a, const Tensor& 
   const T zero = T(0);
   switch (ctx.node.op) {
     // (gradients, features|outputs) -> backprops
-    case OpId::ReluGrad: cwise2<T>(ctx, x0, x1, z, n, [=](T g, T f) { return f > zero ? g : zero; }); break;
-    case OpId::Relu6Grad: cwise2<T>(ctx, x0, x1, z, n, [=](T g, T f) { return (f > zero && f < T(6)) ? g : zero; }); break;
+    // As TF's functors, gradients * (mask).cast<T>(): an Inf or NaN gradient where the mask is 0
+    // gives NaN, not 0 (and a product has no branch to mispredict on real activations).
+    case OpId::ReluGrad: cwise2<T>(ctx, x0, x1, z, n, [=](T g, T f) { return T(g * one_if<T>(f > zero)); }); break;
+    case OpId::Relu6Grad: cwise2<T>(ctx, x0, x1, z, n, [=](T g, T f) { return T(g * one_if<T>((f > zero) & (f < T(6)))); }); break;
     default:
       if constexpr (std::is_floating_point_v<T>) {
         switch (ctx.node.op) {

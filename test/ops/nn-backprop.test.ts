@@ -240,4 +240,21 @@ describe('ReluGrad writing over a dying input', () => {
     expect(b.memory.forwarded).toBe(0);
     expectMatches(b.out[0], { shape: [64, 512], data: x.data.map((v, i) => (v > 0 ? up.data[i] : 0)) }, 'float32', { rtol: 0, atol: 0 });
   });
+
+  it("is TF's gradients * (features > 0): an Inf or NaN gradient where the feature is not positive gives NaN, a negative one -0", () => {
+    tf.resetDefaultGraph();
+    // TF 2.21: tf.raw_ops.ReluGrad(gradients=[inf, nan, -inf, 1, nan, -2, 3], features=[-1, -1, 0, -0, 2, -1, 6])
+    //   -> [nan, nan, nan, 0, nan, -0, 3]; Relu6Grad: the same but 0 at features >= 6.
+    const g = [Infinity, NaN, -Infinity, 1, NaN, -2, 3], f = [-1, -1, 0, -0, 2, -1, 6];
+    for (const [type, last] of [['ReluGrad', 3], ['Relu6Grad', 0]] as const) {
+      for (const dtype of ['float32', 'float64'] as tf.DType[]) {
+        // 37 copies: the vector loop and its tail both see every case.
+        const rep = (a: number[]) => Array.from({ length: 37 }, () => a).flat();
+        const t = makeNode(tf.getDefaultGraph(), type, [constOf({ shape: [259], data: rep(g) }, dtype), constOf({ shape: [259], data: rep(f) }, dtype)], { T: dtype }, null, undefined).outputs[0];
+        const got = Array.from(run([t]).out[0].data as Float32Array);
+        expect(got).toEqual(rep([NaN, NaN, NaN, 0, NaN, -0, last]));
+        expect(Object.is(got[5], -0)).toBe(true);
+      }
+    }
+  });
 });
