@@ -111,8 +111,9 @@ void backprop_filter(KernelContext& ctx, const Geom2& g, int64_t cout, const T* 
 template <class T>
 void im2col_rows(const Geom2& g, const T* x, int64_t p0, int64_t p1, T* col) {
   const int64_t kdim = g.kh * g.kw * g.c;
-  for (int64_t p = p0; p < p1; ++p) {
-    const int64_t b = p / (g.oh * g.ow), oy = p / g.ow % g.oh, ox = p % g.ow;
+  int64_t b = p0 / (g.oh * g.ow), oy = p0 / g.ow % g.oh, ox = p0 % g.ow;  // pixel p, stepped below (no divisions per pixel)
+  for (int64_t p = p0; p < p1; ++p, ++ox) {
+    if (ox == g.ow) { ox = 0; if (++oy == g.oh) { oy = 0; ++b; } }
     T* dst = col + (p - p0) * kdim;
     for (int64_t ky = 0; ky < g.kh; ++ky) {
       const int64_t iy = oy * g.sh + ky * g.dh - g.pt;
@@ -196,6 +197,48 @@ Status backprop_filter_gemm(KernelContext& ctx, const Geom2& g, int64_t cout, co
   return Status::OK();
 }
 
+template <class T>
+inline void axpy(T* __restrict y, const T* __restrict v, T a, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += a * v[i];
+}
+
+// Floats, filters too small for a GEMM tile: direct loops over fixed chunks of output pixels,
+// each summing a whole partial filter (the [cout] rows contiguous), the partials then added in
+// chunk order (the same sums for any thread count).
+template <class T>
+void backprop_filter_small(KernelContext& ctx, const Geom2& g, int64_t cout, const T* x, const T* dy, T* df) {
+  const int64_t fsize = g.kh * g.kw * g.c * cout, pixels = g.n * g.oh * g.ow;
+  constexpr int64_t kPixels = 2048;
+  const int64_t chunks = (pixels + kPixels - 1) / kPixels;
+  std::fill(df, df + fsize, T(0));
+  if (chunks == 0) return;
+  std::vector<T> part(static_cast<size_t>(chunks * fsize), T(0));
+  auto body = [&](int64_t c0, int64_t c1) {
+    for (int64_t i = c0; i < c1; ++i) {
+      T* acc = part.data() + i * fsize;
+      const int64_t p0 = i * kPixels;
+      int64_t b = p0 / (g.oh * g.ow), oy = p0 / g.ow % g.oh, ox = p0 % g.ow;  // pixel p, stepped below
+      for (int64_t p = p0; p < std::min(pixels, p0 + kPixels); ++p, ++ox) {
+        if (ox == g.ow) { ox = 0; if (++oy == g.oh) { oy = 0; ++b; } }
+        const T* dyr = dy + p * cout;
+        for (int64_t ky = 0; ky < g.kh; ++ky) {
+          const int64_t iy = oy * g.sh + ky * g.dh - g.pt;
+          if (iy < 0 || iy >= g.h) continue;
+          for (int64_t kx = 0; kx < g.kw; ++kx) {
+            const int64_t ix = ox * g.sw + kx * g.dw - g.pl;
+            if (ix < 0 || ix >= g.w) continue;
+            const T* xr = x + ((b * g.h + iy) * g.w + ix) * g.c;
+            T* a = acc + (ky * g.kw + kx) * g.c * cout;
+            for (int64_t ci = 0; ci < g.c; ++ci) axpy(a + ci * cout, dyr, xr[ci], cout);
+          }
+        }
+      }
+    }
+  };
+  if (chunks == 1) body(0, 1); else ctx.run.parallel_for(chunks, 1, body);
+  for (int64_t i = 0; i < chunks; ++i) axpy(df, part.data() + i * fsize, T(1), fsize);
+}
+
 }  // namespace
 
 // Conv2DBackpropFilter(input, filter_sizes, out_backprop). Attrs: T, strides, use_cudnn_on_gpu,
@@ -228,12 +271,11 @@ Status kernel_conv2d_backprop_filter(KernelContext& ctx) {
     using T = decltype(t);
     // A filter of fewer than kGemmMinFilter values fills too little of a GEMM tile: direct loops.
     if constexpr (std::is_floating_point_v<T>) {
-      if (out->num_elements() >= kGemmMinFilter) {
-        st = backprop_filter_gemm<T>(ctx, g, fs[3], x.data<T>(), dy.data<T>(), out->data<T>());
-        return;
-      }
+      if (out->num_elements() >= kGemmMinFilter) st = backprop_filter_gemm<T>(ctx, g, fs[3], x.data<T>(), dy.data<T>(), out->data<T>());
+      else backprop_filter_small<T>(ctx, g, fs[3], x.data<T>(), dy.data<T>(), out->data<T>());
+    } else {
+      backprop_filter<T>(ctx, g, fs[3], x.data<T>(), dy.data<T>(), out->data<T>());
     }
-    backprop_filter<T>(ctx, g, fs[3], x.data<T>(), dy.data<T>(), out->data<T>());
   });
   if (!ok) return ctx.invalid(std::string("Conv2DBackpropFilter not supported for dtype ") + dtype_tf_name(x.dtype));
   return st;
