@@ -26,10 +26,20 @@ export type Spec =
   | { kind: 'conv'; size: number; channels: number } // relu(conv3x3(x[1,s,s,c], SAME) + bias), c out channels, NHWC
   | { kind: 'scalar_add' }                        // x + 1, x a fed float32 scalar
   | { kind: 'async16' }                           // the same, 16 calls in flight; time per call
-  | { kind: 'model'; name: string; batch: number; json: string }; // a GraphDef of bench/models/
+  | { kind: 'model'; name: string; batch: number; json: string } // a GraphDef of bench/models/
+  | { kind: 'train'; model: 'mlp' | 'cnn'; batch: number };       // one Adam step (lr 1e-3) on mean softmax cross-entropy, x and one-hot y fed
+
+/**
+ * The CNN of the training row: like examples/train-mnist-like.ts (conv 3×3 SAME + bias + relu,
+ * max pool 2×2, dense head) at MNIST's size with two conv layers: [n,28,28,1] → 8 → pool → 16 →
+ * pool → [n,7,7,16] → dense 10. (Small: tfjs-cpu's Conv2DBackpropFilter needs seconds already.)
+ */
+export const CNN = { size: 28, channels: [1, 8, 16], classes: 10 };
 
 export const MLP_SIZES = [784, 512, 512, 10];
 export const ASYNC_IN_FLIGHT = 16;
+/** Calls per probe: a training row's probe is the loss of two consecutive steps from the initial weights (the 2nd checks the update). */
+export const probeSteps = (spec: Spec): number => (spec.kind === 'train' ? 2 : 1);
 
 /** Glorot-uniform weights and small biases of layer l (1-based) of the MLP. */
 export function mlpLayer(l: number): { w: Float32Array; b: Float32Array; fanIn: number; fanOut: number } {
@@ -40,6 +50,23 @@ export function mlpLayer(l: number): { w: Float32Array; b: Float32Array; fanIn: 
 /** The convolution's filter (HWIO, [3, 3, c, c]) and bias. */
 export function convParams(c: number): { w: Float32Array; b: Float32Array } {
   return { w: uniform(9 * c * c, 8, Math.sqrt(6 / (18 * c))), b: uniform(c, 9, 0.1) };
+}
+
+/** A trained variable's initial value. */
+export interface Param { data: Float32Array; shape: number[] }
+
+/**
+ * The variables of a training row in order [w1, b1, w2, b2, ...]: the MLP's are mlpLayer's; the
+ * CNN's conv filters are HWIO, its dense weight [7·7·16, 10]; Glorot-uniform, small biases.
+ */
+export function trainParams(model: 'mlp' | 'cnn'): Param[] {
+  if (model === 'mlp') return MLP_SIZES.slice(1).flatMap((_, i) => { const { w, b, fanIn, fanOut } = mlpLayer(i + 1); return [{ data: w, shape: [fanIn, fanOut] }, { data: b, shape: [fanOut] }]; });
+  const ch = CNN.channels, flat = (CNN.size >> (ch.length - 1)) ** 2 * ch[ch.length - 1];
+  const layer = (l: number, shape: number[], fanIn: number, fanOut: number): Param[] => {
+    const n = shape.reduce((p, q) => p * q, 1);
+    return [{ data: uniform(n, 30 + l, Math.sqrt(6 / (fanIn + fanOut))), shape }, { data: uniform(shape[shape.length - 1], 40 + l, 0.01), shape: [shape[shape.length - 1]] }];
+  };
+  return [...ch.slice(1).flatMap((c, i) => layer(i + 1, [3, 3, ch[i], c], 9 * ch[i], 9 * c)), ...layer(ch.length, [flat, CNN.classes], flat, CNN.classes)];
 }
 
 /** The fed arrays of a spec, in the order the engines feed them (flat, row-major, NHWC). */
@@ -54,6 +81,13 @@ export function feeds(spec: Spec, inputShape: number[] = []): { data: Float32Arr
     case 'model': {
       const shape = [spec.batch, ...inputShape];
       return [{ data: uniform(shape.reduce((p, q) => p * q, 1), 11), shape }];
+    }
+    case 'train': {
+      // x as the inference rows' input; example i is of class i mod 10.
+      const shape = spec.model === 'mlp' ? [spec.batch, MLP_SIZES[0]] : [spec.batch, CNN.size, CNN.size, 1];
+      const y = new Float32Array(spec.batch * 10);
+      for (let i = 0; i < spec.batch; i++) y[i * 10 + (i % 10)] = 1;
+      return [{ data: uniform(shape.reduce((p, q) => p * q, 1), spec.model === 'mlp' ? 6 : 12), shape }, { data: y, shape: [spec.batch, 10] }];
     }
   }
 }

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from 'tensorloom';
-import { ASYNC_IN_FLIGHT, MLP_SIZES, Spec, convParams, feeds, mlpLayer } from './data';
-import { Engine, Runner, localBlock, probeOf } from './harness';
+import { ASYNC_IN_FLIGHT, MLP_SIZES, Spec, convParams, feeds, mlpLayer, probeSteps, trainParams } from './data';
+import { Engine, Runner, localBlock, probeCalls, probeOf } from './harness';
 import { OnnxInit, OnnxNode, intAttr, intsAttr, onnxModel } from './onnx';
 
 export interface ModelMeta { name: string; graph: string; input: string; input_shape: number[]; output: string;
@@ -23,12 +23,13 @@ export function tensorloomEngine(threads: number): Engine {
       const g = new tf.Graph();
       const { keys, fetch } = g.asDefault(() => tlGraph(spec, fed.map((f, i) => f.shape)));
       const sess = new tf.Session({ graph: g, config: { intraOpParallelismThreads: threads } });
+      if (spec.kind === 'train') g.asDefault(() => sess.run(tf.globalVariablesInitializer()));
       // A scalar is fed as a JS number, the way sess.run(y, { x: 2 }) is usually written.
       const feedMap = new Map<tf.Tensor | string, number | tf.NDArray>(
         keys.map((k, i) => [k, fed[i].shape.length ? tf.ndarray(fed[i].data, fed[i].shape, 'float32') : fed[i].data[0]]));
       const run = () => sess.run(fetch, feedMap) as tf.NDArray | number;
       const r: Runner = {
-        probe: async () => { const v = run(); return probeOf(typeof v === 'number' ? [v] : v.data as Float32Array); },
+        probe: () => probeCalls(probeSteps(spec), () => { const v = run(); return typeof v === 'number' ? [v] : v.data as Float32Array; }),
         block: spec.kind === 'async16'
           ? (k) => localBlock(() => Promise.all(Array.from({ length: ASYNC_IN_FLIGHT }, () => sess.runAsync(fetch, feedMap))), k, ASYNC_IN_FLIGHT)
           : (k) => localBlock(run, k),
@@ -68,6 +69,23 @@ function tlGraph(spec: Spec, shapes: number[][]): { keys: (tf.Tensor | string)[]
         return tf.nn.relu(tf.nn.biasAdd(tf.nn.conv2d(ins[0], c(w, [3, 3, spec.channels, spec.channels]), [1, 1, 1, 1], 'SAME'), c(b, [spec.channels])));
       }
       case 'scalar_add': case 'async16': return tf.add(ins[0], tf.constant(1));
+      case 'train': {
+        // Variables from the shared initial values; the fetch is the step's loss, after the update ran.
+        const init = trainParams(spec.model), p = init.map((v, i) => new tf.Variable(c(v.data, v.shape), { name: `v${i}` }));
+        let h = ins[0];
+        if (spec.model === 'mlp') {
+          for (let i = 0; i < p.length; i += 2) {
+            const z = tf.nn.biasAdd(tf.matmul(h, p[i]), p[i + 1]);
+            h = i + 2 < p.length ? tf.nn.relu(z) : z;
+          }
+        } else {
+          for (let i = 0; i + 2 < p.length; i += 2) h = tf.nn.maxPool(tf.nn.relu(tf.nn.biasAdd(tf.nn.conv2d(h, p[i], 1, 'SAME'), p[i + 1])), 2, 2, 'VALID');
+          h = tf.nn.biasAdd(tf.matmul(tf.reshape(h, [-1, init[p.length - 2].shape[0]]), p[p.length - 2]), p[p.length - 1]);
+        }
+        const loss = tf.reduceMean(tf.nn.softmaxCrossEntropyWithLogitsV2({ labels: ins[1], logits: h }));
+        const train = new tf.train.AdamOptimizer(1e-3).minimize(loss);
+        return tf.controlDependencies([train], () => tf.identity(loss));
+      }
     }
   })();
   return { keys: ins, fetch };
@@ -98,6 +116,7 @@ export function ortEngine(ort: any, threads: number): Engine {
           [inNames, outName] = [[meta.onnx.input], meta.onnx.output];
           break;
         }
+        case 'train': return 'no training API';
         case 'matmul': case 'relu_add': {
           inNames = ['a', 'b'];
           const nodes: OnnxNode[] = spec.kind === 'matmul' ? [{ op: 'MatMul', inputs: inNames, outputs: ['y'] }]
@@ -166,6 +185,10 @@ export function tfjsEngine(tfjs: any, backend: 'cpu' | 'wasm'): Engine {
     async prepare(spec, inputShape) {
       if (spec.kind === 'model') return 'no TF GraphDef import';
       if (spec.kind === 'async16') return NOT_ASYNC;
+      if (spec.kind === 'train' && spec.model === 'cnn') {
+        const missing = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad'].filter((k) => !tfjs.getKernel(k, backend));
+        if (missing.length) return `no ${missing.join(', ')} kernel`;
+      }
       await use();
       const fed = feeds(spec, inputShape);
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -190,6 +213,23 @@ export function tfjsEngine(tfjs: any, backend: 'cpu' | 'wasm'): Engine {
           fn = ([x]) => tfjs.fused.conv2d({ x, filter, strides: 1, pad: 'same', bias, activation: 'relu' });
           break;
         }
+        case 'train': {
+          const p = trainParams(spec.model).map((v) => { const t = tfjs.variable(c(v.data, v.shape)); consts.push(t); return t; });
+          const opt = tfjs.train.adam(1e-3, 0.9, 0.999, 1e-8);
+          consts.push(opt);
+          const logits = (x: T): T => {
+            if (spec.model === 'mlp') {
+              return p.filter((_, i) => i % 2 === 0).reduce((h, w, l, ws) =>
+                tfjs.fused.matMul({ a: h, b: w, bias: p[2 * l + 1], activation: l < ws.length - 1 ? 'relu' : 'linear' }), x);
+            }
+            let h = x;
+            for (let i = 0; i + 2 < p.length; i += 2) h = tfjs.maxPool(tfjs.fused.conv2d({ x: h, filter: p[i], strides: 1, pad: 'same', bias: p[i + 1], activation: 'relu' }), 2, 2, 'valid');
+            return tfjs.fused.matMul({ a: tfjs.reshape(h, [-1, p[p.length - 2].shape[0]]), b: p[p.length - 2], bias: p[p.length - 1] });
+          };
+          // minimize returns the step's loss (before the update).
+          fn = ([x, y]) => opt.minimize(() => tfjs.losses.softmaxCrossEntropy(y, logits(x)), true);
+          break;
+        }
       }
       const call = () => {
         const out = tfjs.tidy(() => fn(fed.map((f) => tfjs.tensor(f.data, f.shape))));
@@ -198,7 +238,7 @@ export function tfjsEngine(tfjs: any, backend: 'cpu' | 'wasm'): Engine {
         return v;
       };
       return {
-        probe: async () => { await use(); return probeOf(call()); },
+        probe: async () => { await use(); return probeCalls(probeSteps(spec), call); },
         block: async (k) => { await use(); return localBlock(call, k); },
         close: () => { for (const t of consts) t.dispose(); },
       };

@@ -25,6 +25,12 @@ export interface Engine {
 
 export const PROBE_LEN = 64;
 export const probeOf = (data: ArrayLike<number>): Probe => ({ length: data.length, head: Array.from(data, Number).slice(0, PROBE_LEN) });
+/** The probe of `calls` consecutive calls' outputs, concatenated (a training row: the losses of its first steps). */
+export async function probeCalls(calls: number, call: () => ArrayLike<number> | Promise<ArrayLike<number>>): Promise<Probe> {
+  const out: number[] = [];
+  for (let i = 0; i < calls; i++) out.push(...Array.from(await call(), Number));
+  return probeOf(out);
+}
 
 /** Times `fn` `runs` times in this process. */
 export async function localBlock(fn: () => unknown, runs: number, perCall = 1): Promise<number[]> {

@@ -3,7 +3,8 @@
 // cpu and wasm (the peers of bench/package.json that are installed) and tensorloom — then
 // tensorloom / best peer (time ratio, < 1: tensorloom is faster) and the issue's target.
 // Every engine computes the same thing from the same inputs (bench/data.ts; outputs are checked
-// against each other first), with the same thread count; time per call includes feeds and
+// against each other first — a training row's are the losses of its first two steps from the same
+// initial weights), with the same thread count; time per call includes feeds and
 // fetches; engines take turns within a row so load drifts hit all alike; cells are medians.
 //
 // Usage: npm run bench -- [options] (after the tracing benchmark), or node dist/cjs/bench/run.js [--rows id,...] [--quick] [--isa] [--threads N] [--skip col,...] [--markdown [file]]
@@ -72,6 +73,9 @@ const MICRO_ROWS: Row[] = [
   { id: 'conv', label: 'conv 56×56×64 3×3 + bias + relu', spec: { kind: 'conv', size: 56, channels: 64 }, target: { best: 1.1 } },
   { id: 'scalar_add', label: '`sess.run`, scalar add', spec: { kind: 'scalar_add' }, target: { maxSeconds: 1.5e-6, tfjs: 1.3 } },
   { id: 'async16', label: '16 `runAsync` in flight, scalar add, per call', spec: { kind: 'async16' }, target: { ort: 1.2 } },
+  // Issue 7: one Adam step (forward, backward, update; the loss fetched) from the same initial weights.
+  { id: 'train_mlp', label: 'train step: MLP 784-512-512-10, batch 64', spec: { kind: 'train', model: 'mlp', batch: 64 }, target: { best: 1 } },
+  { id: 'train_cnn', label: 'train step: CNN 28×28 conv8,conv16, batch 32', spec: { kind: 'train', model: 'cnn', batch: 32 }, target: { best: 1 } },
 ];
 const MODELS = [['mobilenet_v2_224', 'MobileNetV2 224'], ['transformer_block', 'transformer block']];
 const MODEL_BATCHES = [1, 8];

@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 MLP_SIZES = [784, 512, 512, 10]
+CNN_SIZE, CNN_CHANNELS, CLASSES = 28, [1, 8, 16], 10
 PROBE_LEN = 64
 
 
@@ -50,12 +51,35 @@ def mlp_layer(l):
     return uniform(fi * fo, 10 + l, math.sqrt(6 / (fi + fo))).reshape(fi, fo), uniform(fo, 20 + l, 0.01)
 
 
+def train_params(model):
+    """bench/data.ts trainParams(): the initial values [w1, b1, w2, b2, ...] of a training row."""
+    if model == 'mlp':
+        return [a for l in range(1, len(MLP_SIZES)) for a in mlp_layer(l)]
+    ch = CNN_CHANNELS
+    flat = (CNN_SIZE >> (len(ch) - 1)) ** 2 * ch[-1]
+
+    def layer(l, shape, fan_in, fan_out):
+        w = uniform(int(np.prod(shape)), 30 + l, math.sqrt(6 / (fan_in + fan_out))).reshape(shape)
+        return [w, uniform(shape[-1], 40 + l, 0.01)]
+    convs = [a for i in range(1, len(ch)) for a in layer(i, [3, 3, ch[i - 1], ch[i]], 9 * ch[i - 1], 9 * ch[i])]
+    return convs + layer(len(ch), [flat, CLASSES], flat, CLASSES)
+
+
+def train_feeds(spec):
+    """bench/data.ts feeds() of a training row: x, and one-hot y with example i of class i mod 10."""
+    b = spec['batch']
+    shape = [b, MLP_SIZES[0]] if spec['model'] == 'mlp' else [b, CNN_SIZE, CNN_SIZE, 1]
+    x = uniform(int(np.prod(shape)), 6 if spec['model'] == 'mlp' else 12).reshape(shape)
+    return x, np.eye(CLASSES, dtype=np.float32)[np.arange(b) % CLASSES]
+
+
 class Row:
     """One spec as a session, its fetch and its feed_dict."""
 
     def __init__(self, tf, spec, input_shape, threads):
         v1 = tf.compat.v1
         k = spec['kind']
+        self.steps = 2 if k == 'train' else 1  # a training row's probe: the losses of its first two steps
         if k == 'async16':
             raise NotImplementedError('no asynchronous run API')
         if k == 'model':
@@ -66,6 +90,7 @@ class Row:
             self.sess, self.fetch, self.feed = bench.sess, bench.out, {bench.inp: bench.x}
             return
         g = tf.Graph()
+        init = None
         with g.as_default():
             ph = lambda shape: v1.placeholder(tf.float32, shape)  # noqa: E731
             if k in ('matmul', 'relu_add'):
@@ -98,17 +123,41 @@ class Row:
                 y = tf.nn.conv2d(x, tf.constant(w), [1, 1, 1, 1], 'SAME')
                 self.fetch = tf.nn.relu(tf.nn.bias_add(y, tf.constant(uniform(c, 9, 0.1))))
                 self.feed = {x: uniform(s * s * c, 7).reshape(1, s, s, c)}
+            elif k == 'train':
+                # RefVariables, AdamOptimizer.minimize; the fetch is the step's loss once the update ran.
+                xv, yv = train_feeds(spec)
+                x, y = ph(xv.shape), ph(yv.shape)
+                p = [v1.Variable(a, name=f'v{i}') for i, a in enumerate(train_params(spec['model']))]
+                h = x
+                if spec['model'] == 'mlp':
+                    for i in range(0, len(p), 2):
+                        h = tf.nn.bias_add(tf.matmul(h, p[i]), p[i + 1])
+                        if i + 2 < len(p):
+                            h = tf.nn.relu(h)
+                else:
+                    for i in range(0, len(p) - 2, 2):
+                        h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(h, p[i], [1, 1, 1, 1], 'SAME'), p[i + 1]))
+                        h = tf.nn.max_pool2d(h, 2, 2, 'VALID')
+                    h = tf.nn.bias_add(tf.matmul(tf.reshape(h, [-1, p[-2].shape[0]]), p[-2]), p[-1])
+                loss = tf.reduce_mean(v1.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=h))
+                train = v1.train.AdamOptimizer(1e-3).minimize(loss)
+                with tf.control_dependencies([train]):
+                    self.fetch = tf.identity(loss)
+                self.feed = {x: xv, y: yv}
+                init = v1.global_variables_initializer()
             else:
                 raise NotImplementedError(f'unknown workload {k}')
         cfg = v1.ConfigProto(intra_op_parallelism_threads=threads, inter_op_parallelism_threads=threads,
                              device_count={'GPU': 0})
         self.sess = v1.Session(graph=g, config=cfg)
+        if k == 'train':
+            self.sess.run(init)
 
     def run(self):
         return self.sess.run(self.fetch, self.feed)
 
     def probe(self):
-        v = np.asarray(self.run(), dtype=np.float64).ravel()
+        v = np.concatenate([np.asarray(self.run(), dtype=np.float64).ravel() for _ in range(self.steps)])
         return {'length': int(v.size), 'head': v[:PROBE_LEN].tolist()}
 
     def time(self, runs):

@@ -4,6 +4,7 @@
 // InvertPermutation, ConcatOffset and UnsortedSegmentSum. Elementwise loops are branch-free
 // selects over contiguous arrays (the compiler vectorizes them) and run in parallel chunks.
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -16,14 +17,47 @@ namespace tl {
 namespace {
 
 constexpr int64_t kGrain = 32768;  // elements per parallel chunk
+constexpr int64_t kRowSumMaxChannels = 4096;  // BiasAddGrad NHWC: per-block partial rows up to this width
+
+// No assumed dependence between a loop's iterations (z[i] = f(a[i], b[i]) where z is a or b or
+// apart from both: the vector loop is right, and without the hint the compiler's overlap check
+// sends an output written over its input to the scalar loop).
+#if defined(__clang__)
+#define TL_IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define TL_IVDEP _Pragma("GCC ivdep")
+#else
+#define TL_IVDEP
+#endif
 
 // z[i] = f(a[i], b[i]) over n elements, in parallel chunks.
 template <class T, class F>
 void cwise2(KernelContext& ctx, const T* a, const T* b, T* z, int64_t n, const F& f) {
   auto body = [&](int64_t s, int64_t e) {
-    for (int64_t i = s; i < e; ++i) z[i] = f(a[i], b[i]);
+    const F fn = f;  // a local copy: its captures can not alias z, so they stay in registers
+    TL_IVDEP
+    for (int64_t i = s; i < e; ++i) z[i] = fn(a[i], b[i]);
   };
   if (n <= kGrain) body(0, n); else ctx.run.parallel_for(n, kGrain, body);
+}
+
+// 1 or 0 as a T built from the comparison's bits: GCC turns T(c) for a float into a branch
+// (g * 1 is g), and a loop with a branch does not vectorize.
+template <class T>
+inline T one_if(bool c) {
+  if constexpr (std::is_same_v<T, float>) {
+    const uint32_t bits = -static_cast<uint32_t>(c) & 0x3f800000u;
+    float m;
+    std::memcpy(&m, &bits, sizeof m);
+    return m;
+  } else if constexpr (std::is_same_v<T, double>) {
+    const uint64_t bits = -static_cast<uint64_t>(c) & 0x3ff0000000000000ull;
+    double m;
+    std::memcpy(&m, &bits, sizeof m);
+    return m;
+  } else {
+    return static_cast<T>(c);
+  }
 }
 
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
@@ -38,8 +72,10 @@ Status activation_grad_typed(KernelContext& ctx, const Tensor& a, const Tensor& 
   const T zero = T(0);
   switch (ctx.node.op) {
     // (gradients, features|outputs) -> backprops
-    case OpId::ReluGrad: cwise2<T>(ctx, x0, x1, z, n, [=](T g, T f) { return f > zero ? g : zero; }); break;
-    case OpId::Relu6Grad: cwise2<T>(ctx, x0, x1, z, n, [=](T g, T f) { return (f > zero && f < T(6)) ? g : zero; }); break;
+    // As TF's functors, gradients * (mask).cast<T>(): an Inf or NaN gradient where the mask is 0
+    // gives NaN, not 0 (and a product has no branch to mispredict on real activations).
+    case OpId::ReluGrad: cwise2<T>(ctx, x0, x1, z, n, [=](T g, T f) { return T(g * one_if<T>(f > zero)); }); break;
+    case OpId::Relu6Grad: cwise2<T>(ctx, x0, x1, z, n, [=](T g, T f) { return T(g * one_if<T>((f > zero) & (f < T(6)))); }); break;
     default:
       if constexpr (std::is_floating_point_v<T>) {
         switch (ctx.node.op) {
@@ -85,8 +121,11 @@ Status kernel_activation_grad(KernelContext& ctx) {
     return ctx.invalid(std::string("Inputs to operation ") + ctx.node.name + " of type " + ctx.node.type_name +
                        " must have the same size and shape.  Input 0: " + shape_str(a.shape) + " != input 1: " + shape_str(b.shape));
   }
+  // Every formula reads element i of both inputs before writing element i: the output may take
+  // over an input that dies here (the incoming gradient usually does), as TF's
+  // BinaryElementWiseOp forwards its input.
   Tensor* out;
-  TL_RETURN_IF_ERROR(ctx.allocate_output(0, a.shape, &out));
+  TL_RETURN_IF_ERROR(ctx.forward_or_allocate(ctx.last_use_inputs & 1 ? 0 : 1, 0, a.shape, &out));
   if (out->num_elements() == 0) return Status::OK();
   Status st = Status::OK();
   const bool ok = dispatch<float, double, int32_t, int64_t, uint8_t>(a.dtype, [&](auto t) {
@@ -117,6 +156,27 @@ Status kernel_bias_add_grad(KernelContext& ctx) {
     // Parallel over channel blocks; each channel accumulates in double for floats (as TF's
     // float accumulator), wrapping for integers.
     using Acc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
+    auto add = [](Acc s, Acc v) -> Acc { if constexpr (std::is_floating_point_v<T>) return s + v; else return wadd<T>(s, v); };
+    if (inner == 1 && c > 0 && outer > 0 && c <= kRowSumMaxChannels) {
+      // NHWC: rows of c contiguous channels. Fixed blocks of rows, each summed into its own
+      // partial row, then the partials added in block order (the same sums for any thread count).
+      const int64_t per = std::max<int64_t>(1, kGrain / c), blocks = (outer + per - 1) / per;
+      std::vector<Acc> part(static_cast<size_t>(blocks * c), Acc(0));
+      auto body = [&](int64_t b0, int64_t b1) {
+        for (int64_t blk = b0; blk < b1; ++blk) {
+          Acc* p = part.data() + blk * c;
+          for (int64_t o = blk * per; o < std::min(outer, (blk + 1) * per); ++o) {
+            const T* row = x + o * c;
+            for (int64_t k = 0; k < c; ++k) p[k] = add(p[k], static_cast<Acc>(row[k]));
+          }
+        }
+      };
+      if (blocks == 1) body(0, 1); else ctx.run.parallel_for(blocks, 1, body);
+      for (int64_t blk = 1; blk < blocks; ++blk)
+        for (int64_t k = 0; k < c; ++k) part[k] = add(part[k], part[blk * c + k]);
+      for (int64_t k = 0; k < c; ++k) y[k] = static_cast<T>(part[k]);
+      return;
+    }
     parallel_rows(ctx, c, outer * inner, [&](int64_t c0, int64_t c1) {
       std::vector<Acc> acc(static_cast<size_t>(c1 - c0), Acc(0));
       for (int64_t o = 0; o < outer; ++o)

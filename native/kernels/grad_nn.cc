@@ -1,14 +1,17 @@
-// Backprop kernels of the NHWC window ops (lib/ops/defs/grad.ts): Conv2DBackpropFilter (direct
-// loops, parallel over the filter's [kh, kw, cin] rows, each accumulating its contiguous
-// [cout] slice), MaxPoolGrad (each output gradient goes to its window's first maximum, as TF's
-// CPU kernel recomputes it from orig_input) and AvgPoolGrad (spread evenly over the window's
-// in-bounds elements). Parallel over batch images for the pools; every index is bounds-checked
-// against the validated geometry.
+// Backprop kernels of the NHWC window ops (lib/ops/defs/grad.ts): Conv2DBackpropFilter (floats:
+// im2col + GEMM on the MatMul engine, dfilter[kh*kw*cin, cout] = col^T · out_backprop summed over
+// fixed chunks of output pixels; int32 and tiny filters: direct loops), MaxPoolGrad (each output gradient goes to
+// its window's first maximum, as TF's CPU kernel recomputes it from orig_input; channels
+// innermost) and AvgPoolGrad (spread evenly over the window's in-bounds elements). Parallel over
+// batch images for the pools; every index is bounds-checked against the validated geometry.
 #include <algorithm>
+#include <climits>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "batch_matmul.h"
 #include "elementwise.h"
 #include "kernel.h"
 #include "nn_util.h"
@@ -103,6 +106,139 @@ void backprop_filter(KernelContext& ctx, const Geom2& g, int64_t cout, const T* 
   });
 }
 
+// Rows [p0, p1) of the im2col matrix of x (row p: output pixel p of the whole batch, its
+// receptive field as kh*kw*cin values, zeros where the window leaves the padded input).
+template <class T>
+void im2col_rows(const Geom2& g, const T* x, int64_t p0, int64_t p1, T* col) {
+  const int64_t kdim = g.kh * g.kw * g.c;
+  int64_t b = p0 / (g.oh * g.ow), oy = p0 / g.ow % g.oh, ox = p0 % g.ow;  // pixel p, stepped below (no divisions per pixel)
+  for (int64_t p = p0; p < p1; ++p, ++ox) {
+    if (ox == g.ow) { ox = 0; if (++oy == g.oh) { oy = 0; ++b; } }
+    T* dst = col + (p - p0) * kdim;
+    for (int64_t ky = 0; ky < g.kh; ++ky) {
+      const int64_t iy = oy * g.sh + ky * g.dh - g.pt;
+      for (int64_t kx = 0; kx < g.kw; ++kx, dst += g.c) {
+        const int64_t ix = ox * g.sw + kx * g.dw - g.pl;
+        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) std::fill(dst, dst + g.c, T(0));
+        else if (g.c == 1) *dst = x[(b * g.h + iy) * g.w + ix];  // (a call per value would cost more than the copy)
+        else std::memcpy(dst, x + ((b * g.h + iy) * g.w + ix) * g.c, sizeof(T) * static_cast<size_t>(g.c));
+      }
+    }
+  }
+}
+
+constexpr int64_t kColChunkBytes = 1 << 20;   // im2col rows per chunk: about this many bytes (L2)
+constexpr int64_t kColAllBytes = 16 << 20;    // parallel chunks: the whole im2col matrix up to this
+constexpr int64_t kPartialBytes = 8 << 20;    // ... and the chunks' partial filters up to this
+constexpr int64_t kMinChunks = 8;
+constexpr int64_t kGemmMinFilter = 256;
+
+// Floats: df = sum over chunks of output pixels of col(chunk)^T · dy(chunk), the chunks fixed by
+// the shapes and summed in order, so the result does not depend on the thread count. When the
+// whole im2col matrix and the chunks' partial products are small, the chunks run in parallel,
+// each a serial GEMM; otherwise in turn, each GEMM on the whole pool. Either way one scratch
+// allocation (a pooled block for the next step, not fresh pages).
+template <class T>
+Status backprop_filter_gemm(KernelContext& ctx, const Geom2& g, int64_t cout, const T* x, const T* dy, T* df) {
+  const int64_t kdim = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow, fsize = kdim * cout;
+  if (pixels == 0) { std::fill(df, df + fsize, T(0)); return Status::OK(); }
+  // At most kColChunkBytes of im2col rows, and at least kMinChunks chunks (of >= 512 rows) so
+  // that small images still spread over the pool.
+  const int64_t by_bytes = std::max<int64_t>(1, kColChunkBytes / static_cast<int64_t>(kdim * sizeof(T)));
+  const int64_t rows = std::min({pixels, by_bytes, std::max<int64_t>(512, (pixels + kMinChunks - 1) / kMinChunks)});
+  const int64_t chunks = (pixels + rows - 1) / rows;
+  const int64_t zero_off = 0;
+  const DType dt = dtype_of<T>();
+  const int64_t elem = static_cast<int64_t>(sizeof(T));  // (the products below are bounded before they are formed)
+  const bool parallel = ctx.run.num_threads() > 1 && chunks > 1 && pixels <= kColAllBytes / elem / kdim && chunks <= kPartialBytes / elem / fsize;
+  // parallel: [pixels x kdim] im2col, then chunks partial filters; else one chunk's rows and one partial.
+  const int64_t col_elems = parallel ? pixels * kdim : rows * kdim, part_elems = parallel ? chunks * fsize : fsize;
+  auto scratch = Buffer::allocate(sizeof(T) * static_cast<size_t>(col_elems + part_elems));
+  if (!scratch) return make_error(kResourceExhausted, "Conv2DBackpropFilter: out of memory for the im2col buffer");
+  T* col = static_cast<T*>(scratch->data);
+  T* part = col + col_elems;
+  // Chunk i's product into out; its im2col rows at c.
+  auto product = [&](KernelContext& kc, int64_t i, T* c, T* out) {
+    const int64_t p0 = i * rows, p1 = std::min(pixels, p0 + rows);
+    im2col_rows(g, x, p0, p1, c);
+    return gemm_batched(kc, dt, 1, kdim, cout, p1 - p0, c, true, &zero_off, dy + p0 * cout, false, &zero_off, out);
+  };
+  auto add = [](T* acc, const T* v, int64_t n) { for (int64_t j = 0; j < n; ++j) acc[j] += v[j]; };
+  if (parallel) {
+    std::mutex mu;
+    Status first;
+    ctx.run.parallel_for(chunks, 1, [&](int64_t c0, int64_t c1) {
+      // A serial context per task: no nested splitting.
+      RunControl serial;
+      serial.deadline_ns = ctx.run.deadline_ns;
+      serial.cancel_flag = ctx.run.cancel_flag;
+      KernelContext sub{ctx.node, ctx.inputs, ctx.outputs, serial};
+      for (int64_t i = c0; i < c1; ++i) {
+        Status st = product(sub, i, col + i * rows * kdim, part + i * fsize);
+        if (!st.ok()) {
+          std::lock_guard<std::mutex> lk(mu);
+          if (first.ok()) first = st;
+          return;
+        }
+      }
+    });
+    TL_RETURN_IF_ERROR(first);
+    if (ctx.run.interrupted || ctx.run.should_stop()) return ctx.run.stop_status();
+    std::copy(part, part + fsize, df);
+    for (int64_t i = 1; i < chunks; ++i) add(df, part + i * fsize, fsize);
+    return Status::OK();
+  }
+  for (int64_t i = 0; i < chunks; ++i) {
+    if (ctx.run.should_stop()) return ctx.run.stop_status();
+    T* out = i == 0 ? df : part;
+    TL_RETURN_IF_ERROR(product(ctx, i, col, out));
+    if (i > 0) add(df, out, fsize);
+  }
+  return Status::OK();
+}
+
+template <class T>
+inline void axpy(T* __restrict y, const T* __restrict v, T a, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += a * v[i];
+}
+
+// Floats, filters too small for a GEMM tile: direct loops over fixed chunks of output pixels,
+// each summing a whole partial filter (the [cout] rows contiguous), the partials then added in
+// chunk order (the same sums for any thread count).
+template <class T>
+void backprop_filter_small(KernelContext& ctx, const Geom2& g, int64_t cout, const T* x, const T* dy, T* df) {
+  const int64_t fsize = g.kh * g.kw * g.c * cout, pixels = g.n * g.oh * g.ow;
+  constexpr int64_t kPixels = 2048;
+  const int64_t chunks = (pixels + kPixels - 1) / kPixels;
+  std::fill(df, df + fsize, T(0));
+  if (chunks == 0) return;
+  std::vector<T> part(static_cast<size_t>(chunks * fsize), T(0));
+  auto body = [&](int64_t c0, int64_t c1) {
+    for (int64_t i = c0; i < c1; ++i) {
+      T* acc = part.data() + i * fsize;
+      const int64_t p0 = i * kPixels;
+      int64_t b = p0 / (g.oh * g.ow), oy = p0 / g.ow % g.oh, ox = p0 % g.ow;  // pixel p, stepped below
+      for (int64_t p = p0; p < std::min(pixels, p0 + kPixels); ++p, ++ox) {
+        if (ox == g.ow) { ox = 0; if (++oy == g.oh) { oy = 0; ++b; } }
+        const T* dyr = dy + p * cout;
+        for (int64_t ky = 0; ky < g.kh; ++ky) {
+          const int64_t iy = oy * g.sh + ky * g.dh - g.pt;
+          if (iy < 0 || iy >= g.h) continue;
+          for (int64_t kx = 0; kx < g.kw; ++kx) {
+            const int64_t ix = ox * g.sw + kx * g.dw - g.pl;
+            if (ix < 0 || ix >= g.w) continue;
+            const T* xr = x + ((b * g.h + iy) * g.w + ix) * g.c;
+            T* a = acc + (ky * g.kw + kx) * g.c * cout;
+            for (int64_t ci = 0; ci < g.c; ++ci) axpy(a + ci * cout, dyr, xr[ci], cout);
+          }
+        }
+      }
+    }
+  };
+  if (chunks == 1) body(0, 1); else ctx.run.parallel_for(chunks, 1, body);
+  for (int64_t i = 0; i < chunks; ++i) axpy(df, part.data() + i * fsize, T(1), fsize);
+}
+
 }  // namespace
 
 // Conv2DBackpropFilter(input, filter_sizes, out_backprop). Attrs: T, strides, use_cudnn_on_gpu,
@@ -130,12 +266,47 @@ Status kernel_conv2d_backprop_filter(KernelContext& ctx) {
   Tensor* out;
   TL_RETURN_IF_ERROR(ctx.allocate_output(0, fs, &out));
   if (out->num_elements() == 0) return Status::OK();
+  Status st = Status::OK();
   const bool ok = dispatch<float, double, int32_t>(x.dtype, [&](auto t) {
     using T = decltype(t);
-    backprop_filter<T>(ctx, g, fs[3], x.data<T>(), dy.data<T>(), out->data<T>());
+    // A filter of fewer than kGemmMinFilter values fills too little of a GEMM tile: direct loops.
+    if constexpr (std::is_floating_point_v<T>) {
+      if (out->num_elements() >= kGemmMinFilter) st = backprop_filter_gemm<T>(ctx, g, fs[3], x.data<T>(), dy.data<T>(), out->data<T>());
+      else backprop_filter_small<T>(ctx, g, fs[3], x.data<T>(), dy.data<T>(), out->data<T>());
+    } else {
+      backprop_filter<T>(ctx, g, fs[3], x.data<T>(), dy.data<T>(), out->data<T>());
+    }
   });
-  return ok ? Status::OK() : ctx.invalid(std::string("Conv2DBackpropFilter not supported for dtype ") + dtype_tf_name(x.dtype));
+  if (!ok) return ctx.invalid(std::string("Conv2DBackpropFilter not supported for dtype ") + dtype_tf_name(x.dtype));
+  return st;
 }
+
+namespace {
+
+// Per channel, the first maximum of the window [y0, y1) x [x0, x1) of the image xb (width w, c
+// channels, TF's scan order; NaN never replaces the first value): its value in bv, its element
+// index in bi. Channels innermost and masks instead of branches (on real activations the
+// comparison is a coin toss); I is int32_t when the image's indices fit, so the loop vectorizes
+// on equal-width lanes.
+template <class T, class I>
+void window_argmax(const T* __restrict xb, int64_t w, int64_t c, int64_t y0, int64_t y1, int64_t x0, int64_t x1,
+                   T* __restrict bv, I* __restrict bi) {
+  const I first = static_cast<I>((y0 * w + x0) * c);
+  for (int64_t ch = 0; ch < c; ++ch) { bv[ch] = xb[first + ch]; bi[ch] = static_cast<I>(first + ch); }
+  for (int64_t iy = y0; iy < y1; ++iy)
+    for (int64_t ix = x0; ix < x1; ++ix) {
+      const I k = static_cast<I>((iy * w + ix) * c);
+      const T* __restrict xr = xb + k;
+      for (int64_t ch = 0; ch < c; ++ch) {
+        const T v = xr[ch], cur = bv[ch];
+        const I take = -static_cast<I>(v > cur);
+        bv[ch] = v > cur ? v : cur;
+        bi[ch] = (bi[ch] & ~take) | ((k + static_cast<I>(ch)) & take);
+      }
+    }
+}
+
+}  // namespace
 
 // MaxPoolGrad(orig_input, orig_output, grad): attrs ksize, strides, padding, explicit_paddings,
 // data_format, T. AvgPoolGrad(orig_input_shape, grad): attrs ksize, strides, padding,
@@ -182,6 +353,10 @@ Status kernel_pool_grad(KernelContext& ctx) {
     if (out->num_elements() == 0) return;
     parallel_rows(ctx, g.n, oimage * g.kh * g.kw, [&](int64_t b0, int64_t b1) {
       std::memset(dx + b0 * image, 0, sizeof(T) * static_cast<size_t>((b1 - b0) * image));
+      // Max: per channel the window's first maximum (window_argmax), then its gradient there.
+      std::vector<T> best_v(is_max ? static_cast<size_t>(g.c) : 0);
+      std::vector<int32_t> best_i32(is_max && image <= INT32_MAX ? best_v.size() : 0);
+      std::vector<int64_t> best_i64(is_max && image > INT32_MAX ? best_v.size() : 0);
       for (int64_t b = b0; b < b1; ++b) {
         T* dxb = dx + b * image;
         const T* xb = is_max ? x + b * image : nullptr;
@@ -192,14 +367,13 @@ Status kernel_pool_grad(KernelContext& ctx) {
             const T* gr = gy + ((b * g.oh + oy) * g.ow + ox) * g.c;
             if (y0 >= y1 || x0 >= x1) continue;
             if (is_max) {
-              for (int64_t ch = 0; ch < g.c; ++ch) {
-                int64_t best = (y0 * g.w + x0) * g.c + ch;
-                for (int64_t iy = y0; iy < y1; ++iy)
-                  for (int64_t ix = x0; ix < x1; ++ix) {
-                    const int64_t k = (iy * g.w + ix) * g.c + ch;
-                    if (xb[k] > xb[best]) best = k;
-                  }
-                dxb[best] = wadd<T>(dxb[best], gr[ch]);
+              auto scatter = [&](const auto* bi) { for (int64_t ch = 0; ch < g.c; ++ch) dxb[bi[ch]] = wadd<T>(dxb[bi[ch]], gr[ch]); };
+              if (!best_i32.empty()) {
+                window_argmax(xb, g.w, g.c, y0, y1, x0, x1, best_v.data(), best_i32.data());
+                scatter(best_i32.data());
+              } else {
+                window_argmax(xb, g.w, g.c, y0, y1, x0, x1, best_v.data(), best_i64.data());
+                scatter(best_i64.data());
               }
             } else {
               const T inv = T(1) / static_cast<T>((y1 - y0) * (x1 - x0));

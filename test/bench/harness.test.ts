@@ -2,8 +2,9 @@
 // the table, and the JSON-lines protocol of the out-of-process engines. No engine is timed here.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { feeds, uniform } from '../../bench/data';
-import { LineServer, Runner, interleave, median, probeDiff } from '../../bench/harness';
+import { MLP_SIZES, feeds, mlpLayer, probeSteps, trainParams, uniform } from '../../bench/data';
+import { tensorloomEngine } from '../../bench/engines';
+import { LineServer, Runner, interleave, median, probeCalls, probeDiff } from '../../bench/harness';
 import { Table, fmtTime, mark } from '../../bench/table';
 
 describe('bench inputs', () => {
@@ -25,6 +26,46 @@ describe('bench inputs', () => {
     // The two matmul operands differ (different seeds).
     const [a, b] = feeds({ kind: 'matmul', n: 2 });
     expect(a.data).not.toEqual(b.data);
+  });
+
+  it('training rows: x as the inference rows\' input, one-hot y of class i mod 10, Glorot-bounded weights', () => {
+    const [x, y] = feeds({ kind: 'train', model: 'mlp', batch: 12 });
+    expect(x).toEqual(feeds({ kind: 'mlp', batch: 12 })[0]);
+    expect(y.shape).toEqual([12, 10]);
+    for (let i = 0; i < 12; i++) expect(Array.from(y.data.subarray(i * 10, i * 10 + 10))).toEqual(Array.from({ length: 10 }, (_, c) => (c === i % 10 ? 1 : 0)));
+    expect(feeds({ kind: 'train', model: 'cnn', batch: 3 }).map((f) => f.shape)).toEqual([[3, 28, 28, 1], [3, 10]]);
+
+    const mlp = trainParams('mlp');
+    expect(mlp.map((p) => p.shape)).toEqual([[784, 512], [512], [512, 512], [512], [512, 10], [10]]);
+    expect(mlp[2].data).toEqual(mlpLayer(2).w);
+    const cnn = trainParams('cnn');
+    expect(cnn.map((p) => p.shape)).toEqual([[3, 3, 1, 8], [8], [3, 3, 8, 16], [16], [7 * 7 * 16, 10], [10]]);
+    const fans = [[9, 72], [72, 144], [784, 10]];
+    cnn.forEach((p, i) => {
+      expect(p.data.length).toBe(p.shape.reduce((a, b) => a * b, 1));
+      const bound = i % 2 ? 0.01 : Math.sqrt(6 / (fans[i >> 1][0] + fans[i >> 1][1]));
+      expect(Math.max(...p.data.map(Math.abs))).toBeLessThan(bound);
+      if (i % 2 === 0) expect(Math.max(...p.data.map(Math.abs))).toBeGreaterThan(0.9 * bound);   // the filters fill their range
+    });
+    expect(MLP_SIZES).toEqual([784, 512, 512, 10]);
+    expect([probeSteps({ kind: 'train', model: 'cnn', batch: 1 }), probeSteps({ kind: 'mlp', batch: 1 })]).toEqual([2, 1]);
+  });
+
+  it("tensorloom's training rows take TF's first two Adam steps (the losses TF 1.x computes)", async () => {
+    // Printed by bench/tf_micro_bench.py (TensorFlow 2.21, tf.compat.v1): Row(tf, spec, [], 2).probe().
+    const tfLosses = { mlp: [2.409466505050659, 1.4586381912231445], cnn: [2.4425065517425537, 2.3520913124084473] };
+    for (const model of ['mlp', 'cnn'] as const) {
+      const r = await tensorloomEngine(1).prepare({ kind: 'train', model, batch: model === 'mlp' ? 64 : 32 });
+      if (typeof r === 'string') throw new Error(r);
+      try {
+        const p = await r.probe();
+        expect(p.length).toBe(2);
+        p.head.forEach((l, i) => expect(Math.abs(l - tfLosses[model][i]), `${model} step ${i + 1}: ${l}`).toBeLessThan(1e-5 * tfLosses[model][i]));
+        expect((await r.block(2)).length).toBe(2);
+        // Training goes on: the next step's loss is lower again.
+        expect((await r.probe()).head[0]).toBeLessThan(p.head[1]);
+      } finally { await r.close(); }
+    }
   });
 });
 
@@ -65,6 +106,14 @@ describe('interleave', () => {
   it('median of odd and even counts', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+});
+
+describe('probeCalls', () => {
+  it('concatenates the outputs of consecutive calls (sync or async)', async () => {
+    let k = 0;
+    expect(await probeCalls(2, () => [++k, 10 * k])).toEqual({ length: 4, head: [1, 10, 2, 20] });
+    expect(await probeCalls(1, async () => Float32Array.of(0.5))).toEqual({ length: 1, head: [0.5] });
   });
 });
 
