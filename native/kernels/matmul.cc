@@ -256,6 +256,11 @@ class Gemm {
     for (int64_t ir = 0; ir < mc; ir += MR, dst += MR * kc) {
       const int64_t mr = std::min<int64_t>(MR, mc - ir);
       const T* src = a.p + (i0 + ir) * a.rs + p0 * a.cs;
+      if (a.cs == 1) {  // row-major A: start fetching the next sliver's rows (A often comes from memory)
+        for (int64_t i = MR; i < std::min<int64_t>(2 * MR, mc - ir); ++i) {
+          for (int64_t k = 0; k < kc; k += 64 / sizeof(T)) __builtin_prefetch(src + i * a.rs + k);
+        }
+      }
       if (a.rs == 1 && mr == MR) {  // transposed A: MR contiguous values per k
         for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * MR, src + k * a.cs, MR * sizeof(T));
         continue;

@@ -28,7 +28,10 @@ void tile_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ldc
   for (int i = 0; i < R; ++i)
     for (int p = 0; p < P; ++p) acc[p][i][0] = acc[p][i][1] = _mm512_setzero_ps();
 #pragma GCC unroll 14
-  for (int i = 0; i < R; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+  for (int i = 0; i < R; ++i) {  // both lines of each C row (32 floats), ahead of the stores
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
+  }
   int64_t k = 0;
   for (; k + P <= kc; k += P) {
 #pragma GCC unroll 2
