@@ -166,9 +166,25 @@ class Gemm {
     // within both).
     const int64_t mc_max = round_up(std::min(blk_.mc, (g.um + g.tm - 1) / g.tm * MR), MR);
     std::shared_ptr<Buffer> prepacked = b_const ? cached_pack_all(ctx, n, k, b, kc_max, nc_max) : nullptr;
+    // With cached B and threads sharing row slivers (a column split), A is packed once, by all
+    // threads, before the products (unless it is a few rows, cheaper to pack twice than to wait
+    // for): block pc's slivers at pc * m_round, sliver s at s * MR * kc.
+    const int64_t m_round = round_up(m, MR);
+    const bool shared_a = prepacked && g.tn > 1 && g.um >= 4;
     auto bbuf = prepacked ? nullptr : Buffer::allocate(sizeof(T) * kc_max * nc_max);
-    auto abuf = Buffer::allocate(sizeof(T) * kc_max * mc_max * g.threads());
+    auto abuf = Buffer::allocate(sizeof(T) * (shared_a ? m_round * k : kc_max * mc_max * g.threads()));
     if ((!prepacked && !bbuf) || !abuf) return make_error(kResourceExhausted, "MatMul: out of memory for packing buffers");
+    if (shared_a) {
+      const int64_t n_pc = (k + kc_max - 1) / kc_max;
+      ctx.run.parallel_for(n_pc * g.um, 1, [&](int64_t u0, int64_t u1) {
+        for (int64_t u = u0; u < u1; ++u) {
+          const int64_t pc = u / g.um * kc_max, i0 = u % g.um * MR;
+          const int64_t kc = std::min(kc_max, k - pc);
+          pack_a(a, i0, pc, std::min<int64_t>(MR, m - i0), kc, static_cast<T*>(abuf->data) + pc * m_round + i0 * kc);
+        }
+      });
+      if (ctx.run.should_stop()) return ctx.run.stop_status();
+    }
     // Thread t's share of the (jc, pc) block of B packed at bp.
     auto part = [&](int t, int64_t jc, int64_t nc, int64_t pc, int64_t kc, const T* bp) {
       const int64_t ti = t / g.tn, tj = t % g.tn;
@@ -180,7 +196,8 @@ class Gemm {
       for (int64_t i0 = r0; i0 < r1; i0 += mc) {
         if (ctx.run.should_stop()) return;
         const int64_t mcur = std::min(mc, r1 - i0);
-        pack_a(a, i0, pc, mcur, kc, ap);
+        if (shared_a) ap = static_cast<T*>(abuf->data) + pc * m_round + i0 * kc;
+        else pack_a(a, i0, pc, mcur, kc, ap);
         T* cb = c + i0 * n + jc;
         macro(kc, mcur, ap, bp, j0, j1, nc, cb, n, pc > 0);
         if (pc + kc >= k) epi(cb + j0, mcur, j1 - j0, n, jc + j0);  // finished block

@@ -103,14 +103,15 @@ describe('MatMul vs reference', () => {
 
 // The engine's paths for float32: a row times constant weights (packed once, then streamed by
 // 1..3-row tiles with odd k tails), weights fed vs constant (packed per call vs cached), k split
-// into several blocks (accumulating partial tiles), the threads splitting rows or columns, row
+// into several blocks (accumulating partial tiles), the threads splitting rows or columns (then
+// sharing one packing of A), row
 // blocks within a thread, several column blocks, and the fused bias + ReLU on all of them.
 describe('MatMul engine paths (float32) vs reference', () => {
   beforeEach(() => tf.resetDefaultGraph());
   // [m, k, n]
   const SHAPES: [number, number, number][] = [
     [1, 701, 77], [1, 33, 5], [1, 1, 40], [2, 701, 33], [3, 701, 97], [13, 50, 31], [20, 650, 300],
-    [30, 300, 512], [200, 333, 130], [450, 20, 45], [2, 10, 4100],
+    [30, 300, 512], [64, 700, 512], [200, 333, 130], [450, 20, 45], [2, 10, 4100],
   ];
   for (const [m, k, n] of SHAPES) {
     for (const tb of [false, true]) {
