@@ -27,27 +27,36 @@ void tile_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ldc
 #pragma GCC unroll 14
   for (int i = 0; i < R; ++i)
     for (int p = 0; p < P; ++p) acc[p][i][0] = acc[p][i][1] = _mm512_setzero_ps();
+  // The C tile is fetched (both lines of each 32-float row) ~32 steps before the end: earlier,
+  // the A and B slivers streaming through L1 would evict it again.
+  auto prefetch_c = [&] {
 #pragma GCC unroll 14
-  for (int i = 0; i < R; ++i) {  // both lines of each C row (32 floats), ahead of the stores
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
-  }
-  int64_t k = 0;
-  for (; k + P <= kc; k += P) {
-#pragma GCC unroll 2
-    for (int p = 0; p < P; ++p) {
-      _mm_prefetch(reinterpret_cast<const char*>(a + 14 * 8), _MM_HINT_T0);
-      const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
-#pragma GCC unroll 14
-      for (int i = 0; i < R; ++i) {
-        const __m512 av = _mm512_set1_ps(a[i]);
-        acc[p][i][0] = _mm512_fmadd_ps(av, b0, acc[p][i][0]);
-        acc[p][i][1] = _mm512_fmadd_ps(av, b1, acc[p][i][1]);
-      }
-      a += 14;
-      b += 32;
+    for (int i = 0; i < R; ++i) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
     }
-  }
+  };
+  auto steps = [&](int64_t k, int64_t end) {  // k += P while k + P <= end; returns k
+    for (; k + P <= end; k += P) {
+#pragma GCC unroll 2
+      for (int p = 0; p < P; ++p) {
+        _mm_prefetch(reinterpret_cast<const char*>(a + 14 * 8), _MM_HINT_T0);
+        const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 14
+        for (int i = 0; i < R; ++i) {
+          const __m512 av = _mm512_set1_ps(a[i]);
+          acc[p][i][0] = _mm512_fmadd_ps(av, b0, acc[p][i][0]);
+          acc[p][i][1] = _mm512_fmadd_ps(av, b1, acc[p][i][1]);
+        }
+        a += 14;
+        b += 32;
+      }
+    }
+    return k;
+  };
+  int64_t k = steps(0, kc - 32);
+  prefetch_c();
+  k = steps(k, kc);
   if (P == 2 && k < kc) {  // odd kc
     const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
     for (int i = 0; i < R; ++i) {
