@@ -59,7 +59,7 @@ function tlGraph(spec: Spec, shapes: number[][]): { keys: (tf.Tensor | string)[]
         let h = ins[0];
         for (let l = 1; l < MLP_SIZES.length; l++) {
           const { w, b, fanIn, fanOut } = mlpLayer(l);
-          const z = tf.add(tf.matmul(h, c(w, [fanIn, fanOut])), c(b, [fanOut]));
+          const z = tf.nn.biasAdd(tf.matmul(h, c(w, [fanIn, fanOut])), c(b, [fanOut]));
           h = l < MLP_SIZES.length - 1 ? tf.nn.relu(z) : z;
         }
         return tf.nn.softmax(h);

@@ -111,7 +111,7 @@ class Row:
                 h = x
                 for l in range(1, len(MLP_SIZES)):
                     w, b = mlp_layer(l)
-                    h = tf.matmul(h, tf.constant(w)) + tf.constant(b)
+                    h = tf.nn.bias_add(tf.matmul(h, tf.constant(w)), tf.constant(b))
                     if l < len(MLP_SIZES) - 1:
                         h = tf.nn.relu(h)
                 self.fetch = tf.nn.softmax(h)

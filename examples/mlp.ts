@@ -1,5 +1,6 @@
 // The MLP used by examples/profile-mlp.ts and bench/tracing.ts: 784 → 512 → 512 → 10 with
-// ReLU and softmax, constant weights from a seeded LCG (deterministic across runs).
+// ReLU and softmax, dense layers as MatMul + BiasAdd, constant weights from a seeded LCG
+// (deterministic across runs).
 import * as tf from 'tensorloom';
 
 /** A seeded linear congruential generator (Numerical Recipes constants) giving floats in [0, 1). */
@@ -36,7 +37,9 @@ export function buildMlp(options: { sizes?: number[]; seed?: number; graph?: tf.
         const b = new Float32Array(fanOut).map(() => 0.01 * (2 * rand() - 1));
         const wT = tf.constant(w, tf.float32, [fanIn, fanOut], 'weights');
         const bT = tf.constant(b, tf.float32, [fanOut], 'bias');
-        const z = tf.add(tf.matmul(h, wT), bT);
+        // BiasAdd (not Add), as TF layers build it: the session fuses MatMul + BiasAdd (+ Relu)
+        // into one _FusedMatMul step, as TF's remapper does.
+        const z = tf.nn.biasAdd(tf.matmul(h, wT), bT);
         return last ? z : tf.nn.relu(z);
       });
     }

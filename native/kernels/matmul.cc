@@ -19,20 +19,22 @@
 namespace tl {
 
 // Per-ISA entry points: *__avx512 in matmul_avx512.cc (14x32 tile) and *__avx2 in matmul_avx2.cc
-// (6x16 tile), x86-64 only; *__neon in
-// matmul_neon.cc (AArch64 only, 8x12 tile). The micro-kernel computes (or accumulates into) one
-// tile of C from packed slivers; the gemv forms serve M == 1 / N == 1.
-#define TL_DECLARE_MATMUL_KERNELS(isa, tile)                                                      \
-  void matmul_kernel##tile##_f32__##isa(int64_t kc, const float* a, const float* b, float* c,     \
-                                        int64_t ldc, bool accumulate);                             \
+// (6x16 tile), x86-64 only; *__neon in matmul_neon.cc (AArch64 only, 8x12 tile). The
+// micro-kernel computes (or accumulates into) one tile of C from packed slivers; the AVX-512 one
+// also stores partial tiles (mr rows, nr columns) itself. The gemv forms serve M == 1 / N == 1.
+#define TL_DECLARE_GEMV_KERNELS(isa)                                                               \
   void matmul_gemv_axpy_f32__##isa(const float* x, int64_t ldx, const float* v, int64_t kdim,     \
                                    float* y, int64_t n);                                           \
   void matmul_gemv_dot_f32__##isa(const float* x, int64_t ldx, const float* v, int64_t kdim,      \
                                   float* y, int64_t m);
-TL_DECLARE_MATMUL_KERNELS(avx2, 6x16)
-TL_DECLARE_MATMUL_KERNELS(avx512, 14x32)
-TL_DECLARE_MATMUL_KERNELS(neon, 8x12)
-#undef TL_DECLARE_MATMUL_KERNELS
+TL_DECLARE_GEMV_KERNELS(avx2)
+TL_DECLARE_GEMV_KERNELS(avx512)
+TL_DECLARE_GEMV_KERNELS(neon)
+#undef TL_DECLARE_GEMV_KERNELS
+void matmul_kernel6x16_f32__avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
+void matmul_kernel8x12_f32__neon(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
+void matmul_kernel14x32_f32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                    bool accumulate, int mr, int nr);
 
 namespace {
 
@@ -44,8 +46,12 @@ struct View {
   T at(int64_t r, int64_t c) const { return p[r * rs + c * cs]; }
 };
 
+// Rows [0, mr) x columns [0, nr) of an MR x NR tile of C = (or +=) the packed A sliver times
+// the packed B sliver (kc deep).
 template <class T>
-using MicroFn = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate);
+using MicroFn = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate, int mr, int nr);
+template <class T>
+using FullTileFn = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate);
 
 // Portable micro-kernel: the fixed-size accumulator tile stays in registers and the j loop
 // vectorises at the baseline ISA.
@@ -61,6 +67,18 @@ void micro_generic(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool a
   for (int i = 0; i < MR; ++i) {
     T* ci = c + i * ldc;
     for (int j = 0; j < NR; ++j) ci[j] = accumulate ? T(ci[j] + acc[i][j]) : acc[i][j];
+  }
+}
+
+// A full-tile kernel as a MicroFn: partial tiles go through a scratch tile (the padding rows of
+// the A sliver are zeros, so the discarded rows are finite work).
+template <class T, int MR, int NR, FullTileFn<T> Full>
+void via_scratch(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate, int mr, int nr) {
+  if (mr == MR && nr == NR) return Full(kc, a, b, c, ldc, accumulate);
+  alignas(64) T tmp[MR * NR];
+  Full(kc, a, b, tmp, NR, false);
+  for (int i = 0; i < mr; ++i) {
+    for (int j = 0; j < nr; ++j) c[i * ldc + j] = accumulate ? T(c[i * ldc + j] + tmp[i * NR + j]) : tmp[i * NR + j];
   }
 }
 
@@ -119,65 +137,101 @@ struct Epilogue {
   }
 };
 
+// Splits `len` into the fewest blocks of at most `max` (and at least 1), of equal size rounded up
+// to a multiple of `unit`: no thin remainder block.
+inline int64_t even_block(int64_t len, int64_t max, int64_t unit) {
+  const int64_t blocks = std::max<int64_t>(1, (len + max - 1) / max);
+  const int64_t b = (len + blocks - 1) / blocks;
+  return (b + unit - 1) / unit * unit;
+}
+
+constexpr int64_t kThreadFlops = 1 << 17;  // multiply-adds that pay for waking another thread
+
 template <class T, int MR, int NR>
 class Gemm {
  public:
-  Gemm(MicroFn<T> micro, Blocking blk) : micro_(micro), blk_(blk) {}
+  // exact_rows: the micro-kernel reads only the mr rows of a partial A sliver, so packing need
+  // not zero its padding.
+  Gemm(MicroFn<T> micro, Blocking blk, bool exact_rows) : micro_(micro), blk_(blk), exact_rows_(exact_rows) {}
 
   // b_const: B is immutable for the session's life (a Const's zero-copy view), so its packed
   // form may be cached.
   Status run(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c, bool b_const, const Epilogue<T>& epi) {
-    const int64_t kc_max = std::min(blk_.kc, k);
-    const int64_t mc_max = round_up(std::min(blk_.mc, m), MR);
-    const int64_t nc_max = round_up(std::min(blk_.nc, n), NR);
-    const int64_t n_ic = (m + blk_.mc - 1) / blk_.mc;
-    const int threads = std::max(1, ctx.run.num_threads());
-    // With few row blocks, also split the columns of the B block so every thread has work.
-    int64_t want = static_cast<int64_t>(threads) * 4;
-    int64_t n_jt = n_ic >= want ? 1 : std::min((want + n_ic - 1) / n_ic, std::max<int64_t>(1, nc_max / (4 * NR)));
-    if (threads == 1) n_jt = 1;
-    const int64_t tasks = n_ic * n_jt;
-    const int64_t chunks = std::min<int64_t>(tasks, threads);
-    // Constant weights (B views the graph blob) are packed once and cached; any other B is
-    // packed block by block, in parallel, into a scratch panel.
-    std::shared_ptr<Buffer> prepacked = b_const ? cached_pack_all(ctx, n, k, b) : nullptr;
+    // Every thread computes one rectangle of C (a grid of whole tiles), packing the A rows it
+    // needs itself; B is packed once per block for all (or comes packed from the cache).
+    const Grid g = grid(ctx, m, n, k);
+    const int64_t kc_max = even_block(k, blk_.kc, 8);
+    const int64_t nc_max = even_block(n, blk_.nc, NR);
+    // A thread's A block: at most blk_.mc rows and its share of the row slivers (even_block stays
+    // within both).
+    const int64_t mc_max = round_up(std::min(blk_.mc, (g.um + g.tm - 1) / g.tm * MR), MR);
+    std::shared_ptr<Buffer> prepacked = b_const ? cached_pack_all(ctx, n, k, b, kc_max, nc_max) : nullptr;
+    // With cached B and threads sharing row slivers (a column split), A is packed once, by all
+    // threads, before the products (unless it is a few rows, cheaper to pack twice than to wait
+    // for): block pc's slivers at pc * m_round, sliver s at s * MR * kc.
+    const int64_t m_round = round_up(m, MR);
+    const bool shared_a = prepacked && g.tn > 1 && g.um >= 4;
     auto bbuf = prepacked ? nullptr : Buffer::allocate(sizeof(T) * kc_max * nc_max);
-    auto abuf = Buffer::allocate(sizeof(T) * kc_max * mc_max * chunks);
+    auto abuf = Buffer::allocate(sizeof(T) * (shared_a ? m_round * k : kc_max * mc_max * g.threads()));
     if ((!prepacked && !bbuf) || !abuf) return make_error(kResourceExhausted, "MatMul: out of memory for packing buffers");
-    const T* packed_next = prepacked ? static_cast<const T*>(prepacked->data) : nullptr;
-    for (int64_t jc = 0; jc < n; jc += blk_.nc) {
-      const int64_t nc = std::min(blk_.nc, n - jc);
-      for (int64_t pc = 0; pc < k; pc += blk_.kc) {
-        if (ctx.run.should_stop()) return ctx.run.stop_status();
-        const int64_t kc = std::min(blk_.kc, k - pc);
-        const int64_t n_sliv = (nc + NR - 1) / NR;
-        const T* bp;
-        if (packed_next) {
-          bp = packed_next;
-          packed_next += kc * n_sliv * NR;
-        } else {
-          T* dst = static_cast<T*>(bbuf->data);
-          pack_b_parallel(ctx, b, pc, jc, kc, nc, dst);
-          bp = dst;
+    if (shared_a) {
+      const int64_t n_pc = (k + kc_max - 1) / kc_max;
+      ctx.run.parallel_for(n_pc * g.um, 1, [&](int64_t u0, int64_t u1) {
+        for (int64_t u = u0; u < u1; ++u) {
+          const int64_t pc = u / g.um * kc_max, i0 = u % g.um * MR;
+          const int64_t kc = std::min(kc_max, k - pc);
+          pack_a(a, i0, pc, std::min<int64_t>(MR, m - i0), kc, static_cast<T*>(abuf->data) + pc * m_round + i0 * kc);
         }
-        const int64_t sliv_per_jt = (n_sliv + n_jt - 1) / n_jt;
-        auto body = [&](int64_t c0, int64_t c1) {
-          for (int64_t ch = c0; ch < c1; ++ch) {
-            T* ap = static_cast<T*>(abuf->data) + ch * kc_max * mc_max;
-            int64_t packed_ic = -1;
-            for (int64_t t = ch * tasks / chunks; t < (ch + 1) * tasks / chunks; ++t) {
-              if (ctx.run.should_stop()) return;
-              const int64_t ic = t / n_jt, jt = t % n_jt;
-              const int64_t i0 = ic * blk_.mc, mc = std::min(blk_.mc, m - i0);
-              if (ic != packed_ic) { pack_a(a, i0, pc, mc, kc, ap); packed_ic = ic; }
-              const int64_t j0 = jt * sliv_per_jt * NR;
-              const int64_t j1 = std::min(nc, (jt + 1) * sliv_per_jt * NR);
-              macro(kc, mc, ap, bp, j0, j1, nc, c + i0 * n + jc, n, pc > 0);
-              if (pc + kc >= k && j1 > j0) epi(c + i0 * n + jc + j0, mc, j1 - j0, n, jc + j0);  // finished block
+      });
+      if (ctx.run.should_stop()) return ctx.run.stop_status();
+    }
+    // Thread t's share of the (jc, pc) block of B packed at bp.
+    auto part = [&](int t, int64_t jc, int64_t nc, int64_t pc, int64_t kc, const T* bp) {
+      const int64_t ti = t / g.tn, tj = t % g.tn;
+      const int64_t r0 = g.rows(ti, m), r1 = g.rows(ti + 1, m);
+      const int64_t j0 = std::max(g.cols(tj, n), jc) - jc, j1 = std::min(g.cols(tj + 1, n), jc + nc) - jc;
+      if (j0 >= j1) return;
+      T* ap = static_cast<T*>(abuf->data) + t * kc_max * mc_max;
+      const int64_t mc = even_block(r1 - r0, blk_.mc, MR);
+      for (int64_t i0 = r0; i0 < r1; i0 += mc) {
+        if (ctx.run.should_stop()) return;
+        const int64_t mcur = std::min(mc, r1 - i0);
+        if (shared_a) ap = static_cast<T*>(abuf->data) + pc * m_round + i0 * kc;
+        else pack_a(a, i0, pc, mcur, kc, ap);
+        T* cb = c + i0 * n + jc;
+        macro(kc, mcur, ap, bp, j0, j1, nc, cb, n, pc > 0);
+        if (pc + kc >= k) epi(cb + j0, mcur, j1 - j0, n, jc + j0);  // finished block
+      }
+    };
+    if (prepacked) {
+      // No packing between the blocks: one parallel region in which each thread walks them all.
+      auto body = [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+          const T* bp = static_cast<const T*>(prepacked->data);
+          for (int64_t jc = 0; jc < n; jc += nc_max) {
+            const int64_t nc = std::min(nc_max, n - jc);
+            for (int64_t pc = 0; pc < k; pc += kc_max) {
+              const int64_t kc = std::min(kc_max, k - pc);
+              part(static_cast<int>(t), jc, nc, pc, kc, bp);
+              bp += kc * round_up(nc, NR);
             }
           }
-        };
-        if (chunks == 1) body(0, 1); else ctx.run.parallel_for(chunks, 1, body);
+        }
+      };
+      if (g.threads() == 1) body(0, 1); else ctx.run.parallel_for(g.threads(), 1, body);
+    } else {
+      T* bp = static_cast<T*>(bbuf->data);
+      for (int64_t jc = 0; jc < n; jc += nc_max) {
+        const int64_t nc = std::min(nc_max, n - jc);
+        for (int64_t pc = 0; pc < k; pc += kc_max) {
+          if (ctx.run.should_stop()) return ctx.run.stop_status();
+          const int64_t kc = std::min(kc_max, k - pc);
+          pack_b_parallel(ctx, b, pc, jc, kc, nc, bp);
+          auto body = [&](int64_t t0, int64_t t1) {
+            for (int64_t t = t0; t < t1; ++t) part(static_cast<int>(t), jc, nc, pc, kc, bp);
+          };
+          if (g.threads() == 1) body(0, 1); else ctx.run.parallel_for(g.threads(), 1, body);
+        }
       }
     }
     if (ctx.run.should_stop()) return ctx.run.stop_status();
@@ -187,11 +241,43 @@ class Gemm {
  private:
   static int64_t round_up(int64_t x, int64_t r) { return (x + r - 1) / r * r; }
 
-  // A[i0:i0+mc, p0:p0+kc] -> MR-row slivers, k-major inside a sliver; zero-padded rows.
-  static void pack_a(View<T> a, int64_t i0, int64_t p0, int64_t mc, int64_t kc, T* dst) {
+  // tm x tn threads, thread (i, j) computing rows [rows(i), rows(i+1)) and columns [cols(j),
+  // cols(j+1)) of C: whole MR x NR tiles dealt out evenly.
+  struct Grid {
+    int64_t tm, tn, um, un;  // um, un: tile rows and columns of C
+    int threads() const { return static_cast<int>(tm * tn); }
+    int64_t rows(int64_t i, int64_t m) const { return std::min(m, i * um / tm * MR); }
+    int64_t cols(int64_t j, int64_t n) const { return std::min(n, j * un / tn * NR); }
+  };
+  static Grid grid(const KernelContext& ctx, int64_t m, int64_t n, int64_t k) {
+    const int64_t um = (m + MR - 1) / MR, un = (n + NR - 1) / NR;
+    // No more threads than the work pays for (m, n and k size allocated tensors: m*n*k fits).
+    const int64_t threads = std::max<int64_t>(1, std::min<int64_t>(ctx.run.num_threads(), m * n * k / kThreadFlops));
+    // The split with the least work for the busiest thread: its tiles, plus one column of
+    // tiles' worth per row sliver for packing A (a thread packs all the A rows it uses).
+    Grid best{1, 1, um, un};
+    int64_t best_cost = -1;
+    for (int64_t tm = 1; tm <= threads; ++tm) {
+      if (threads % tm) continue;
+      const int64_t tn = threads / tm;
+      if (tm > um || tn > un) continue;
+      const int64_t cost = (um + tm - 1) / tm * ((un + tn - 1) / tn + 1);
+      if (best_cost < 0 || cost < best_cost) { best = Grid{tm, tn, um, un}; best_cost = cost; }
+    }
+    return best;
+  }
+
+  // A[i0:i0+mc, p0:p0+kc] -> MR-row slivers, k-major inside a sliver; padding rows are zeros
+  // unless the micro-kernel never reads them.
+  void pack_a(View<T> a, int64_t i0, int64_t p0, int64_t mc, int64_t kc, T* dst) const {
     for (int64_t ir = 0; ir < mc; ir += MR, dst += MR * kc) {
       const int64_t mr = std::min<int64_t>(MR, mc - ir);
       const T* src = a.p + (i0 + ir) * a.rs + p0 * a.cs;
+      if (a.cs == 1) {  // row-major A: start fetching the next sliver's rows (A often comes from memory)
+        for (int64_t i = MR; i < std::min<int64_t>(2 * MR, mc - ir); ++i) {
+          for (int64_t k = 0; k < kc; k += 64 / sizeof(T)) __builtin_prefetch(src + i * a.rs + k);
+        }
+      }
       if (a.rs == 1 && mr == MR) {  // transposed A: MR contiguous values per k
         for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * MR, src + k * a.cs, MR * sizeof(T));
         continue;
@@ -200,7 +286,7 @@ class Gemm {
         if (i < mr) {
           const T* s = src + i * a.rs;
           for (int64_t k = 0; k < kc; ++k) dst[k * MR + i] = s[k * a.cs];
-        } else {
+        } else if (!exact_rows_) {
           for (int64_t k = 0; k < kc; ++k) dst[k * MR + i] = T(0);
         }
       }
@@ -217,16 +303,16 @@ class Gemm {
   }
 
   // Every (jc, pc) block of B packed back to back, in the order run() visits them.
-  std::shared_ptr<Buffer> pack_all(KernelContext& ctx, int64_t n, int64_t k, View<T> b) const {
+  static std::shared_ptr<Buffer> pack_all(KernelContext& ctx, int64_t n, int64_t k, View<T> b, int64_t kc_max, int64_t nc_max) {
     int64_t total = 0;
-    for (int64_t jc = 0; jc < n; jc += blk_.nc) total += k * round_up(std::min(blk_.nc, n - jc), NR);
+    for (int64_t jc = 0; jc < n; jc += nc_max) total += k * round_up(std::min(nc_max, n - jc), NR);
     auto buf = Buffer::allocate(sizeof(T) * total);
     if (!buf) return nullptr;
     T* dst = static_cast<T*>(buf->data);
-    for (int64_t jc = 0; jc < n; jc += blk_.nc) {
-      const int64_t nc = std::min(blk_.nc, n - jc);
-      for (int64_t pc = 0; pc < k; pc += blk_.kc) {
-        const int64_t kc = std::min(blk_.kc, k - pc);
+    for (int64_t jc = 0; jc < n; jc += nc_max) {
+      const int64_t nc = std::min(nc_max, n - jc);
+      for (int64_t pc = 0; pc < k; pc += kc_max) {
+        const int64_t kc = std::min(kc_max, k - pc);
         pack_b_parallel(ctx, b, pc, jc, kc, nc, dst);
         dst += kc * round_up(nc, NR);
       }
@@ -234,10 +320,10 @@ class Gemm {
     return buf;
   }
 
-  std::shared_ptr<Buffer> cached_pack_all(KernelContext& ctx, int64_t n, int64_t k, View<T> b) const {
-    PackKey key{b.p, k, n, b.rs, b.cs, MR, NR, blk_.kc, blk_.nc, sizeof(T)};
+  static std::shared_ptr<Buffer> cached_pack_all(KernelContext& ctx, int64_t n, int64_t k, View<T> b, int64_t kc_max, int64_t nc_max) {
+    PackKey key{b.p, k, n, b.rs, b.cs, MR, NR, kc_max, nc_max, sizeof(T)};
     if (auto hit = packed_b_cache().find(key)) return hit;
-    auto packed = pack_all(ctx, n, k, b);
+    auto packed = pack_all(ctx, n, k, b, kc_max, nc_max);
     // A run stopped by its deadline skips packing chunks: that pack is incomplete, and must
     // neither be cached (later runs would multiply by it) nor used (the run fails anyway).
     if (ctx.run.interrupted || ctx.run.should_stop()) return nullptr;
@@ -266,33 +352,22 @@ class Gemm {
   }
 
   // Columns [j0, j1) of the packed B block against all rows of the packed A block. The B
-  // sliver stays in L1 while the A block streams from L2.
+  // sliver stays near (L1, or L2 when deep) while the A block streams from L2.
   void macro(int64_t kc, int64_t mc, const T* ap, const T* bp, int64_t j0, int64_t j1,
              int64_t nc, T* c, int64_t ldc, bool accumulate) const {
-    alignas(64) T tmp[MR * NR];
     for (int64_t jr = j0; jr < j1; jr += NR) {
-      const int64_t nr = std::min<int64_t>(NR, nc - jr);
+      const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
       const T* bs = bp + jr * kc;
       for (int64_t ir = 0; ir < mc; ir += MR) {
-        const int64_t mr = std::min<int64_t>(MR, mc - ir);
-        T* cij = c + ir * ldc + jr;
-        if (mr == MR && nr == NR) {
-          micro_(kc, ap + ir * kc, bs, cij, ldc, accumulate);
-          continue;
-        }
-        micro_(kc, ap + ir * kc, bs, tmp, NR, false);  // edge tile via a scratch tile
-        for (int64_t i = 0; i < mr; ++i) {
-          for (int64_t j = 0; j < nr; ++j) {
-            T v = tmp[i * NR + j];
-            cij[i * ldc + j] = accumulate ? T(cij[i * ldc + j] + v) : v;
-          }
-        }
+        const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+        micro_(kc, ap + ir * kc, bs, c + ir * ldc + jr, ldc, accumulate, mr, nr);
       }
     }
   }
 
   MicroFn<T> micro_;
   Blocking blk_;
+  bool exact_rows_;
 };
 
 // Matrix-vector products (M == 1 or N == 1): packing would waste MR or NR times the work.
@@ -323,7 +398,10 @@ Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T>
                     const Epilogue<T>& epi) {
   // Only f32 has SIMD kernels; every other type stays on the portable ones.
   const Isa isa = std::is_same_v<T, float> ? cpu_isa() : Isa::scalar;
-  if (m == 1 || n == 1) {
+  // A row times constant weights under AVX-512 takes the GEMM path below: its 1-row tiles
+  // stream the cached packed weights sequentially, which beats reading them in place.
+  const bool packed_row = m == 1 && b_const && isa == Isa::avx512;
+  if ((m == 1 && !packed_row) || n == 1) {
     // Vector operand is contiguous either way; the matrix decides between axpy and dot form.
     using Fn = void (*)(const T*, int64_t, const T*, int64_t, T*, int64_t);
     Fn axpy = gemv_axpy<T>, dot = gemv_dot<T>;
@@ -361,23 +439,24 @@ Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T>
     epi(c, m, n, n, 0);
     return Status::OK();
   }
-  // Per-ISA tile and blocking: the B sliver (NR x kc) stays in L1, the A block (mc x kc) in L2;
-  // mc and nc are multiples of MR and NR so only the matrix edges need partial tiles.
+  // Per-ISA tile and blocking: the B sliver (NR x kc) stays in L1 (or L2), the A block (mc x kc)
+  // in L2; mc and nc are multiples of MR and NR so only the matrix edges need partial tiles.
 #if defined(__x86_64__) || defined(_M_X64)
   if constexpr (std::is_same_v<T, float>) {
-    // AVX-512: 14x32 tile (28 zmm accumulators); the 32-wide B sliver at kc=256 is 32 KiB (L1),
-    // the A block of 14*12 rows 168 KiB (L2).
-    if (isa == Isa::avx512) return Gemm<float, 14, 32>(matmul_kernel14x32_f32__avx512, {168, 256, 4096}).run(ctx, m, n, k, a, b, c, b_const, epi);
-    if (isa == Isa::avx2) return Gemm<float, 6, 16>(matmul_kernel6x16_f32__avx2, {144, 256, 4080}).run(ctx, m, n, k, a, b, c, b_const, epi);
+    // AVX-512: 14x32 tile (28 zmm accumulators). kc up to 512 (measured on Zen 5: 4-8% faster
+    // than 256-320 at 512..1024, from fewer passes over C), so the 64 KiB B sliver streams from
+    // L2 next to the 28 KiB A sliver in L1; the A block of <= 14*12 rows is <= 336 KiB (L2).
+    if (isa == Isa::avx512) return Gemm<float, 14, 32>(matmul_kernel14x32_f32__avx512, {168, 512, 4096}, true).run(ctx, m, n, k, a, b, c, b_const, epi);
+    if (isa == Isa::avx2) return Gemm<float, 6, 16>(via_scratch<float, 6, 16, matmul_kernel6x16_f32__avx2>, {144, 256, 4080}, false).run(ctx, m, n, k, a, b, c, b_const, epi);
   }
 #elif defined(__aarch64__)
   if constexpr (std::is_same_v<T, float>) {
-    if (isa == Isa::neon) return Gemm<float, 8, 12>(matmul_kernel8x12_f32__neon, {128, 256, 4032}).run(ctx, m, n, k, a, b, c, b_const, epi);
+    if (isa == Isa::neon) return Gemm<float, 8, 12>(via_scratch<float, 8, 12, matmul_kernel8x12_f32__neon>, {128, 256, 4032}, false).run(ctx, m, n, k, a, b, c, b_const, epi);
   }
 #endif
   (void)isa;
   constexpr int kNR = 16 / sizeof(T) * 2;  // two baseline (128-bit) vectors per row
-  return Gemm<T, 4, kNR>(micro_generic<T, 4, kNR>, {128, 256, 2048}).run(ctx, m, n, k, a, b, c, b_const, epi);
+  return Gemm<T, 4, kNR>(via_scratch<T, 4, kNR, micro_generic<T, 4, kNR>>, {128, 256, 2048}, false).run(ctx, m, n, k, a, b, c, b_const, epi);
 }
 
 // A view of the graph blob (a Const, or an alias of one): immutable while the session lives.

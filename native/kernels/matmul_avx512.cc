@@ -1,5 +1,5 @@
-// AVX-512 (F) pieces of MatMul for f32: the 14x32 GEMM micro-kernel over packed panels and the
-// two matrix-vector loops. Compiled with -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma;
+// AVX-512 (F) pieces of MatMul for f32: the 14x32 GEMM micro-kernel over packed panels (any
+// partial tile straight into C) and the two matrix-vector loops. Compiled with -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma;
 // matmul.cc calls them only when cpu_has(Isa::avx512). Declarations live in matmul.cc.
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -7,42 +7,105 @@
 // GCC 12 reports its own masked-load intrinsics as maybe-uninitialized (a known false positive).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
+#include <array>
 #include <cstdint>
+#include <utility>
 
 namespace tl {
 
-// C[14x32] (row stride ldc) = or += sum_k a[k*14 + i] * b[k*32 + j]. 28 accumulators, two B
-// vectors and one broadcast use 31 of the 32 zmm registers; the broadcasts fold into the FMAs
-// as {1to16} memory operands.
-void matmul_kernel14x32_f32__avx512(int64_t kc, const float* a, const float* b, float* c,
-                                    int64_t ldc, bool accumulate) {
-  __m512 acc[14][2];
+namespace {
+
+// Rows [0, R) of the 14x32 tile: C[i][j] (row stride ldc) = or += sum_k a[k*14 + i] * b[k*32 + j]
+// for j < nr (masked stores when nr < 32). 2R accumulators + two B vectors + one broadcast: at
+// R = 14, 31 of the 32 zmm registers; the broadcasts fold into the FMAs as {1to16} operands.
+// With fewer than 4 rows, the FMA latency (4 cycles, 2 pipes) would bind, so even and odd k
+// accumulate separately (this is the weight-streaming GEMV of M == 1).
+template <int R>
+void tile_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, int nr) {
+  constexpr int P = R < 4 ? 2 : 1;
+  __m512 acc[P][R][2];
 #pragma GCC unroll 14
-  for (int i = 0; i < 14; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-  for (int i = 0; i < 14; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-  for (int64_t k = 0; k < kc; ++k) {
-    _mm_prefetch(reinterpret_cast<const char*>(a + 14 * 8), _MM_HINT_T0);
+  for (int i = 0; i < R; ++i)
+    for (int p = 0; p < P; ++p) acc[p][i][0] = acc[p][i][1] = _mm512_setzero_ps();
+  // The C tile is fetched (both lines of each 32-float row) ~32 steps before the end: earlier,
+  // the A and B slivers streaming through L1 would evict it again.
+  auto prefetch_c = [&] {
+#pragma GCC unroll 14
+    for (int i = 0; i < R; ++i) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
+    }
+  };
+  auto steps = [&](int64_t k, int64_t end) {  // k += P while k + P <= end; returns k
+    for (; k + P <= end; k += P) {
+#pragma GCC unroll 2
+      for (int p = 0; p < P; ++p) {
+        _mm_prefetch(reinterpret_cast<const char*>(a + 14 * 8), _MM_HINT_T0);
+        const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 14
+        for (int i = 0; i < R; ++i) {
+          const __m512 av = _mm512_set1_ps(a[i]);
+          acc[p][i][0] = _mm512_fmadd_ps(av, b0, acc[p][i][0]);
+          acc[p][i][1] = _mm512_fmadd_ps(av, b1, acc[p][i][1]);
+        }
+        a += 14;
+        b += 32;
+      }
+    }
+    return k;
+  };
+  int64_t k = steps(0, kc - 32);
+  prefetch_c();
+  k = steps(k, kc);
+  if (P == 2 && k < kc) {  // odd kc
     const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
-#pragma GCC unroll 14
-    for (int i = 0; i < 14; ++i) {
+    for (int i = 0; i < R; ++i) {
       const __m512 av = _mm512_set1_ps(a[i]);
-      acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
-      acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+      acc[0][i][0] = _mm512_fmadd_ps(av, b0, acc[0][i][0]);
+      acc[0][i][1] = _mm512_fmadd_ps(av, b1, acc[0][i][1]);
     }
-    a += 14;
-    b += 32;
   }
+  const __mmask16 m0 = nr >= 16 ? __mmask16(0xffff) : __mmask16((1u << nr) - 1);
+  const __mmask16 m1 = nr >= 32 ? __mmask16(0xffff) : nr <= 16 ? __mmask16(0) : __mmask16((1u << (nr - 16)) - 1);
 #pragma GCC unroll 14
-  for (int i = 0; i < 14; ++i) {
+  for (int i = 0; i < R; ++i) {
     float* p = c + i * ldc;
-    __m512 lo = acc[i][0], hi = acc[i][1];
-    if (accumulate) {
-      lo = _mm512_add_ps(lo, _mm512_loadu_ps(p));
-      hi = _mm512_add_ps(hi, _mm512_loadu_ps(p + 16));
+    __m512 lo = acc[0][i][0], hi = acc[0][i][1];
+    if (P == 2) {
+      lo = _mm512_add_ps(lo, acc[P - 1][i][0]);
+      hi = _mm512_add_ps(hi, acc[P - 1][i][1]);
     }
-    _mm512_storeu_ps(p, lo);
-    _mm512_storeu_ps(p + 16, hi);
+    if (nr == 32) {
+      if (accumulate) {
+        lo = _mm512_add_ps(lo, _mm512_loadu_ps(p));
+        hi = _mm512_add_ps(hi, _mm512_loadu_ps(p + 16));
+      }
+      _mm512_storeu_ps(p, lo);
+      _mm512_storeu_ps(p + 16, hi);
+    } else {
+      if (accumulate) {
+        lo = _mm512_add_ps(lo, _mm512_maskz_loadu_ps(m0, p));
+        hi = _mm512_add_ps(hi, _mm512_maskz_loadu_ps(m1, p + 16));
+      }
+      _mm512_mask_storeu_ps(p, m0, lo);
+      _mm512_mask_storeu_ps(p + 16, m1, hi);
+    }
   }
+}
+
+template <int... R>
+constexpr auto tile_table(std::integer_sequence<int, R...>) {
+  return std::array<decltype(&tile_rows<1>), sizeof...(R)>{&tile_rows<R + 1>...};
+}
+
+}  // namespace
+
+// Rows [0, mr) and columns [0, nr) of a 14x32 tile of C from the packed slivers (rows of `a`
+// beyond mr and columns of `b` beyond nr are never stored).
+void matmul_kernel14x32_f32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                    bool accumulate, int mr, int nr) {
+  static constexpr auto table = tile_table(std::make_integer_sequence<int, 14>());
+  table[mr - 1](kc, a, b, c, ldc, accumulate, nr);
 }
 
 // y[j] = sum_k v[k] * x[k*ldx + j] for j < n: 64-column strips keep y in registers while the

@@ -100,3 +100,52 @@ describe('MatMul vs reference', () => {
     } finally { sess.close(); }
   });
 });
+
+// The engine's paths for float32: a row times constant weights (packed once, then streamed by
+// 1..3-row tiles with odd k tails), weights fed vs constant (packed per call vs cached), k split
+// into several blocks (accumulating partial tiles), the threads splitting rows or columns (then
+// sharing one packing of A), row
+// blocks within a thread, several column blocks, and the fused bias + ReLU on all of them.
+describe('MatMul engine paths (float32) vs reference', () => {
+  beforeEach(() => tf.resetDefaultGraph());
+  // [m, k, n]
+  const SHAPES: [number, number, number][] = [
+    [1, 701, 77], [1, 33, 5], [1, 1, 40], [2, 701, 33], [3, 701, 97], [13, 50, 31], [20, 650, 300],
+    [30, 300, 512], [64, 700, 512], [200, 333, 130], [450, 20, 45], [2, 10, 4100],
+  ];
+  for (const [m, k, n] of SHAPES) {
+    for (const tb of [false, true]) {
+      it(`[${m}x${k}] @ [${k}x${n}] transposeB=${tb}: fed and constant weights, twice, plain and with bias + relu`, () => {
+        const rng = new Lcg(m * 7919 + k * 31 + n + (tb ? 1 : 0));
+        const a: Arr = { shape: [m, k], data: randomData(rng, m * k, 'float32', -1, 1) };
+        const sb = stored(k, n, tb);
+        const b: Arr = { shape: sb, data: randomData(rng, k * n, 'float32', -1, 1) };
+        const bias = randomData(rng, n, 'float32', -1, 1);
+        const x = tf.placeholder(tf.float32, [m, k]);
+        const wFed = tf.placeholder(tf.float32, sb);
+        const wConst = constOf(b, 'float32');
+        const fetches = [
+          tf.matmul(x, wFed, { transposeB: tb }),
+          tf.matmul(x, wConst, { transposeB: tb }),
+          tf.nn.relu(tf.nn.biasAdd(tf.matmul(x, wConst, { transposeB: tb }), tf.constant(Float32Array.from(bias)))),
+          tf.nn.relu(tf.nn.biasAdd(tf.matmul(x, wFed, { transposeB: tb }), tf.constant(Float32Array.from(bias)))),
+        ];
+        const expected = ref.matmul(a, b, false, tb);
+        const scale = ref.matmul(abs(a), abs(b), false, tb).data;
+        const relu: Arr = { shape: [m, n], data: expected.data.map((v, i) => Math.max(0, v + bias[i % n])) };
+        const tol = { rtol: 1e-4, atol: 1e-6 };
+        const sess = new tf.Session({ config: { intraOpParallelismThreads: 2 } });
+        try {
+          for (let run = 0; run < 2; run++) {
+            const out = sess.run(fetches, new Map<tf.Tensor, unknown>([
+              [x, tf.ndarray(Float32Array.from(a.data), [m, k])], [wFed, tf.ndarray(Float32Array.from(b.data), sb)]])) as tf.NDArray[];
+            expectMatches(out[0], expected, 'float32', tol, scale);
+            expectMatches(out[1], expected, 'float32', tol, scale);
+            expectMatches(out[2], relu, 'float32', tol, scale);
+            expectMatches(out[3], relu, 'float32', tol, scale);
+          }
+        } finally { sess.close(); }
+      });
+    }
+  }
+});

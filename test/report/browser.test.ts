@@ -140,7 +140,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !playwright)('report page in headless C
   it('a node named like markup shows as text and runs nothing', async () => {
     const { metas } = mlpRuns(2);
     const file = join(dir, 'evil.html');
-    const data = pageData(report(renamed(metas, 'dense1/MatMul', EVIL), { path: file }));
+    const data = pageData(report(renamed(metas, 'dense1/Relu', EVIL), { path: file }));
     const { page, errors, requests } = await open(file);
     await page.waitForSelector('svg.tl rect.slice');
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();

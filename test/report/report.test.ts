@@ -42,8 +42,10 @@ describe('profiler.report', () => {
     expect(html).toContain('<title>tensorloom profile</title>');
     // Every executed node is named in the page (table and embedded data).
     for (const n of nodes) expect(data.strings).toContain(n);
-    expect(nodes).toContain('dense1/MatMul');
-    expect(html).toContain('<td class="name" title="dense1/MatMul">dense1/MatMul</td>');
+    // dense1's MatMul + BiasAdd + Relu run as one fused step named like its tail.
+    expect(nodes).toContain('dense1/Relu');
+    expect(nodes).not.toContain('dense1/MatMul');
+    expect(html).toContain('<td class="name" title="dense1/Relu">dense1/Relu</td>');
     // One step, one slice per executed node, on one thread lane (the executor runs ops in order).
     expect(data.steps).toHaveLength(1);
     const step = data.steps[0];
@@ -57,9 +59,9 @@ describe('profiler.report', () => {
       expect(start).toBeGreaterThanOrEqual(0);
       expect(start + dur).toBeLessThanOrEqual(step.wall + 1e-3);
     }
-    const add = step.s.findIndex((v, j) => j % 6 === 3 && data.strings[v] === 'dense1/Add');
-    expect(data.strings[step.s[add + 1]]).toBe('Add');
-    expect(data.strings[step.s[add + 2]]).toBe('float32[8,32]');
+    const dense1 = step.s.findIndex((v, j) => j % 6 === 3 && data.strings[v] === 'dense1/Relu');
+    expect(data.strings[step.s[dense1 + 1]]).toBe('_FusedMatMul');
+    expect(data.strings[step.s[dense1 + 2]]).toBe('float32[8,32]');
     // Memory from the outputs' allocation sizes: rises and returns to a lower level.
     expect(step.mem).not.toBeNull();
     const p = step.mem![0].p;
@@ -118,7 +120,7 @@ describe('profiler.report', () => {
 
   it('escapes node names: <script>, quotes and ampersands never reach the markup raw', () => {
     const { metas } = mlpRuns(2);
-    const evil = renamed(metas, 'dense1/MatMul', EVIL);
+    const evil = renamed(metas, 'dense1/Relu', EVIL);
     const html = report(evil);
     const data = checkPage(html);
     expect(html).not.toContain('<script>alert');

@@ -310,7 +310,9 @@ describe('example, bench and README', () => {
     expect(out).toContain(path);
     expect(out).toMatch(/perfetto/i);
     const trace = JSON.parse(readFileSync(path, 'utf8'));
-    expect(trace.traceEvents.filter((e: Ev) => e.ph === 'X').length).toBe(15);
+    // 6 Consts, 3 _FusedMatMul (MatMul + BiasAdd [+ Relu]) and the Softmax.
+    expect(trace.traceEvents.filter((e: Ev) => e.ph === 'X').length).toBe(10);
+    expect(trace.traceEvents.filter((e: Ev) => e.ph === 'X' && e.name === '_FusedMatMul').length).toBe(3);
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start).toContain('profile-mlp');
   });
 
