@@ -419,9 +419,31 @@ Status Session::run(const RunRequest& req, RunResult* out) {
   std::shared_ptr<const Plan> plan;
   std::shared_ptr<ThreadPool> pool;
   TL_RETURN_IF_ERROR(get_plan(req, &plan, &pool));
+  return execute(*plan, pool.get(), req, out);
+}
 
+Status Session::plan_for(const RunRequest& req, std::shared_ptr<const Plan>* plan) {
+  if (closed_) return make_error(kCancelled, "Session has been closed.");
+  std::shared_ptr<ThreadPool> pool;
+  return get_plan(req, plan, &pool);
+}
+
+Status Session::run_plan(const Plan& plan, const RunRequest& req, RunResult* out) {
+  if (plan.feed_slots.size() != req.feed_values.size()) return invalid_arg("feeds and feed values differ in number");
+  std::shared_ptr<ThreadPool> pool;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    pool = pool_;
+  }
+  if (closed_ || !pool) return make_error(kCancelled, "Session has been closed.");
+  return execute(plan, pool.get(), req, out);
+}
+
+// The run loop: steps in plan order on the calling thread (kernels split their work on the pool).
+Status Session::execute(const Plan& plan_ref, ThreadPool* pool_ptr, const RunRequest& req, RunResult* out) {
+  const Plan* plan = &plan_ref;
   RunControl ctl;
-  ctl.pool = pool.get();
+  ctl.pool = pool_ptr;
   ctl.cancel_flag = &closed_;
   const int64_t t_begin = steady_ns();
   if (req.timeout_ms > 0) ctl.deadline_ns = t_begin + req.timeout_ms * 1000000;
@@ -432,7 +454,7 @@ Status Session::run(const RunRequest& req, RunResult* out) {
   }
 
   std::vector<Tensor> slots(plan->num_slots);
-  for (size_t i = 0; i < req.feeds.size(); i++) {
+  for (size_t i = 0; i < req.feed_values.size(); i++) {
     const Tensor& v = req.feed_values[i];
     int64_t n;
     if (v.dtype != plan->feed_dtypes[i] || !shape_num_elements(v.shape, &n) || !v.buf ||

@@ -95,6 +95,11 @@ class Session {
   Status extend(const uint8_t* bytes, size_t len);
   size_t num_nodes();
   Status run(const RunRequest& req, RunResult* out);
+  // The serving path: the plan of req's (feeds, fetches, targets) signature, resolved once by a
+  // prepared run and reused (plans only grow stale never: the graph only grows); then runs of
+  // it that need only feed_values, trace flags and timeout_ms from their request.
+  Status plan_for(const RunRequest& req, std::shared_ptr<const Plan>* plan);
+  Status run_plan(const Plan& plan, const RunRequest& req, RunResult* out);
   // Cancels in-flight runs (they end with Cancelled), refuses new ones and releases the graph,
   // the plans, the pool and the variables (in-flight runs keep what they use alive until they
   // finish).
@@ -106,6 +111,7 @@ class Session {
  private:
   Status get_plan(const RunRequest& req, std::shared_ptr<const Plan>* plan, std::shared_ptr<ThreadPool>* pool);
   Status build_plan(const RunRequest& req, Plan* plan);
+  Status execute(const Plan& plan, ThreadPool* pool, const RunRequest& req, RunResult* out);
   // TF's remapper on the pruned node set: marks absorbed nodes not needed and returns, per
   // tail node, its fused step's node and Fusion.
   void fuse_bias_activation(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, std::vector<char>* needed,
