@@ -47,8 +47,10 @@ export interface Binding {
    * dtype, rank, dims..., values...], else the NativeRunResult.
    */
   runPrepared(p: PreparedHandle, feedValues: NativeValues | null, flags: number, timeoutMs: number): NativeRunResult | undefined;
-  /** Queues a prepared run (feeds read during the call); the run callback settles it by `id`. */
+  /** Stages a prepared run (feeds read during the call) until flushRuns; the run callback settles it by `id`. */
   runPreparedAsync(p: PreparedHandle, feedValues: NativeValues | null, flags: number, timeoutMs: number, id: number): void;
+  /** Hands the staged runs to the run threads (once per JS task, from a microtask). */
+  flushRuns(): void;
   /**
    * Where finished prepared runs go, in batches: per run `io` holds [id, 0, outputs as above] or
    * [id, 1 (result array) | 2 (error), index into extras].

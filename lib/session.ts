@@ -254,10 +254,18 @@ interface RunSpec {
 }
 
 /** A run of runPreparedAsync waiting for the run callback. */
-interface PendingRun { resolve(v: unknown): void; reject(e: unknown): void; done(outs: NDArray[] | null, res: NativeRunResult | null): unknown; fail(e: unknown): unknown }
+interface PendingRun { resolve(v: unknown): void; reject(e: unknown): void; done(outs: NDArray[] | null, res: NativeRunResult | null): unknown; session: Session }
 const pendingRuns = new Map<number, PendingRun>();
 let nextRunId = 1;
 let runCallbackSet = false;
+let flushQueued = false;
+/** Starts the runs staged in this task: one hand-over (and at most one wake-up) for all of them. */
+function flushRuns(): void {
+  flushQueued = false;
+  binding().flushRuns();
+}
+/** The result of a single-fetch run: its one value. */
+const singleValue = (outs: NDArray[] | null, res: NativeRunResult | null): NDArray => (outs ? outs[0] : fromNative(res!, 0));
 
 /** The run callback: settles a batch of finished prepared runs (binding.setRunCallback). */
 function onRunsDone(count: number, extras: unknown[]): void {
@@ -277,7 +285,7 @@ function onRunsDone(count: number, extras: unknown[]): void {
     if (!p) continue;
     pendingRuns.delete(id);
     try {
-      if (kind === 2) p.reject(p.fail(extra));
+      if (kind === 2) p.reject(p.session._opError(extra));
       else p.resolve(p.done(outs, kind === 1 ? extra as NativeRunResult : null));
     } catch (e) {
       p.reject(e);
@@ -528,7 +536,7 @@ export class Session {
       this.#extend();
       const prep = this.#prepared(spec);
       const nativeValues = values === null ? null : toNative(values);
-      if (async) return this.#submit(prep, nativeValues, flags, timeout, (outs, res) => (outs ? outs[0] : fromNative(res!, 0)));
+      if (async) return this.#submit(prep, nativeValues, flags, timeout, singleValue);
       const res = this.#runPrepared(prep, nativeValues, flags, timeout);
       return res ? fromNative(res, 0) : ioOutputs(binding().io, 0, [])[0];
     }
@@ -614,10 +622,17 @@ export class Session {
     } catch (e) {
       return Promise.reject(this.#opError(e));
     }
+    if (!flushQueued) {
+      flushQueued = true;
+      queueMicrotask(flushRuns);
+    }
     return new Promise((resolve, reject) => {
-      pendingRuns.set(id, { resolve, reject, done, fail: (e) => this.#opError(e) });
+      pendingRuns.set(id, { resolve, reject, done, session: this });
     });
   }
+
+  /** @internal The run callback's access to #opError. */
+  _opError(e: unknown): unknown { return this.#opError(e); }
 
   /** A native error as its tf.errors class, naming the failing op and where it was built. */
   #opError(e: unknown): unknown {

@@ -485,9 +485,10 @@ class EnvState {
     sessions_.push_back(s);
   }
 
-  // JS thread. Returns false if the run could not be queued (the caller rejects it).
-  bool submit(std::unique_ptr<AsyncRun> run) {
-    bool wake = false;
+  // JS thread. Returns false if the run could not be queued (the caller rejects it). A staged run
+  // waits in the inbox (no lock, no wake-up) until flush(): the runs one JS task submits reach
+  // the run threads together.
+  bool submit(std::unique_ptr<AsyncRun> run, bool staged = false) {
     if (!tsfn_) {
       napi_value name;
       if (napi_create_string_utf8(env_, "tensorloom.run", NAPI_AUTO_LENGTH, &name) != napi_ok ||
@@ -497,21 +498,31 @@ class EnvState {
       }
       napi_unref_threadsafe_function(env_, tsfn_);
     }
+    if (stopping_flag_) return false;
+    inbox_.push_back(run.release());
+    if (pending_++ == 0) napi_ref_threadsafe_function(env_, tsfn_);
+    if (!staged) flush();
+    return true;
+  }
+
+  // JS thread: hands the inbox to the run threads.
+  void flush() {
+    if (inbox_.empty()) return;
+    bool wake = false;
     {
       std::lock_guard<std::mutex> lk(mu_);
-      if (stopping_) return false;
+      if (stopping_) return;  // teardown deletes the inbox
       if (threads_.empty()) {
         const unsigned n = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
         for (unsigned i = 0; i < n; i++) threads_.emplace_back([this] { work(); });
+        nthreads_ = n;
       }
-      queue_.push_back(run.release());
-      queued_.store(queue_.size(), std::memory_order_release);
-      // A spinning run thread takes it; else wake a sleeping one (a futex call costs more than a small run).
-      wake = spinners_ == 0 && sleepers_ > 0;
+      for (AsyncRun* r : inbox_) queue_.push_back(r);
+      wake = sleepers_ > 0;
     }
-    if (pending_++ == 0) napi_ref_threadsafe_function(env_, tsfn_);
-    if (wake) cv_.notify_one();
-    return true;
+    const bool many = inbox_.size() > 1;
+    inbox_.clear();
+    if (wake) many ? cv_.notify_all() : cv_.notify_one();
   }
 
   // Env cleanup hook: stop the runs, join the threads, drop what never settled.
@@ -535,6 +546,8 @@ class EnvState {
     self->io_ = nullptr;
     for (AsyncRun* r : self->queue_) delete r;
     for (AsyncRun* r : self->done_) delete r;
+    for (AsyncRun* r : self->inbox_) delete r;
+    self->inbox_.clear();
     self->queue_.clear();
     self->done_.clear();
     if (self->tsfn_) napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
@@ -542,39 +555,40 @@ class EnvState {
   }
 
  private:
-  // Spin this long for the next run before sleeping: runs in flight arrive a few µs apart, and
-  // one run thread at a time spins, so an idle process holds no core.
-  static constexpr int64_t kSpinNs = 50000;
+  static constexpr int64_t kDeliverNs = 100000;
 
   void work() {
     std::unique_lock<std::mutex> lk(mu_);
     for (;;) {
-      if (queue_.empty() && !stopping_ && spinners_ == 0) {
-        spinners_++;
-        lk.unlock();
-        const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(kSpinNs);
-        for (int i = 0; queued_.load(std::memory_order_acquire) == 0 && !stopping_flag_.load(std::memory_order_relaxed); i++) {
-          cpu_relax();
-          if ((i & 63) == 63 && std::chrono::steady_clock::now() > until) break;
-        }
-        lk.lock();
-        spinners_--;
-      }
       sleepers_++;
       cv_.wait(lk, [this] { return stopping_ || !queue_.empty(); });
       sleepers_--;
       if (stopping_) return;
-      AsyncRun* r = queue_.front();
-      queue_.pop_front();
-      queued_.store(queue_.size(), std::memory_order_release);
+      // A share of the queue (the other run threads take the rest), run back to back; finished
+      // runs are handed over when the share is done, or once the oldest one waited kDeliverNs.
+      const size_t take = (queue_.size() + nthreads_ - 1) / nthreads_;
+      std::vector<AsyncRun*> share(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
       lk.unlock();
-      r->execute();
-      lk.lock();
-      if (stopping_) { delete r; return; }
-      done_.push_back(r);
-      if (!wake_pending_) {
-        wake_pending_ = true;
-        napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+      size_t handed = 0;
+      std::chrono::steady_clock::time_point oldest;
+      for (size_t i = 0; i < share.size(); i++) {
+        share[i]->execute();
+        const auto now = std::chrono::steady_clock::now();
+        if (i == handed) oldest = now;
+        if (i + 1 < share.size() && now - oldest < std::chrono::nanoseconds(kDeliverNs)) continue;
+        lk.lock();
+        if (stopping_) {
+          for (size_t j = handed; j < share.size(); j++) delete share[j];
+          return;
+        }
+        done_.insert(done_.end(), share.begin() + static_cast<std::ptrdiff_t>(handed), share.begin() + static_cast<std::ptrdiff_t>(i + 1));
+        handed = i + 1;
+        if (!wake_pending_) {
+          wake_pending_ = true;
+          napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+        }
+        if (i + 1 < share.size()) lk.unlock();
       }
     }
   }
@@ -655,26 +669,19 @@ class EnvState {
     }
   }
 
-  static void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
-  }
-
   napi_env env_;
   double* io_ = nullptr;
   Napi::Reference<Napi::ArrayBuffer> io_ref_;
   Napi::FunctionReference run_cb_;
-  std::atomic<size_t> queued_{0};          // queue_.size(), for spinning run threads
   std::atomic<bool> stopping_flag_{false};
-  int spinners_ = 0, sleepers_ = 0;        // run threads spinning / waiting (under mu_)
+  int sleepers_ = 0;                       // run threads waiting for work (under mu_)
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::weak_ptr<tl::Session>> sessions_;
   std::deque<AsyncRun*> queue_;
   std::vector<AsyncRun*> done_;
+  std::vector<AsyncRun*> inbox_;  // JS thread only: staged runs (submit) until flush()
+  unsigned nthreads_ = 1;
   std::vector<std::thread> threads_;
   bool stopping_ = false, wake_pending_ = false;
   napi_threadsafe_function tsfn_ = nullptr;
@@ -776,9 +783,15 @@ Napi::Value RunPreparedAsync(const Napi::CallbackInfo& info) {
   read_run_flags(info[2], info[3], &r->req);
   r->id = info[4].IsNumber() ? info[4].As<Napi::Number>().DoubleValue() : 0;
   r->prepared = std::move(p);
-  if (!st->submit(std::move(r)))
+  if (!st->submit(std::move(r), /*staged=*/true))
     throw status_error(env, tl::make_error(tl::kCancelled, "could not queue the run: the environment is shutting down"));
   return env.Undefined();
+}
+
+// flushRuns(): starts the runs runPreparedAsync staged (JS calls it once per task, from a microtask).
+Napi::Value FlushRuns(const Napi::CallbackInfo& info) {
+  if (EnvState* st = env_state(info.Env())) st->flush();
+  return info.Env().Undefined();
 }
 
 Napi::Value SetRunCallback(const Napi::CallbackInfo& info) {
@@ -819,6 +832,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runPrepared", Napi::Function::New(env, RunPrepared));
   exports.Set("runPreparedAsync", Napi::Function::New(env, RunPreparedAsync));
   exports.Set("setRunCallback", Napi::Function::New(env, SetRunCallback));
+  exports.Set("flushRuns", Napi::Function::New(env, FlushRuns));
   auto io = Napi::ArrayBuffer::New(env, kIoDoubles * sizeof(double));
   (*state)->set_io(io);
   exports.Set("io", Napi::Float64Array::New(env, kIoDoubles, io, 0));
