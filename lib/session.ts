@@ -433,7 +433,6 @@ export class Session {
     return typeof k === 'string' ? this.#keyCache.get(k) ?? null : null;
   }
   #keyCache = new Map<string, Tensor>();
-  #scratch: unknown[] = [];
 
   /** A run whose spec is cached and whose feeds (a Map or nothing) are all plain scalars: its spec, feeds written to io. */
   #prepareFast(fetches: unknown, feedDict: unknown): RunSpec | null {
@@ -442,18 +441,19 @@ export class Session {
     if (!spec || spec.fedFetched) return null;
     const n = feedDict ? (feedDict as Map<unknown, unknown>).size : 0;
     if (n !== spec.fed.length) return null;
-    const vals = this.#scratch;
-    vals.length = n;
     if (n) {
+      // As #scalarFeeds, straight from the Map (in the spec's feed order).
+      const io = binding().io;
       let i = 0;
       for (const [k, v] of feedDict as Map<unknown, unknown>) {
-        if (this.#feedKey(k) !== spec.fed[i]) return null;
-        vals[i++] = v;
+        const t = spec.fed[i], code = spec.scalarCodes[i];
+        if (this.#feedKey(k) !== t || typeof v !== 'number' || code < 0 || !scalarFits(t.dtype, v)) return null;
+        io[2 * i] = code;
+        io[2 * i + 1] = v;
+        i++;
       }
     }
-    const ok = this.#scalarFeeds(spec, vals);
-    vals.length = 0;
-    return ok ? spec : null;
+    return spec;
   }
 
   #prepare(fetches: unknown, feedDict: unknown): { spec: RunSpec; values: NDArray[] | null } {

@@ -429,9 +429,16 @@ struct Prepared {
         std::lock_guard<std::mutex> lk(mu);
         plan = p;
       }
-      return s.run_plan(*p, req, res);
+      const auto t0 = std::chrono::steady_clock::now();
+      Status st = s.run_plan(*p, req, res);
+      const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+      const int64_t avg = avg_ns.load(std::memory_order_relaxed);
+      avg_ns.store(avg < 0 ? ns : (7 * avg + ns) / 8, std::memory_order_relaxed);
+      return st;
     });
   }
+  // How long its runs take (moving average; -1 before the first), for the run threads' shares.
+  std::atomic<int64_t> avg_ns{-1};
 };
 using PreparedPtr = std::shared_ptr<Prepared>;
 
@@ -520,9 +527,8 @@ class EnvState {
       for (AsyncRun* r : inbox_) queue_.push_back(r);
       wake = sleepers_ > 0;
     }
-    const bool many = inbox_.size() > 1;
     inbox_.clear();
-    if (wake) many ? cv_.notify_all() : cv_.notify_one();
+    if (wake) cv_.notify_one();  // it wakes another when it leaves work in the queue
   }
 
   // Env cleanup hook: stop the runs, join the threads, drop what never settled.
@@ -555,7 +561,7 @@ class EnvState {
   }
 
  private:
-  static constexpr int64_t kDeliverNs = 100000;
+  static constexpr int64_t kDeliverNs = 100000, kShareNs = 50000;
 
   void work() {
     std::unique_lock<std::mutex> lk(mu_);
@@ -564,12 +570,23 @@ class EnvState {
       cv_.wait(lk, [this] { return stopping_ || !queue_.empty(); });
       sleepers_--;
       if (stopping_) return;
-      // A share of the queue (the other run threads take the rest), run back to back; finished
-      // runs are handed over when the share is done, or once the oldest one waited kDeliverNs.
-      const size_t take = (queue_.size() + nthreads_ - 1) / nthreads_;
+      // A share of the queue, run back to back: a fair part, and more while their expected time
+      // stays under kShareNs (small runs cost less than waking another thread). What is left
+      // wakes another run thread. Finished runs are handed over when the share is done, or once
+      // the oldest one waited kDeliverNs.
+      const size_t fair = (queue_.size() + nthreads_ - 1) / nthreads_;
+      size_t take = 0;
+      int64_t expected = 0;
+      for (; take < queue_.size(); take++) {
+        const int64_t avg = queue_[take]->prepared ? queue_[take]->prepared->avg_ns.load(std::memory_order_relaxed) : -1;
+        expected += avg < 0 ? kShareNs : avg;
+        if (take >= fair && expected > kShareNs) break;
+      }
       std::vector<AsyncRun*> share(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+      const bool more = !queue_.empty() && sleepers_ > 0;
       lk.unlock();
+      if (more) cv_.notify_one();
       size_t handed = 0;
       std::chrono::steady_clock::time_point oldest;
       for (size_t i = 0; i < share.size(); i++) {
