@@ -434,23 +434,30 @@ export class Session {
   }
   #keyCache = new Map<string, Tensor>();
 
-  /** A run whose spec is cached and whose feeds (a Map or nothing) are all plain scalars: its spec, feeds written to io. */
+  /** A run whose spec is cached and whose feeds (a Map, [key, value] pairs or nothing) are all plain scalars: its spec, feeds written to io. */
   #prepareFast(fetches: unknown, feedDict: unknown): RunSpec | null {
-    if (!(feedDict instanceof Map) && feedDict !== undefined && feedDict !== null) return null;
+    const isMap = feedDict instanceof Map;
+    if (!isMap && !Array.isArray(feedDict) && feedDict !== undefined && feedDict !== null) return null;
     const spec = this.#specCache.get(fetches);
     if (!spec || spec.fedFetched) return null;
-    const n = feedDict ? (feedDict as Map<unknown, unknown>).size : 0;
+    const n = feedDict ? isMap ? (feedDict as Map<unknown, unknown>).size : (feedDict as unknown[]).length : 0;
     if (n !== spec.fed.length) return null;
-    if (n) {
-      // As #scalarFeeds, straight from the Map (in the spec's feed order).
-      const io = binding().io;
+    // As #scalarFeeds, straight from the feeds (in the spec's feed order).
+    const io = binding().io;
+    const put = (i: number, k: unknown, v: unknown): boolean => {
+      const t = spec.fed[i], code = spec.scalarCodes[i];
+      if (this.#feedKey(k) !== t || typeof v !== 'number' || code < 0 || !scalarFits(t.dtype, v)) return false;
+      io[2 * i] = code;
+      io[2 * i + 1] = v;
+      return true;
+    };
+    if (isMap) {
       let i = 0;
-      for (const [k, v] of feedDict as Map<unknown, unknown>) {
-        const t = spec.fed[i], code = spec.scalarCodes[i];
-        if (this.#feedKey(k) !== t || typeof v !== 'number' || code < 0 || !scalarFits(t.dtype, v)) return null;
-        io[2 * i] = code;
-        io[2 * i + 1] = v;
-        i++;
+      for (const [k, v] of feedDict as Map<unknown, unknown>) if (!put(i++, k, v)) return null;
+    } else {
+      for (let i = 0; i < n; i++) {
+        const p = (feedDict as unknown[])[i];
+        if (!Array.isArray(p) || p.length !== 2 || !put(i, p[0], p[1])) return null;
       }
     }
     return spec;

@@ -522,7 +522,6 @@ class EnvState {
       if (threads_.empty()) {
         const unsigned n = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
         for (unsigned i = 0; i < n; i++) threads_.emplace_back([this] { work(); });
-        nthreads_ = n;
       }
       for (AsyncRun* r : inbox_) queue_.push_back(r);
       wake = sleepers_ > 0;
@@ -570,17 +569,15 @@ class EnvState {
       cv_.wait(lk, [this] { return stopping_ || !queue_.empty(); });
       sleepers_--;
       if (stopping_) return;
-      // A share of the queue, run back to back: a fair part, and more while their expected time
-      // stays under kShareNs (small runs cost less than waking another thread). What is left
-      // wakes another run thread. Finished runs are handed over when the share is done, or once
-      // the oldest one waited kDeliverNs.
-      const size_t fair = (queue_.size() + nthreads_ - 1) / nthreads_;
+      // A share of the queue, run back to back: the next run, and more while their expected time
+      // (the signature's average) stays under kShareNs: small runs cost less than waking another
+      // thread, a large or new one goes alone. What is left wakes another run thread. Finished
+      // runs are handed over when the share is done, or once the oldest one waited kDeliverNs.
       size_t take = 0;
-      int64_t expected = 0;
-      for (; take < queue_.size(); take++) {
+      for (int64_t expected = 0; take < queue_.size(); take++) {
         const int64_t avg = queue_[take]->prepared ? queue_[take]->prepared->avg_ns.load(std::memory_order_relaxed) : -1;
-        expected += avg < 0 ? kShareNs : avg;
-        if (take >= fair && expected > kShareNs) break;
+        expected += avg < 0 ? kShareNs + 1 : avg;
+        if (take > 0 && expected > kShareNs) break;
       }
       std::vector<AsyncRun*> share(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
@@ -698,7 +695,6 @@ class EnvState {
   std::deque<AsyncRun*> queue_;
   std::vector<AsyncRun*> done_;
   std::vector<AsyncRun*> inbox_;  // JS thread only: staged runs (submit) until flush()
-  unsigned nthreads_ = 1;
   std::vector<std::thread> threads_;
   bool stopping_ = false, wake_pending_ = false;
   napi_threadsafe_function tsfn_ = nullptr;

@@ -98,8 +98,11 @@ describe('serving path: scalar feeds of a cached signature', () => {
       expect(sess.run(y, new Map<tf.Tensor | string, number>([[a, i], [b, 1]])).item()).toBe(10 * i - 1);
       expect(sess.run(y, new Map<tf.Tensor | string, number>([['b:0', i], ['a:0', 2]])).item()).toBe(20 - i);
       expect(sess.run('Sub:0', new Map<tf.Tensor | string, number>([[a, 1], ['b:0', i]])).item()).toBe(10 - i);
+      expect(sess.run(y, [[a, i], ['b:0', 2]]).item()).toBe(10 * i - 2);
+      expect(sess.run(y, [[a, i], [b, [2]]]).toArray()).toEqual([10 * i - 2]);  // not a scalar: the general path
     }
     const other = new tf.Graph().asDefault(() => tf.placeholder('float32', [], 'a'));
+    expect(thrown(() => sess.run(y, [[a, 1], [b]] as never))).toBeInstanceOf(TypeError);
     const e = thrown(() => sess.run(y, new Map<tf.Tensor | string, number>([[other, 1], [b, 1]])));
     expect(e).toBeInstanceOf(tf.errors.InvalidArgumentError);
     expect(e.message).toMatch(/not an element of this graph/);
