@@ -196,6 +196,16 @@ function ioRead(io: Float64Array, k: number, out: NDArray[]): number {
   return k;
 }
 
+/** A non-empty flat array of up to 64 Tensors / Operations (a fetch list whose spec is cached by its elements). */
+function isFlatList(f: unknown): f is Element[] {
+  if (!Array.isArray(f) || f.length === 0 || f.length > 64) return false;
+  for (const e of f) if (!(e instanceof Tensor) && !(e instanceof Operation)) return false;
+  return true;
+}
+
+/** At most this many scalar feeds travel through the io block (2 doubles each, of native kIoDoubles = 4096). */
+const IO_FEEDS = 1024;
+
 /**
  * Whether the JS number x fed to a tensor of dtype d converts exactly as convertFeed would
  * (float: any number; int32/uint8/bool: an integer in range), so it may go as a plain scalar.
@@ -416,7 +426,7 @@ export class Session {
    * true; the run then sends no feed values. Nothing else differs from convertFeed.
    */
   #scalarFeeds(spec: RunSpec, vals: readonly unknown[]): boolean {
-    if (spec.fedFetched || !spec.reused) return false;
+    if (spec.fedFetched || !spec.reused || vals.length > IO_FEEDS) return false;
     const io = binding().io;
     for (let i = 0; i < vals.length; i++) {
       const v = vals[i], code = spec.scalarCodes[i];
@@ -441,7 +451,7 @@ export class Session {
     const spec = this.#specCache.get(fetches);
     if (!spec || spec.fedFetched) return null;
     const n = feedDict ? isMap ? (feedDict as Map<unknown, unknown>).size : (feedDict as unknown[]).length : 0;
-    if (n !== spec.fed.length) return null;
+    if (n !== spec.fed.length || n > IO_FEEDS) return null;
     // As #scalarFeeds, straight from the feeds (in the spec's feed order).
     const io = binding().io;
     const put = (i: number, k: unknown, v: unknown): boolean => {
@@ -480,14 +490,29 @@ export class Session {
   }
 
   // Repeated runs of the same single fetch (a Tensor, Operation or name: immutable keys) with
-  // the same fed tensors reuse the compiled spec. Arrays and objects may be mutated by the
-  // caller between runs, so they are compiled each time.
+  // the same fed tensors reuse the compiled spec. A flat array of Tensors / Operations (a new
+  // literal each call, as usually written) finds its spec by its elements. Other structures
+  // (nested, objects) are compiled each time.
   #specCache = new Map<unknown, RunSpec>();
+  #listCache = new Map<Element, { elements: Element[]; spec: RunSpec }[]>();
   #cachedSpec(fetches: unknown, fed: Tensor[]): RunSpec {
+    const sameFed = (s: RunSpec) => s.fed.length === fed.length && s.fed.every((t, i) => t === fed[i]);
+    if (isFlatList(fetches)) {
+      const list = this.#listCache.get(fetches[0]) ?? [];
+      const hit = list.find((e) => e.elements.length === fetches.length && e.elements.every((x, i) => x === fetches[i]) && sameFed(e.spec));
+      if (hit) return hit.spec;
+      const spec = this.#compile(fetches, fed);
+      spec.reused = true;
+      if (this.#listCache.size > 256) this.#listCache.clear();
+      if (list.length >= 8) list.shift();
+      list.push({ elements: fetches.slice(), spec });
+      this.#listCache.set(fetches[0], list);
+      return spec;
+    }
     const cacheable = fetches instanceof Tensor || fetches instanceof Operation || typeof fetches === 'string';
     if (!cacheable) return this.#compile(fetches, fed);
     const hit = this.#specCache.get(fetches);
-    if (hit && hit.fed.length === fed.length && hit.fed.every((t, i) => t === fed[i])) return hit;
+    if (hit && sameFed(hit)) return hit;
     const spec = this.#compile(fetches, fed);
     spec.reused = true;
     if (this.#specCache.size > 256) this.#specCache.clear();

@@ -150,11 +150,16 @@ tl::Tensor to_tensor(Napi::Env env, const Napi::Value& dt, const Napi::Value& sh
   return t;
 }
 
+// The io block (below): its size, and the elements of one output that may travel through it.
+constexpr size_t kIoDoubles = 4096;
+constexpr int64_t kIoValue = 64;
+
 // The feed values of a run: a flat array of (dtype, shape, data) triples, one per feed; or, when
 // vals is null and io is given, every feed a scalar written to the io block as (dtype, value).
 void read_feed_values(Napi::Env env, const Napi::Value& vals, size_t n, bool copy, const double* io, tl::RunRequest* req) {
   req->feed_values.reserve(n);
   if (io && vals.IsNull()) {
+    if (2 * n > kIoDoubles) throw Napi::RangeError::New(env, "too many feeds for the io block");
     for (size_t i = 0; i < n; i++) {
       const double code = io[2 * i];
       if (!(code >= 0 && code < 64) || !tl::dtype_valid(static_cast<int>(code))) throw Napi::TypeError::New(env, "feed value has an invalid dtype");
@@ -332,17 +337,25 @@ Napi::Value result_to_js(Napi::Env env, tl::RunResult& r) {
 // [count, per output: dtype, rank, dims..., values...]: no arrays, numbers or buffers are
 // created per run. Only the JS thread touches it, and only for the length of one call (or one
 // batch of completions).
-constexpr size_t kIoDoubles = 4096;
-constexpr int64_t kIoValue = 64;  // elements of one output that may travel through the block
 
-// Writes the outputs at io[0, cap); false (then what was written means nothing) when one is int64,
-// large, or they do not fit. *used: the doubles written.
-bool outputs_to_io(const std::vector<tl::Tensor>& outs, double* io, size_t cap, size_t* used) {
+// The doubles the outputs take in the io block, or 0 when one cannot travel through it (int64:
+// not every value is a double; more than kIoValue elements: a buffer is cheaper).
+size_t io_size(const std::vector<tl::Tensor>& outs) {
   size_t k = 1;
   for (const tl::Tensor& t : outs) {
-    if (t.dtype == tl::DType::i64 || !t.buf) return false;
     const int64_t n = t.num_elements();
-    if (n > kIoValue || k + 2 + t.shape.size() + static_cast<size_t>(n) > cap) return false;
+    if (t.dtype == tl::DType::i64 || !t.buf || n > kIoValue) return 0;
+    k += 2 + t.shape.size() + static_cast<size_t>(n);
+  }
+  return k;
+}
+
+// Writes the outputs (io_size(outs) > 0 doubles) at io.
+void outputs_to_io(const std::vector<tl::Tensor>& outs, double* io) {
+  size_t k = 0;
+  io[k++] = static_cast<double>(outs.size());
+  for (const tl::Tensor& t : outs) {
+    const int64_t n = t.num_elements();
     io[k++] = static_cast<int>(t.dtype);
     io[k++] = static_cast<double>(t.shape.size());
     for (int64_t d : t.shape) io[k++] = static_cast<double>(d);
@@ -355,10 +368,6 @@ bool outputs_to_io(const std::vector<tl::Tensor>& outs, double* io, size_t cap, 
       }
     }
   }
-  if (cap < 1) return false;
-  io[0] = static_cast<double>(outs.size());
-  *used = k;
-  return true;
 }
 
 const uint8_t* bytes_of(const Napi::Value& v, size_t* len) {
@@ -644,21 +653,28 @@ class EnvState {
       Napi::Array extras = Napi::Array::New(e);
       uint32_t nextra = 0, count = 0;
       size_t k = 0;
-      auto flush = [&] {
-        if (count) run_cb_.Call({Napi::Number::New(e, count), extras});
+      auto call_back = [&] {
+        if (count) {
+          try {
+            run_cb_.Call({Napi::Number::New(e, count), extras});
+          } catch (const Napi::Error& err) {
+            napi_fatal_exception(env, err.Value());  // a bug in the callback: report it, settle the rest
+          }
+        }
         extras = Napi::Array::New(e);
         nextra = count = 0;
         k = 0;
       };
       for (auto& r : own) {
-        if (k + 3 > kIoDoubles) flush();
         r->req.feed_values.clear();
-        size_t used = 0;
         const bool traced = !r->res.trace.empty() || !r->res.executed.empty();
-        if (r->status.ok() && !traced && outputs_to_io(r->res.outputs, io_ + k + 2, kIoDoubles - k - 2, &used)) {
+        const size_t need = r->status.ok() && !traced ? io_size(r->res.outputs) : 0;
+        if (k + 2 + std::max<size_t>(need, 1) > kIoDoubles) call_back();
+        if (need && 2 + need <= kIoDoubles) {
           io_[k] = r->id;
           io_[k + 1] = 0;
-          k += 2 + used;
+          outputs_to_io(r->res.outputs, io_ + k + 2);
+          k += 2 + need;
         } else {
           Napi::Value v;
           int kind = 1;
@@ -677,7 +693,7 @@ class EnvState {
         }
         count++;
       }
-      flush();
+      call_back();
     } catch (...) {
       // The environment is going away: the runs can no longer be settled.
     }
@@ -777,8 +793,11 @@ Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
   tl::RunResult res;
   Status status = p.run(*s, req, &res);
   if (!status.ok()) throw status_error(env, status);
-  size_t used;
-  if (io && !req.trace && !req.want_executed && outputs_to_io(res.outputs, io, kIoDoubles, &used)) return env.Undefined();
+  const size_t need = io && !req.trace && !req.want_executed ? io_size(res.outputs) : 0;
+  if (need && need <= kIoDoubles) {
+    outputs_to_io(res.outputs, io);
+    return env.Undefined();
+  }
   return result_to_js(env, res);
 }
 

@@ -182,6 +182,26 @@ describe('serving path: fetched values through the io block and as buffers', () 
     });
   }
 
+  it('a flat fetch list (a new literal each run, or one array changed between runs) finds its own spec', () => {
+    const g = new tf.Graph();
+    const { x, a, b, c, noop } = g.asDefault(() => {
+      const x = tf.placeholder('float32', [], 'x');
+      return { x, a: tf.add(x, 1), b: tf.multiply(x, 2), c: tf.subtract(x, 3), noop: tf.noOp() };
+    });
+    const sess = new tf.Session({ graph: g });
+    const list: (tf.Tensor | tf.Operation)[] = [a, b];
+    for (let i = 0; i < 4; i++) {
+      const [av, bv, n] = sess.run([a, b, noop], new Map([[x, i]]));
+      expect([av.item(), bv.item(), n]).toEqual([i + 1, 2 * i, null]);
+      expect(sess.run([b, a], [[x, i]]).map((v: tf.NDArray) => v.item())).toEqual([2 * i, i + 1]);
+      expect(sess.run([a, a, c], [[x, i]]).map((v: tf.NDArray) => v.item())).toEqual([i + 1, i + 1, i - 3]);
+      list[1] = i % 2 ? c : b;  // the same array, other contents
+      expect(sess.run(list, [[x, i]]).map((v: tf.NDArray) => v.item())).toEqual([i + 1, i % 2 ? i - 3 : 2 * i]);
+      expect(sess.run([x, a], [[x, i]]).map((v: tf.NDArray) => v.item())).toEqual([i, i + 1]);  // a fed tensor fetched
+    }
+    sess.close();
+  });
+
   it('a structure of fetches (list and object) from a warm signature', () => {
     const g = new tf.Graph();
     const { x, a, b } = g.asDefault(() => { const x = tf.placeholder('float32', [], 'x'); return { x, a: tf.add(x, 1), b: tf.multiply(x, tf.fill([70], 2)) }; });
@@ -195,6 +215,38 @@ describe('serving path: fetched values through the io block and as buffers', () 
       expect(o.p.item()).toBe(i + 1);
       expect(o.q.map((v: tf.NDArray) => v.item())).toEqual([i + 1, i + 1]);
     }
+    sess.close();
+  });
+});
+
+describe('serving path: beyond the io block', () => {
+  it('a callable whose small outputs together exceed the io block returns them all', () => {
+    const g = new tf.Graph();
+    const { x, ys } = g.asDefault(() => {
+      const x = tf.placeholder('float32', [], 'x');
+      return { x, ys: Array.from({ length: 80 }, (_, i) => tf.multiply(tf.fill([64], i), x)) };
+    });
+    const sess = new tf.Session({ graph: g });
+    const f = sess.makeCallable(ys, [x]);
+    for (const v of [1, 2]) {
+      const out = f(v) as tf.NDArray[];
+      expect(out.length).toBe(80);
+      out.forEach((o, i) => expect(Array.from(o.data)).toEqual(new Array(64).fill(i * v)));
+    }
+    sess.close();
+  });
+
+  it('more scalar feeds than the io block holds take the general path', () => {
+    const g = new tf.Graph();
+    const { ps, y } = g.asDefault(() => {
+      const ps = Array.from({ length: 1100 }, (_, i) => tf.placeholder('float32', [], `p${i}`));
+      return { ps, y: tf.add(ps[0], ps[1099]) };
+    });
+    const sess = new tf.Session({ graph: g });
+    const f = sess.makeCallable(y, ps);
+    for (const k of [1, 2]) expect(f(...ps.map((_, i) => i * k)).item()).toBe(1099 * k);
+    const feeds = new Map(ps.map((p, i) => [p, i]));
+    for (let k = 0; k < 2; k++) expect(sess.run(y, feeds).item()).toBe(1099);
     sess.close();
   });
 });
