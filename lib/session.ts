@@ -16,7 +16,12 @@ import type { CallableFn, Feeds, Fetches, FetchResult, ValidFetches } from './fe
 export interface SessionConfig {
   /** Threads a kernel may use (0: one per core). */
   intraOpParallelismThreads?: number;
-  /** Accepted for TF compatibility; ops of one run execute in order (each kernel is parallel). */
+  /**
+   * Independent ops of one run that may execute at the same time (0: one per core; negative:
+   * every op in order on the calling thread, as TF's run-in-caller-thread). They run on the
+   * intra-op pool's threads; runs of small plans (under ~0.2 ms) and plans with variables keep
+   * their ops in order.
+   */
   interOpParallelismThreads?: number;
   /** Default deadline for every run, like ConfigProto.operation_timeout_in_ms. */
   operationTimeoutInMs?: number;
@@ -329,7 +334,9 @@ export class Session {
     this.config = { ...options.config };
     const threads = this.config.intraOpParallelismThreads ?? 0;
     if (!Number.isInteger(threads) || threads < 0) throw invalidArgument(`intraOpParallelismThreads must be a non-negative integer, got ${threads}`);
-    this.#handle = binding().sessionCreate(threads, remapping);
+    const interOp = this.config.interOpParallelismThreads ?? 0;
+    if (!Number.isInteger(interOp)) throw invalidArgument(`interOpParallelismThreads must be an integer, got ${interOp}`);
+    this.#handle = binding().sessionCreate(threads, remapping, interOp);
     if (!getDefaultSession()) implicitDefault = this;
   }
 
