@@ -29,15 +29,35 @@ export type NativeRunResult = (number | number[] | ArrayBuffer | NativeTrace)[];
 /** Values up to this many elements (not int64) cross N-API as arrays of numbers (native kSmallValue). */
 export const SMALL_VALUE = 16;
 export type SessionHandle = { readonly __brand: 'tensorloom.session' };
+/** A (feeds, fetches, targets) signature prepared once; its plan is resolved at its first run. */
+export type PreparedHandle = { readonly __brand: 'tensorloom.prepared' };
 
 export interface Binding {
-  sessionCreate(intraOpThreads: number, remapping?: boolean): SessionHandle;
+  sessionCreate(intraOpThreads: number, remapping?: boolean, interOpThreads?: number): SessionHandle;
   sessionExtend(s: SessionHandle, buf: Uint8Array): number;
   sessionRun(s: SessionHandle, feeds: Int32Array, feedValues: NativeValues, fetches: Int32Array, targets: Int32Array,
              flags: number, timeoutMs: number): NativeRunResult;
   sessionRunAsync(s: SessionHandle, feeds: Int32Array, feedValues: NativeValues, fetches: Int32Array, targets: Int32Array,
                   flags: number, timeoutMs: number): Promise<NativeRunResult>;
   sessionClose(s: SessionHandle): void;
+  sessionPrepare(s: SessionHandle, feeds: Int32Array, fetches: Int32Array, targets: Int32Array): PreparedHandle;
+  /**
+   * Runs a prepared signature. feedValues null: every feed is a scalar in `io` as (dtype code,
+   * value) pairs. Returns undefined when the outputs were written to `io` as [count, per output:
+   * dtype, rank, dims..., values...], else the NativeRunResult.
+   */
+  runPrepared(p: PreparedHandle, feedValues: NativeValues | null, flags: number, timeoutMs: number): NativeRunResult | undefined;
+  /** Stages a prepared run (feeds read during the call) until flushRuns; the run callback settles it by `id`. */
+  runPreparedAsync(p: PreparedHandle, feedValues: NativeValues | null, flags: number, timeoutMs: number, id: number): void;
+  /** Hands the staged runs to the run threads (once per JS task, from a microtask). */
+  flushRuns(): void;
+  /**
+   * Where finished prepared runs go, in batches: per run `io` holds [id, 0, outputs as above] or
+   * [id, 1 (result array) | 2 (error), index into extras].
+   */
+  setRunCallback(cb: (count: number, extras: unknown[]) => void): void;
+  /** The environment's block shared with native for small feeds and fetched values. */
+  io: Float64Array;
   _sessionInfo(s: SessionHandle): { nodes: number; plans: number; threads: number };
   graphValidate(buf: Uint8Array): number;
   schemaHash: number;

@@ -3,8 +3,8 @@
 // fetch structures, converts feeds, extends the native graph when the JS graph grew, and turns
 // native errors into tf.errors classes that name the failing op.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { binding, nativeError, NativeRunResult, NativeTrace, NativeValues, RUN_EXECUTED, RUN_TRACE, SessionHandle, SMALL_VALUE } from './binding';
-import { TypedArray, dtypeCode, dtypeFromCode, dtypeInfo, typedArrayFor } from './dtypes';
+import { binding, nativeError, NativeRunResult, NativeTrace, NativeValues, PreparedHandle, RUN_EXECUTED, RUN_TRACE, SessionHandle, SMALL_VALUE } from './binding';
+import { DType, TypedArray, dtypeCode, dtypeFromCode, dtypeInfo, typedArrayFor } from './dtypes';
 import { OpError, checkKeys, errorForCode, invalidArgument } from './errors';
 import { FeedDict, Graph, Operation, Tensor, getDefaultGraph, popDefaultGraph, pushDefaultGraph, sessionHooks } from './graph';
 import { NDArray, toNDArray } from './ndarray';
@@ -16,7 +16,12 @@ import type { CallableFn, Feeds, Fetches, FetchResult, ValidFetches } from './fe
 export interface SessionConfig {
   /** Threads a kernel may use (0: one per core). */
   intraOpParallelismThreads?: number;
-  /** Accepted for TF compatibility; ops of one run execute in order (each kernel is parallel). */
+  /**
+   * Independent ops of one run that may execute at the same time (0: one per core; negative:
+   * every op in order on the calling thread, as TF's run-in-caller-thread). They run on the
+   * intra-op pool's threads; runs of small plans (under ~0.2 ms) and plans with variables keep
+   * their ops in order.
+   */
   interOpParallelismThreads?: number;
   /** Default deadline for every run, like ConfigProto.operation_timeout_in_ms. */
   operationTimeoutInMs?: number;
@@ -174,6 +179,51 @@ function fromNative(res: NativeRunResult, i: number): NDArray {
   return new NDArray(typedArrayFor(dtype, data, 0, shape.reduce((a, b) => a * b, 1)), shape, dtype);
 }
 
+/**
+ * The fetched values the native side wrote to the io block from io[k] on ([count, per output:
+ * dtype, rank, dims..., values...]), appended to out; returns the index after them.
+ */
+function ioOutputs(io: Float64Array, k: number, out: NDArray[]): NDArray[] {
+  ioRead(io, k, out);
+  return out;
+}
+/** ioOutputs, returning the index after the outputs. */
+function ioRead(io: Float64Array, k: number, out: NDArray[]): number {
+  const count = io[k++];
+  for (let i = 0; i < count; i++) {
+    const dtype = dtypeFromCode(io[k++]);
+    const rank = io[k++];
+    const shape: number[] = [];
+    let size = 1;
+    for (let d = 0; d < rank; d++) { const n = io[k++]; shape.push(n); size *= n; }
+    const data = new (dtypeInfo(dtype).array)(size);
+    for (let j = 0; j < size; j++) (data as Float64Array)[j] = io[k++];
+    out.push(new NDArray(data, shape, dtype));
+  }
+  return k;
+}
+
+/** A non-empty flat array of up to 64 Tensors / Operations (a fetch list whose spec is cached by its elements). */
+function isFlatList(f: unknown): f is Element[] {
+  if (!Array.isArray(f) || f.length === 0 || f.length > 64) return false;
+  for (const e of f) if (!(e instanceof Tensor) && !(e instanceof Operation)) return false;
+  return true;
+}
+
+/** At most this many scalar feeds travel through the io block (2 doubles each, of native kIoDoubles = 4096). */
+const IO_FEEDS = 1024;
+
+/**
+ * Whether the JS number x fed to a tensor of dtype d converts exactly as convertFeed would
+ * (float: any number; int32/uint8/bool: an integer in range), so it may go as a plain scalar.
+ * Anything else takes the general path, which converts or throws its error.
+ */
+function scalarFits(d: DType, x: number): boolean {
+  if (d === 'float32' || d === 'float64') return true;
+  const info = dtypeInfo(d);
+  return info.min !== undefined && Number.isInteger(x) && x >= info.min && x <= info.max!;
+}
+
 /** Feed values as flat (dtype, shape, data) triples; small ones as plain numbers. */
 function toNative(values: NDArray[]): NativeValues {
   const out: NativeValues = [];
@@ -210,6 +260,55 @@ interface RunSpec {
   feeds: Int32Array;
   fetches: Int32Array;
   targetIds: Int32Array;
+  /** Per fed tensor: its dtype code when a JS number fed to it may travel as a plain scalar, else -1 (int64, non-scalar static shape). */
+  scalarCodes: number[];
+  /** A fed tensor is also fetched (its converted feed value is part of the result). */
+  fedFetched: boolean;
+  /** The fetch is one tensor computed by the run: the result is its value. */
+  single: boolean;
+  /** Reused across runs (cached or callable): runs go through a prepared native signature. */
+  reused: boolean;
+  prep?: PreparedHandle;
+}
+
+/** A run of runPreparedAsync waiting for the run callback. */
+interface PendingRun { resolve(v: unknown): void; reject(e: unknown): void; done(outs: NDArray[] | null, res: NativeRunResult | null): unknown; session: Session }
+const pendingRuns = new Map<number, PendingRun>();
+let nextRunId = 1;
+let runCallbackSet = false;
+let flushQueued = false;
+/** Starts the runs staged in this task: one hand-over (and at most one wake-up) for all of them. */
+function flushRuns(): void {
+  flushQueued = false;
+  binding().flushRuns();
+}
+/** The result of a single-fetch run: its one value. */
+const singleValue = (outs: NDArray[] | null, res: NativeRunResult | null): NDArray => (outs ? outs[0] : fromNative(res!, 0));
+
+/** The run callback: settles a batch of finished prepared runs (binding.setRunCallback). */
+function onRunsDone(count: number, extras: unknown[]): void {
+  const io = binding().io;
+  let k = 0;
+  for (let i = 0; i < count; i++) {
+    const id = io[k], kind = io[k + 1];
+    let outs: NDArray[] | null = null, extra: unknown;
+    if (kind === 0) {
+      outs = [];
+      k = ioRead(io, k + 2, outs);
+    } else {
+      extra = extras[io[k + 2]];
+      k += 3;
+    }
+    const p = pendingRuns.get(id);
+    if (!p) continue;
+    pendingRuns.delete(id);
+    try {
+      if (kind === 2) p.reject(p.session._opError(extra));
+      else p.resolve(p.done(outs, kind === 1 ? extra as NativeRunResult : null));
+    } catch (e) {
+      p.reject(e);
+    }
+  }
 }
 
 /**
@@ -238,7 +337,9 @@ export class Session {
     this.config = { ...options.config };
     const threads = this.config.intraOpParallelismThreads ?? 0;
     if (!Number.isInteger(threads) || threads < 0) throw invalidArgument(`intraOpParallelismThreads must be a non-negative integer, got ${threads}`);
-    this.#handle = binding().sessionCreate(threads, remapping);
+    const interOp = this.config.interOpParallelismThreads ?? 0;
+    if (!Number.isInteger(interOp)) throw invalidArgument(`interOpParallelismThreads must be an integer, got ${interOp}`);
+    this.#handle = binding().sessionCreate(threads, remapping, interOp);
     if (!getDefaultSession()) implicitDefault = this;
   }
 
@@ -315,9 +416,11 @@ export class Session {
     this.#checkUsable();
     const fed = feedList.map((k) => resolveFeedKey(this.graph, k));
     const spec = this.#compile(fetches, fed);
+    spec.reused = true;
     return (...vals: unknown[]) => {
       if (vals.length !== fed.length) throw invalidArgument(`Expected ${fed.length} feed values, but got ${vals.length}`);
       this.#checkUsable();
+      if (this.#scalarFeeds(spec, vals)) return this.#execute(spec, null, undefined, undefined, false);
       return this.#execute(spec, fed.map((t, i) => convertFeed(t, vals[i])), undefined, undefined, false);
     };
   }
@@ -327,11 +430,69 @@ export class Session {
     if (this.graph.version === 0) throw new Error(EMPTY);
   }
 
-  #prepare(fetches: unknown, feedDict: unknown): { spec: RunSpec; values: NDArray[] } {
+  /**
+   * The serving fast path: when every feed value is a JS number that converts exactly (scalarFits)
+   * to a scalar-shaped fed tensor, writes them to the io block as (dtype code, value) and returns
+   * true; the run then sends no feed values. Nothing else differs from convertFeed.
+   */
+  #scalarFeeds(spec: RunSpec, vals: readonly unknown[]): boolean {
+    if (spec.fedFetched || !spec.reused || vals.length > IO_FEEDS) return false;
+    const io = binding().io;
+    for (let i = 0; i < vals.length; i++) {
+      const v = vals[i], code = spec.scalarCodes[i];
+      if (typeof v !== 'number' || code < 0 || !scalarFits(spec.fed[i].dtype, v)) return false;
+      io[2 * i] = code;
+      io[2 * i + 1] = v;
+    }
+    return true;
+  }
+
+  /** A feed key as the tensor it names (strings are resolved once per session). */
+  #feedKey(k: unknown): Tensor | null {
+    if (k instanceof Tensor) return k.graph === this.graph ? k : null;
+    return typeof k === 'string' ? this.#keyCache.get(k) ?? null : null;
+  }
+  #keyCache = new Map<string, Tensor>();
+
+  /** A run whose spec is cached and whose feeds (a Map, [key, value] pairs or nothing) are all plain scalars: its spec, feeds written to io. */
+  #prepareFast(fetches: unknown, feedDict: unknown): RunSpec | null {
+    const isMap = feedDict instanceof Map;
+    if (!isMap && !Array.isArray(feedDict) && feedDict !== undefined && feedDict !== null) return null;
+    const spec = this.#specCache.get(fetches);
+    if (!spec || spec.fedFetched) return null;
+    const n = feedDict ? isMap ? (feedDict as Map<unknown, unknown>).size : (feedDict as unknown[]).length : 0;
+    if (n !== spec.fed.length || n > IO_FEEDS) return null;
+    // As #scalarFeeds, straight from the feeds (in the spec's feed order).
+    const io = binding().io;
+    const put = (i: number, k: unknown, v: unknown): boolean => {
+      const t = spec.fed[i], code = spec.scalarCodes[i];
+      if (this.#feedKey(k) !== t || typeof v !== 'number' || code < 0 || !scalarFits(t.dtype, v)) return false;
+      io[2 * i] = code;
+      io[2 * i + 1] = v;
+      return true;
+    };
+    if (isMap) {
+      let i = 0;
+      for (const [k, v] of feedDict as Map<unknown, unknown>) if (!put(i++, k, v)) return null;
+    } else {
+      for (let i = 0; i < n; i++) {
+        const p = (feedDict as unknown[])[i];
+        if (!Array.isArray(p) || p.length !== 2 || !put(i, p[0], p[1])) return null;
+      }
+    }
+    return spec;
+  }
+
+  #prepare(fetches: unknown, feedDict: unknown): { spec: RunSpec; values: NDArray[] | null } {
     this.#checkUsable();
+    if (typeof fetches !== 'object' || fetches === null || fetches instanceof Tensor || fetches instanceof Operation) {
+      const fast = this.#prepareFast(fetches, feedDict);
+      if (fast) return { spec: fast, values: null };
+    }
     const feeds = new Map<Tensor, NDArray>();
     for (const [k, v] of feedPairs(feedDict)) {
       const t = resolveFeedKey(this.graph, k);
+      if (typeof k === 'string' && this.#keyCache.size < 1024) this.#keyCache.set(k, t);
       feeds.set(t, convertFeed(t, v, k));
     }
     const fed = [...feeds.keys()];
@@ -339,15 +500,31 @@ export class Session {
   }
 
   // Repeated runs of the same single fetch (a Tensor, Operation or name: immutable keys) with
-  // the same fed tensors reuse the compiled spec. Arrays and objects may be mutated by the
-  // caller between runs, so they are compiled each time.
+  // the same fed tensors reuse the compiled spec. A flat array of Tensors / Operations (a new
+  // literal each call, as usually written) finds its spec by its elements. Other structures
+  // (nested, objects) are compiled each time.
   #specCache = new Map<unknown, RunSpec>();
+  #listCache = new Map<Element, { elements: Element[]; spec: RunSpec }[]>();
   #cachedSpec(fetches: unknown, fed: Tensor[]): RunSpec {
+    const sameFed = (s: RunSpec) => s.fed.length === fed.length && s.fed.every((t, i) => t === fed[i]);
+    if (isFlatList(fetches)) {
+      const list = this.#listCache.get(fetches[0]) ?? [];
+      const hit = list.find((e) => e.elements.length === fetches.length && e.elements.every((x, i) => x === fetches[i]) && sameFed(e.spec));
+      if (hit) return hit.spec;
+      const spec = this.#compile(fetches, fed);
+      spec.reused = true;
+      if (this.#listCache.size > 256) this.#listCache.clear();
+      if (list.length >= 8) list.shift();
+      list.push({ elements: fetches.slice(), spec });
+      this.#listCache.set(fetches[0], list);
+      return spec;
+    }
     const cacheable = fetches instanceof Tensor || fetches instanceof Operation || typeof fetches === 'string';
     if (!cacheable) return this.#compile(fetches, fed);
     const hit = this.#specCache.get(fetches);
-    if (hit && hit.fed.length === fed.length && hit.fed.every((t, i) => t === fed[i])) return hit;
+    if (hit && sameFed(hit)) return hit;
     const spec = this.#compile(fetches, fed);
+    spec.reused = true;
     if (this.#specCache.size > 256) this.#specCache.clear();
     this.#specCache.set(fetches, spec);
     return spec;
@@ -360,9 +537,14 @@ export class Session {
     const nativeFetches = unique.filter((e): e is Tensor => e instanceof Tensor && !fedSet.has(e));
     const targets = unique.filter((e): e is Operation => e instanceof Operation);
     const pairs = (ts: Tensor[]) => Int32Array.from(ts.flatMap((t) => [t.op.id, t.valueIndex]));
+    const uniqueSet = new Set(unique);
     return {
       mapper, unique, fed, nativeFetches, targets,
       feeds: pairs(fed), fetches: pairs(nativeFetches), targetIds: Int32Array.from(targets, (o) => o.id),
+      scalarCodes: fed.map((t) => (t.dtype !== 'int64' && (t.shape === null || t.shape.length === 0) ? dtypeCode(t.dtype) : -1)),
+      fedFetched: fed.some((t) => uniqueSet.has(t)),
+      single: (fetches instanceof Tensor || typeof fetches === 'string') && nativeFetches.length === 1 && targets.length === 0 && unique.length === 1,
+      reused: false,
     };
   }
 
@@ -378,7 +560,8 @@ export class Session {
     this.#sent = n;
   }
 
-  #execute(spec: RunSpec, values: NDArray[], opts: RunOptions | RunOptionsInit | null | undefined, meta: RunMetadata | null | undefined, async: boolean): unknown {
+  /** values null: the feeds are scalars already in the io block (#scalarFeeds). */
+  #execute(spec: RunSpec, values: NDArray[] | null, opts: RunOptions | RunOptionsInit | null | undefined, meta: RunMetadata | null | undefined, async: boolean): unknown {
     // TF accepts options=None / run_metadata=None; a plain object is read as RunOptions' init.
     const options = opts === null || opts === undefined ? undefined : opts instanceof RunOptions ? opts : new RunOptions(opts);
     if (meta === null) meta = undefined;
@@ -387,23 +570,35 @@ export class Session {
     if (pool !== 0 && pool !== -1) throw invalidArgument(`Invalid inter_op_thread_pool: ${pool}`);
     const trace = !!meta && (options?.traceLevel ?? 0) > 0;
     const wantPartitions = !!meta && !!options?.outputPartitionGraphs;
+    const flags = (trace ? RUN_TRACE : 0) | (wantPartitions ? RUN_EXECUTED : 0);
+    const timeout = options?.timeoutInMs || this.config.operationTimeoutInMs || 0;
+    meta?.clear();
+    // The serving path: one fetched tensor of a cached signature, no run metadata.
+    if (spec.single && spec.reused && !meta && !spec.fedFetched) {
+      this.#extend();
+      const prep = this.#prepared(spec);
+      const nativeValues = values === null ? null : toNative(values);
+      if (async) return this.#submit(prep, nativeValues, flags, timeout, singleValue);
+      const res = this.#runPrepared(prep, nativeValues, flags, timeout);
+      return res ? fromNative(res, 0) : ioOutputs(binding().io, 0, [])[0];
+    }
     const fetchValues = new Map<Element, NDArray | null>();
     // A fetched fed tensor returns the converted feed; runAsync copies it, since the caller may
-    // change the typed array before the promise settles.
-    spec.fed.forEach((t, i) => fetchValues.set(t, async ? new NDArray(values[i].data.slice(), values[i].shape.slice(), values[i].dtype) : values[i]));
-    meta?.clear();
+    // change the typed array before the promise settles. (values is null only when none is fetched.)
+    if (values) {
+      const fed = values;
+      spec.fed.forEach((t, i) => fetchValues.set(t, async ? new NDArray(fed[i].data.slice(), fed[i].shape.slice(), fed[i].dtype) : fed[i]));
+    }
     if (spec.nativeFetches.length === 0 && spec.targets.length === 0) {
       const out = spec.mapper.build(fetchValues);
       return async ? Promise.resolve(out) : out;
     }
     this.#extend();
-    const args = [this.#handle, spec.feeds, toNative(values), spec.fetches, spec.targetIds,
-      (trace ? RUN_TRACE : 0) | (wantPartitions ? RUN_EXECUTED : 0),
-      options?.timeoutInMs || this.config.operationTimeoutInMs || 0] as const;
-    const finish = (res: NativeRunResult) => {
-      spec.nativeFetches.forEach((t, i) => fetchValues.set(t, fromNative(res, i)));
+    // outs: the fetched values from the io block, else res holds them (and the trace, if any).
+    const finish = (outs: NDArray[] | null, res: NativeRunResult | null) => {
+      spec.nativeFetches.forEach((t, i) => fetchValues.set(t, outs ? outs[i] : fromNative(res!, i)));
       for (const op of spec.targets) fetchValues.set(op, null);
-      const tr = res[3 * spec.nativeFetches.length] as NativeTrace | undefined;
+      const tr = res ? res[3 * spec.nativeFetches.length] as NativeTrace | undefined : undefined;
       if (meta && tr) {
         if (trace) {
           const finals = new Set<number>([...spec.nativeFetches.map((t) => t.op.id), ...spec.targets.map((o) => o.id)]);
@@ -413,8 +608,17 @@ export class Session {
       }
       return spec.mapper.build(fetchValues);
     };
+    const nativeValues = values === null ? null : toNative(values);
+    if (spec.reused) {
+      // A cached signature: its prepared native run (small outputs come back through io).
+      const prep = this.#prepared(spec);
+      if (async) return this.#submit(prep, nativeValues, flags, timeout, finish);
+      const res = this.#runPrepared(prep, nativeValues, flags, timeout);
+      return res ? finish(null, res) : finish(ioOutputs(binding().io, 0, []), null);
+    }
+    const args = [this.#handle, spec.feeds, nativeValues!, spec.fetches, spec.targetIds, flags, timeout] as const;
     if (async) {
-      return binding().sessionRunAsync(...args).then(finish, (e) => { throw this.#opError(e); });
+      return binding().sessionRunAsync(...args).then((res) => finish(null, res), (e) => { throw this.#opError(e); });
     }
     let res: NativeRunResult;
     try {
@@ -422,8 +626,55 @@ export class Session {
     } catch (e) {
       throw this.#opError(e);
     }
-    return finish(res);
+    return finish(null, res);
   }
+
+  /** A synchronous prepared run: its result array, or undefined when the outputs are in the io block. */
+  #runPrepared(prep: PreparedHandle, values: NativeValues | null, flags: number, timeout: number): NativeRunResult | undefined {
+    try {
+      return binding().runPrepared(prep, values, flags, timeout);
+    } catch (e) {
+      throw this.#opError(e);
+    }
+  }
+
+  /** The spec's prepared native signature (made at its first run, after the graph was sent). */
+  #prepared(spec: RunSpec): PreparedHandle {
+    if (!spec.prep) {
+      try {
+        spec.prep = binding().sessionPrepare(this.#handle, spec.feeds, spec.fetches, spec.targetIds);
+      } catch (e) {
+        throw this.#opError(e);
+      }
+    }
+    return spec.prep;
+  }
+
+  /** Queues a prepared run; its promise settles from the run callback with done(outputs). */
+  #submit(prep: PreparedHandle, values: NativeValues | null, flags: number, timeout: number,
+          done: (outs: NDArray[] | null, res: NativeRunResult | null) => unknown): Promise<unknown> {
+    const b = binding();
+    if (!runCallbackSet) {
+      b.setRunCallback(onRunsDone);
+      runCallbackSet = true;
+    }
+    const id = nextRunId++;
+    try {
+      b.runPreparedAsync(prep, values, flags, timeout, id);
+    } catch (e) {
+      return Promise.reject(this.#opError(e));
+    }
+    if (!flushQueued) {
+      flushQueued = true;
+      queueMicrotask(flushRuns);
+    }
+    return new Promise((resolve, reject) => {
+      pendingRuns.set(id, { resolve, reject, done, session: this });
+    });
+  }
+
+  /** @internal The run callback's access to #opError. */
+  _opError(e: unknown): unknown { return this.#opError(e); }
 
   /** A native error as its tf.errors class, naming the failing op and where it was built. */
   #opError(e: unknown): unknown {

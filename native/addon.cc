@@ -6,6 +6,8 @@
 // on the libuv pool and never touch napi_env there.
 #include <napi.h>
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -168,6 +170,44 @@ tl::Tensor to_tensor(Napi::Env env, const Napi::Value& dt, const Napi::Value& sh
   return t;
 }
 
+// The io block (below): its size, and the elements of one output that may travel through it.
+constexpr size_t kIoDoubles = 4096;
+constexpr int64_t kIoValue = 64;
+
+// The feed values of a run: a flat array of (dtype, shape, data) triples, one per feed; or, when
+// vals is null and io is given, every feed a scalar written to the io block as (dtype, value).
+void read_feed_values(Napi::Env env, const Napi::Value& vals, size_t n, bool copy, const double* io, tl::RunRequest* req) {
+  req->feed_values.reserve(n);
+  if (io && vals.IsNull()) {
+    if (2 * n > kIoDoubles) throw Napi::RangeError::New(env, "too many feeds for the io block");
+    for (size_t i = 0; i < n; i++) {
+      const double code = io[2 * i];
+      if (!(code >= 0 && code < 64) || !tl::dtype_valid(static_cast<int>(code))) throw Napi::TypeError::New(env, "feed value has an invalid dtype");
+      tl::Tensor t;
+      t.dtype = static_cast<tl::DType>(static_cast<int>(code));
+      t.buf = tl::Buffer::allocate(tl::dtype_size(t.dtype));
+      if (!t.buf) throw Napi::RangeError::New(env, "out of memory copying a feed value");
+      if (!store_number(io[2 * i + 1], t.dtype, t.buf->data))
+        throw Napi::RangeError::New(env, std::string("feed value element does not fit dtype ") + tl::dtype_tf_name(t.dtype));
+      req->feed_values.push_back(std::move(t));
+    }
+    return;
+  }
+  if (!vals.IsArray() || vals.As<Napi::Array>().Length() != 3 * n)
+    throw Napi::TypeError::New(env, "feedValues must hold a (dtype, shape, data) triple per feed");
+  auto a = vals.As<Napi::Array>();
+  for (uint32_t i = 0; i < n; i++)
+    req->feed_values.push_back(to_tensor(env, a.Get(3 * i), a.Get(3 * i + 1), a.Get(3 * i + 2), copy));
+}
+
+// flags bit 0 = trace, bit 1 = list executed nodes; timeoutMs <= 0: no deadline.
+void read_run_flags(const Napi::Value& flags_v, const Napi::Value& timeout_v, tl::RunRequest* req) {
+  int flags = flags_v.IsNumber() ? flags_v.As<Napi::Number>().Int32Value() : 0;
+  req->trace = flags & 1;
+  req->want_executed = flags & 2;
+  if (timeout_v.IsNumber()) req->timeout_ms = static_cast<int64_t>(timeout_v.As<Napi::Number>().DoubleValue());
+}
+
 // sessionRun(handle, feeds, feedValues, fetches, targets, flags, timeoutMs): feeds and fetches
 // are Int32Arrays of (node, output) pairs, feedValues a flat array of (dtype, shape, data)
 // triples, flags bit 0 = trace, bit 1 = list executed nodes. Positional arguments and flat
@@ -179,16 +219,8 @@ tl::RunRequest parse_request(const Napi::CallbackInfo& info, bool copy) {
   req.feeds = ref_list(info[1], "feeds");
   req.fetches = ref_list(info[3], "fetches");
   for (int32_t t : int_list(info[4], "targets")) req.targets.push_back(t);
-  Napi::Value vals = info[2];
-  if (!vals.IsArray() || vals.As<Napi::Array>().Length() != 3 * req.feeds.size())
-    throw Napi::TypeError::New(env, "feedValues must hold a (dtype, shape, data) triple per feed");
-  auto a = vals.As<Napi::Array>();
-  for (uint32_t i = 0; i < req.feeds.size(); i++)
-    req.feed_values.push_back(to_tensor(env, a.Get(3 * i), a.Get(3 * i + 1), a.Get(3 * i + 2), copy));
-  int flags = info[5].IsNumber() ? info[5].As<Napi::Number>().Int32Value() : 0;
-  req.trace = flags & 1;
-  req.want_executed = flags & 2;
-  if (info[6].IsNumber()) req.timeout_ms = static_cast<int64_t>(info[6].As<Napi::Number>().DoubleValue());
+  read_feed_values(env, info[2], req.feeds.size(), copy, nullptr, &req);
+  read_run_flags(info[5], info[6], &req);
   return req;
 }
 
@@ -348,6 +380,45 @@ Napi::Value result_to_js(Napi::Env env, tl::RunResult& r) {
   return res;
 }
 
+// ---- the io block: small values without N-API objects ----------------------------------
+//
+// Each environment owns one Float64Array (exported as `io`) that JS and native share. A
+// prepared run reads scalar feeds from it and writes small fetched values back to it as
+// [count, per output: dtype, rank, dims..., values...]: no arrays, numbers or buffers are
+// created per run. Only the JS thread touches it, and only for the length of one call (or one
+// batch of completions).
+
+// The doubles the outputs take in the io block, or 0 when one cannot travel through it (int64:
+// not every value is a double; more than kIoValue elements: a buffer is cheaper).
+size_t io_size(const std::vector<tl::Tensor>& outs) {
+  size_t k = 1;
+  for (const tl::Tensor& t : outs) {
+    const int64_t n = t.num_elements();
+    if (t.dtype == tl::DType::i64 || !t.buf || n > kIoValue) return 0;
+    k += 2 + t.shape.size() + static_cast<size_t>(n);
+  }
+  return k;
+}
+
+// Writes the outputs (io_size(outs) > 0 doubles) at io.
+void outputs_to_io(const std::vector<tl::Tensor>& outs, double* io) {
+  size_t k = 0;
+  io[k++] = static_cast<double>(outs.size());
+  for (const tl::Tensor& t : outs) {
+    const int64_t n = t.num_elements();
+    io[k++] = static_cast<int>(t.dtype);
+    io[k++] = static_cast<double>(t.shape.size());
+    for (int64_t d : t.shape) io[k++] = static_cast<double>(d);
+    for (int64_t i = 0; i < n; i++) {
+      switch (t.dtype) {
+        case tl::DType::f32: io[k++] = t.data<float>()[i]; break;
+        case tl::DType::f64: io[k++] = t.data<double>()[i]; break;
+        case tl::DType::i32: io[k++] = t.data<int32_t>()[i]; break;
+        default: io[k++] = t.data<uint8_t>()[i]; break;  // u8, bool
+      }
+    }
+  }
+}
 
 const uint8_t* bytes_of(const Napi::Value& v, size_t* len) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
@@ -397,12 +468,49 @@ Napi::Value SessionRun(const Napi::CallbackInfo& info) {
 // and drops unsettled runs. Settling itself never lets an exception escape: while the
 // environment is going away every N-API call may fail, and a failed settle is simply dropped.
 
+// A signature prepared once (sessionPrepare): the parsed (feeds, fetches, targets) and, after
+// its first run, its plan. It does not keep a closed session alive.
+struct Prepared {
+  std::weak_ptr<tl::Session> session;
+  tl::RunRequest sig;
+  std::mutex mu;
+  std::shared_ptr<const tl::Plan> plan;
+
+  Status run(tl::Session& s, const tl::RunRequest& req, tl::RunResult* res) {
+    return guarded([&] {
+      std::shared_ptr<const tl::Plan> p;
+      {
+        std::lock_guard<std::mutex> lk(mu);
+        p = plan;
+      }
+      if (!p) {
+        TL_RETURN_IF_ERROR(s.plan_for(sig, &p));
+        std::lock_guard<std::mutex> lk(mu);
+        plan = p;
+      }
+      const auto t0 = std::chrono::steady_clock::now();
+      Status st = s.run_plan(*p, req, res);
+      const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+      const int64_t avg = avg_ns.load(std::memory_order_relaxed);
+      avg_ns.store(avg < 0 ? ns : (7 * avg + ns) / 8, std::memory_order_relaxed);
+      return st;
+    });
+  }
+  // How long its runs take (moving average; -1 before the first), for the run threads' shares.
+  std::atomic<int64_t> avg_ns{-1};
+};
+using PreparedPtr = std::shared_ptr<Prepared>;
+
 struct AsyncRun {
-  napi_deferred deferred = nullptr;
+  napi_deferred deferred = nullptr;  // sessionRunAsync; prepared runs settle through the run callback
   SessionPtr session;
+  PreparedPtr prepared;
+  double id = 0;                     // the prepared run's id for the run callback
   tl::RunRequest req;
   tl::RunResult res;
   Status status;
+
+  void execute() { status = prepared ? prepared->run(*session, req, &res) : safe_run(*session, req, &res); }
 
   // On the JS thread: resolve or reject the promise with the result.
   void settle(napi_env env) {
@@ -429,14 +537,24 @@ class EnvState {
  public:
   explicit EnvState(napi_env env) : env_(env) {}
 
+  double* io() { return io_; }
+  void set_io(Napi::ArrayBuffer ab) {
+    io_ref_ = Napi::Persistent(ab);
+    io_ = static_cast<double*>(ab.Data());
+  }
+  void set_run_callback(Napi::Function f) { run_cb_ = Napi::Persistent(f); }
+  bool has_run_callback() const { return !run_cb_.IsEmpty(); }
+
   void add_session(const SessionPtr& s) {
     std::lock_guard<std::mutex> lk(mu_);
     sessions_.erase(std::remove_if(sessions_.begin(), sessions_.end(), [](auto& w) { return w.expired(); }), sessions_.end());
     sessions_.push_back(s);
   }
 
-  // JS thread. Returns false if the run could not be queued (the caller rejects it).
-  bool submit(std::unique_ptr<AsyncRun> run) {
+  // JS thread. Returns false if the run could not be queued (the caller rejects it). A staged run
+  // waits in the inbox (no lock, no wake-up) until flush(): the runs one JS task submits reach
+  // the run threads together.
+  bool submit(std::unique_ptr<AsyncRun> run, bool staged = false) {
     if (!tsfn_) {
       napi_value name;
       if (napi_create_string_utf8(env_, "tensorloom.run", NAPI_AUTO_LENGTH, &name) != napi_ok ||
@@ -446,18 +564,29 @@ class EnvState {
       }
       napi_unref_threadsafe_function(env_, tsfn_);
     }
+    if (stopping_flag_) return false;
+    inbox_.push_back(run.release());
+    if (pending_++ == 0) napi_ref_threadsafe_function(env_, tsfn_);
+    if (!staged) flush();
+    return true;
+  }
+
+  // JS thread: hands the inbox to the run threads.
+  void flush() {
+    if (inbox_.empty()) return;
+    bool wake = false;
     {
       std::lock_guard<std::mutex> lk(mu_);
-      if (stopping_) return false;
+      if (stopping_) return;  // teardown deletes the inbox
       if (threads_.empty()) {
         const unsigned n = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
         for (unsigned i = 0; i < n; i++) threads_.emplace_back([this] { work(); });
       }
-      queue_.push_back(run.release());
+      for (AsyncRun* r : inbox_) queue_.push_back(r);
+      wake = sleepers_ > 0;
     }
-    if (pending_++ == 0) napi_ref_threadsafe_function(env_, tsfn_);
-    cv_.notify_one();
-    return true;
+    inbox_.clear();
+    if (wake) cv_.notify_one();  // it wakes another when it leaves work in the queue
   }
 
   // Env cleanup hook: stop the runs, join the threads, drop what never settled.
@@ -470,13 +599,19 @@ class EnvState {
     {
       std::lock_guard<std::mutex> lk(self->mu_);
       self->stopping_ = true;
+      self->stopping_flag_ = true;
       for (auto& w : self->sessions_) if (auto s = w.lock()) s->close();
       threads.swap(self->threads_);
     }
     self->cv_.notify_all();
     for (auto& t : threads) t.join();
+    self->run_cb_.Reset();
+    self->io_ref_.Reset();
+    self->io_ = nullptr;
     for (AsyncRun* r : self->queue_) delete r;
     for (AsyncRun* r : self->done_) delete r;
+    for (AsyncRun* r : self->inbox_) delete r;
+    self->inbox_.clear();
     self->queue_.clear();
     self->done_.clear();
     if (self->tsfn_) napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
@@ -484,21 +619,49 @@ class EnvState {
   }
 
  private:
+  static constexpr int64_t kDeliverNs = 100000, kShareNs = 50000;
+
   void work() {
     std::unique_lock<std::mutex> lk(mu_);
     for (;;) {
+      sleepers_++;
       cv_.wait(lk, [this] { return stopping_ || !queue_.empty(); });
+      sleepers_--;
       if (stopping_) return;
-      AsyncRun* r = queue_.front();
-      queue_.pop_front();
+      // A share of the queue, run back to back: the next run, and more while their expected time
+      // (the signature's average) stays under kShareNs: small runs cost less than waking another
+      // thread, a large or new one goes alone. What is left wakes another run thread. Finished
+      // runs are handed over when the share is done, or once the oldest one waited kDeliverNs.
+      size_t take = 0;
+      for (int64_t expected = 0; take < queue_.size(); take++) {
+        const int64_t avg = queue_[take]->prepared ? queue_[take]->prepared->avg_ns.load(std::memory_order_relaxed) : -1;
+        expected += avg < 0 ? kShareNs + 1 : avg;
+        if (take > 0 && expected > kShareNs) break;
+      }
+      std::vector<AsyncRun*> share(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+      const bool more = !queue_.empty() && sleepers_ > 0;
       lk.unlock();
-      r->status = safe_run(*r->session, r->req, &r->res);
-      lk.lock();
-      if (stopping_) { delete r; return; }
-      done_.push_back(r);
-      if (!wake_pending_) {
-        wake_pending_ = true;
-        napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+      if (more) cv_.notify_one();
+      size_t handed = 0;
+      std::chrono::steady_clock::time_point oldest;
+      for (size_t i = 0; i < share.size(); i++) {
+        share[i]->execute();
+        const auto now = std::chrono::steady_clock::now();
+        if (i == handed) oldest = now;
+        if (i + 1 < share.size() && now - oldest < std::chrono::nanoseconds(kDeliverNs)) continue;
+        lk.lock();
+        if (stopping_) {
+          for (size_t j = handed; j < share.size(); j++) delete share[j];
+          return;
+        }
+        done_.insert(done_.end(), share.begin() + static_cast<std::ptrdiff_t>(handed), share.begin() + static_cast<std::ptrdiff_t>(i + 1));
+        handed = i + 1;
+        if (!wake_pending_) {
+          wake_pending_ = true;
+          napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+        }
+        if (i + 1 < share.size()) lk.unlock();
       }
     }
   }
@@ -513,20 +676,91 @@ class EnvState {
       done.swap(self->done_);
       self->wake_pending_ = false;
     }
+    std::vector<AsyncRun*> prepared;
     for (AsyncRun* r : done) {
+      if (r->prepared) {
+        prepared.push_back(r);
+        continue;
+      }
       std::unique_ptr<AsyncRun> own(r);
       own->settle(env);
     }
+    if (!prepared.empty()) self->settle_prepared(env, prepared);
     self->pending_ -= static_cast<int64_t>(done.size());
     if (self->pending_ == 0 && self->tsfn_) napi_unref_threadsafe_function(env, self->tsfn_);
   }
 
+  // Prepared runs settle in one call of the run callback per batch: (count, extras). Per run the
+  // io block holds [id, 0, outputs (outputs_to_io)] or [id, 1 (result array) or 2 (error), index
+  // into extras]. A batch larger than the block goes out in several calls.
+  void settle_prepared(napi_env env, std::vector<AsyncRun*>& runs) {
+    std::vector<std::unique_ptr<AsyncRun>> own;
+    for (AsyncRun* r : runs) own.emplace_back(r);
+    try {
+      Napi::Env e(env);
+      Napi::HandleScope scope(e);
+      if (run_cb_.IsEmpty() || !io_) return;
+      Napi::Array extras = Napi::Array::New(e);
+      uint32_t nextra = 0, count = 0;
+      size_t k = 0;
+      auto call_back = [&] {
+        if (count) {
+          try {
+            run_cb_.Call({Napi::Number::New(e, count), extras});
+          } catch (const Napi::Error& err) {
+            napi_fatal_exception(env, err.Value());  // a bug in the callback: report it, settle the rest
+          }
+        }
+        extras = Napi::Array::New(e);
+        nextra = count = 0;
+        k = 0;
+      };
+      for (auto& r : own) {
+        r->req.feed_values.clear();
+        const bool traced = !r->res.trace.empty() || !r->res.executed.empty();
+        const size_t need = r->status.ok() && !traced ? io_size(r->res.outputs) : 0;
+        if (k + 2 + std::max<size_t>(need, 1) > kIoDoubles) call_back();
+        if (need && 2 + need <= kIoDoubles) {
+          io_[k] = r->id;
+          io_[k + 1] = 0;
+          outputs_to_io(r->res.outputs, io_ + k + 2);
+          k += 2 + need;
+        } else {
+          Napi::Value v;
+          int kind = 1;
+          try {
+            if (!r->status.ok()) { v = status_error(e, r->status).Value(); kind = 2; }
+            else v = result_to_js(e, r->res);
+          } catch (const Napi::Error& err) {
+            v = err.Value();
+            kind = 2;
+          }
+          extras.Set(nextra, v);
+          io_[k] = r->id;
+          io_[k + 1] = kind;
+          io_[k + 2] = nextra++;
+          k += 3;
+        }
+        count++;
+      }
+      call_back();
+    } catch (...) {
+      // The environment is going away: the runs can no longer be settled.
+    }
+  }
+
   napi_env env_;
+  double* io_ = nullptr;
+  Napi::Reference<Napi::ArrayBuffer> io_ref_;
+  Napi::FunctionReference run_cb_;
+  std::atomic<bool> stopping_flag_{false};
+  int sleepers_ = 0;                       // run threads waiting for work (under mu_)
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::weak_ptr<tl::Session>> sessions_;
   std::deque<AsyncRun*> queue_;
   std::vector<AsyncRun*> done_;
+  std::vector<AsyncRun*> inbox_;  // JS thread only: staged runs (submit) until flush()
   std::vector<std::thread> threads_;
   bool stopping_ = false, wake_pending_ = false;
   napi_threadsafe_function tsfn_ = nullptr;
@@ -542,7 +776,9 @@ Napi::Value SessionCreate(const Napi::CallbackInfo& info) {
   int threads = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
   if (threads < 0 || threads > 256) threads = 0;
   const bool remapping = !(info.Length() > 1 && info[1].IsBoolean() && !info[1].As<Napi::Boolean>().Value());
-  auto* holder = new SessionPtr(std::make_shared<tl::Session>(threads, remapping));
+  int inter_op = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
+  if (inter_op > 256) inter_op = 256;
+  auto* holder = new SessionPtr(std::make_shared<tl::Session>(threads, remapping, inter_op));
   if (EnvState* st = env_state(info.Env())) st->add_session(*holder);
   auto ext = Napi::External<SessionPtr>::New(info.Env(), holder, [](Napi::Env, SessionPtr* p) { delete p; });
   ext.TypeTag(&kSessionTag);
@@ -563,6 +799,89 @@ Napi::Value SessionRunAsync(const Napi::CallbackInfo& info) {
     napi_reject_deferred(env, deferred, status_error(env, tl::make_error(tl::kCancelled, "could not queue the run: the environment is shutting down")).Value());
   }
   return Napi::Value(env, promise);
+}
+
+// ---- prepared runs (the serving path) ------------------------------------------------------
+
+const napi_type_tag kPreparedTag = {0x3a91c4e75b2d0f18ULL, 0x6e0b7d29c8f4a153ULL};
+
+Prepared& prepared_of(const Napi::Value& v) {
+  if (!v.IsExternal() || !v.As<Napi::External<PreparedPtr>>().CheckTypeTag(&kPreparedTag))
+    throw Napi::TypeError::New(v.Env(), "expected a tensorloom prepared run handle");
+  return **v.As<Napi::External<PreparedPtr>>().Data();
+}
+
+// sessionPrepare(handle, feeds, fetches, targets): the signature of later runPrepared calls.
+Napi::Value SessionPrepare(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4) throw Napi::TypeError::New(env, "sessionPrepare takes 4 arguments");
+  auto p = std::make_shared<Prepared>();
+  p->session = session_of(info[0]);
+  p->sig.feeds = ref_list(info[1], "feeds");
+  p->sig.fetches = ref_list(info[2], "fetches");
+  for (int32_t t : int_list(info[3], "targets")) p->sig.targets.push_back(t);
+  auto ext = Napi::External<PreparedPtr>::New(env, new PreparedPtr(std::move(p)), [](Napi::Env, PreparedPtr* q) { delete q; });
+  ext.TypeTag(&kPreparedTag);
+  return ext;
+}
+
+SessionPtr live_session(Napi::Env env, Prepared& p) {
+  SessionPtr s = p.session.lock();
+  if (!s || s->closed()) throw status_error(env, tl::make_error(tl::kCancelled, "Session has been closed."));
+  return s;
+}
+
+// runPrepared(prep, feedValues | null, flags, timeoutMs): undefined when the outputs are in the
+// io block, else sessionRun's result array.
+Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Prepared& p = prepared_of(info[0]);
+  SessionPtr s = live_session(env, p);
+  EnvState* st = env_state(env);
+  double* io = st ? st->io() : nullptr;
+  tl::RunRequest req;
+  read_feed_values(env, info[1], p.sig.feeds.size(), /*copy=*/false, io, &req);
+  read_run_flags(info[2], info[3], &req);
+  tl::RunResult res;
+  Status status = p.run(*s, req, &res);
+  if (!status.ok()) throw status_error(env, status);
+  const size_t need = io && !req.trace && !req.want_executed ? io_size(res.outputs) : 0;
+  if (need && need <= kIoDoubles) {
+    outputs_to_io(res.outputs, io);
+    return env.Undefined();
+  }
+  return result_to_js(env, res);
+}
+
+// runPreparedAsync(prep, feedValues | null, flags, timeoutMs, id): queues the run; the run
+// callback settles it. Throws when it cannot be queued.
+Napi::Value RunPreparedAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  prepared_of(info[0]);  // checks the handle
+  PreparedPtr p = *info[0].As<Napi::External<PreparedPtr>>().Data();
+  EnvState* st = env_state(env);
+  if (!st || !st->has_run_callback()) throw Napi::Error::New(env, "runPreparedAsync needs setRunCallback first");
+  auto r = std::make_unique<AsyncRun>();
+  r->session = live_session(env, *p);
+  read_feed_values(env, info[1], p->sig.feeds.size(), /*copy=*/true, st->io(), &r->req);
+  read_run_flags(info[2], info[3], &r->req);
+  r->id = info[4].IsNumber() ? info[4].As<Napi::Number>().DoubleValue() : 0;
+  r->prepared = std::move(p);
+  if (!st->submit(std::move(r), /*staged=*/true))
+    throw status_error(env, tl::make_error(tl::kCancelled, "could not queue the run: the environment is shutting down"));
+  return env.Undefined();
+}
+
+// flushRuns(): starts the runs runPreparedAsync staged (JS calls it once per task, from a microtask).
+Napi::Value FlushRuns(const Napi::CallbackInfo& info) {
+  if (EnvState* st = env_state(info.Env())) st->flush();
+  return info.Env().Undefined();
+}
+
+Napi::Value SetRunCallback(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "setRunCallback takes a function");
+  if (EnvState* st = env_state(info.Env())) st->set_run_callback(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
 }
 
 Napi::Value SessionClose(const Napi::CallbackInfo& info) {
@@ -593,6 +912,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sessionRun", Napi::Function::New(env, SessionRun));
   exports.Set("sessionRunAsync", Napi::Function::New(env, SessionRunAsync));
   exports.Set("sessionClose", Napi::Function::New(env, SessionClose));
+  exports.Set("sessionPrepare", Napi::Function::New(env, SessionPrepare));
+  exports.Set("runPrepared", Napi::Function::New(env, RunPrepared));
+  exports.Set("runPreparedAsync", Napi::Function::New(env, RunPreparedAsync));
+  exports.Set("setRunCallback", Napi::Function::New(env, SetRunCallback));
+  exports.Set("flushRuns", Napi::Function::New(env, FlushRuns));
+  auto io = Napi::ArrayBuffer::New(env, kIoDoubles * sizeof(double));
+  (*state)->set_io(io);
+  exports.Set("io", Napi::Float64Array::New(env, kIoDoubles, io, 0));
   exports.Set("_sessionInfo", Napi::Function::New(env, SessionInfo));
   exports.Set("graphValidate", Napi::Function::New(env, GraphValidate));
   exports.Set("schemaHash", Napi::Number::New(env, TL_SCHEMA_HASH));

@@ -3,6 +3,8 @@
 #include "alloc.h"
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <thread>
 #ifdef __linux__
 #include <sys/syscall.h>
@@ -146,8 +148,10 @@ void keep_string_inputs(const std::vector<const Tensor*>& inputs, Tensor* out) {
 }
 }  // namespace
 
-Session::Session(int intra_op_threads, bool remapping)
-    : pool_(shared_thread_pool(intra_op_threads)), remapping_(remapping) {}
+Session::Session(int intra_op_threads, bool remapping, int inter_op_threads)
+    : pool_(shared_thread_pool(intra_op_threads)), remapping_(remapping) {
+  inter_op_ = inter_op_threads < 0 ? 1 : inter_op_threads > 0 ? inter_op_threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
 
 namespace {
 
@@ -427,15 +431,225 @@ Status Session::get_plan(const RunRequest& req, std::shared_ptr<const Plan>* pla
   return Status::OK();
 }
 
+namespace {
+// Inter-op parallelism pays once a run takes this long (below it, handing steps to other threads
+// costs more than it saves: small plans run inline, waking no thread).
+constexpr int64_t kInterOpMinNs = 200000;
+}  // namespace
+
+// How many threads run this plan's steps: 1 (in plan order, on the calling thread) unless
+// inter-op parallelism is on, the plan has independent steps, no ref edges (variable reads and
+// assignments keep the plan's order) and its runs take long enough.
+int Session::inter_op_lanes(const Plan& plan, ThreadPool* pool) {
+  if (inter_op_ <= 1 || !pool || pool->size() <= 1 || plan.steps.size() < 3 || !plan.ref_slots.empty()) return 1;
+  if (plan.avg_ns.load(std::memory_order_relaxed) < kInterOpMinNs) return 1;
+  int width = plan.width.load(std::memory_order_relaxed);
+  if (width < 0) {
+    // The widest level of the dependency DAG (data edges; control edges only add order).
+    std::vector<int> level_of_slot(plan.num_slots, 0), count;
+    for (const Step& s : plan.steps) {
+      int level = 0;
+      for (int sl : s.in_slots) level = std::max(level, level_of_slot[sl]);
+      for (size_t o = 0; o < s.node->out_dtypes.size(); o++) level_of_slot[s.out_slot + o] = level + 1;
+      if (static_cast<int>(count.size()) <= level) count.resize(level + 1, 0);
+      count[level]++;
+    }
+    width = count.empty() ? 1 : *std::max_element(count.begin(), count.end());
+    plan.width.store(width, std::memory_order_relaxed);
+  }
+  return std::min({inter_op_, pool->size(), width});
+}
+
+// The steps of a plan on `lanes` threads of the pool (the caller is one of them): a step runs
+// once every step it depends on (data and control edges) finished; a value is released after
+// its last consumer finished, and a kernel may write over an input only when no other consumer
+// of it is left (the last-use bits of the plan order are narrowed to that). The first error,
+// the deadline or a cancel stops handing out steps; the run returns once the running ones
+// ended. Trace rows carry each step's thread, so the timeline shows the overlap.
+Status Session::run_parallel(const Plan& plan, const RunRequest& req, RunResult* out, std::vector<Tensor>& slots, RunControl& ctl,
+                             int64_t t_begin, int lanes) {
+  const int n = static_cast<int>(plan.steps.size());
+  std::vector<int> producer(plan.num_slots, -1);
+  std::unordered_map<int, int> step_of_node;
+  for (int i = 0; i < n; i++) {
+    const Step& s = plan.steps[i];
+    for (size_t o = 0; o < s.node->out_dtypes.size(); o++) producer[s.out_slot + o] = i;
+    step_of_node[s.node->index] = i;
+  }
+  // Control inputs of the nodes a fused step absorbed (its node keeps only the head's).
+  std::unordered_map<int, std::vector<int>> extra_control;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (nodes_.empty()) return make_error(kCancelled, "Session has been closed.");
+    for (auto& chain : plan.fused)
+      for (size_t k = 1; k < chain.size(); k++)
+        for (int c : nodes_[chain[k]]->control_inputs) extra_control[chain.back()].push_back(c);
+  }
+  std::vector<int> waiting(n, 0), remaining(plan.num_slots, 0);
+  std::vector<std::vector<int>> consumers(n), distinct_inputs(n);
+  for (int i = 0; i < n; i++) {
+    const Step& s = plan.steps[i];
+    std::vector<int> deps;
+    for (int sl : s.in_slots) if (producer[sl] >= 0) deps.push_back(producer[sl]);
+    auto control = [&](int c) {
+      auto it = step_of_node.find(c);
+      if (it != step_of_node.end()) deps.push_back(it->second);
+    };
+    for (int c : s.node->control_inputs) control(c);
+    auto ex = extra_control.find(s.node->index);
+    if (ex != extra_control.end()) for (int c : ex->second) control(c);
+    std::sort(deps.begin(), deps.end());
+    deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+    waiting[i] = static_cast<int>(deps.size());
+    for (int d : deps) consumers[d].push_back(i);
+    distinct_inputs[i] = s.in_slots;
+    std::sort(distinct_inputs[i].begin(), distinct_inputs[i].end());
+    distinct_inputs[i].erase(std::unique(distinct_inputs[i].begin(), distinct_inputs[i].end()), distinct_inputs[i].end());
+    for (int sl : distinct_inputs[i]) remaining[sl]++;
+  }
+  std::vector<char> keep(plan.num_slots, 0);  // feeds and fetches live to the end of the run
+  for (int sl : plan.feed_slots) keep[sl] = 1;
+  for (int sl : plan.fetch_slots) keep[sl] = 1;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<int> ready;
+  std::vector<int64_t> ready_at(n, 0);
+  for (int i = 0; i < n; i++) if (!waiting[i]) ready.push_back(i);
+  int done = 0;
+  bool failed = false;
+  Status error;
+  auto release = [&](int sl) {  // under mu
+    Tensor& t = slots[sl];
+    if (t.buf && t.buf.use_count() == 1 && t.buf->owned) ctl.bytes_live -= static_cast<int64_t>(t.buf->bytes);
+    t = Tensor();
+  };
+
+  auto lane = [&](int64_t, int64_t) {
+    RunControl lc;
+    lc.pool = ctl.pool;
+    lc.deadline_ns = ctl.deadline_ns;
+    lc.cancel_flag = ctl.cancel_flag;
+    std::vector<Tensor> outputs;
+    std::vector<const Tensor*> inputs;
+    const uint64_t thread_id = req.trace ? current_thread_id() : 0;
+    std::unique_lock<std::mutex> lk(mu);
+    for (;;) {
+      cv.wait(lk, [&] { return failed || done == n || !ready.empty(); });
+      if (failed || done == n) return;
+      const int i = ready.front();
+      ready.pop_front();
+      const Step& step = plan.steps[i];
+      const Node& node = *step.node;
+      uint64_t last_use = 0;
+      for (size_t j = 0; j < step.in_slots.size() && j < 64; j++)
+        if ((step.last_use_inputs >> j & 1) && remaining[step.in_slots[j]] == 1) last_use |= uint64_t{1} << j;
+      lk.unlock();
+
+      Status st;
+      const int64_t t0 = req.trace ? steady_ns() - t_begin : 0;
+      int64_t t1 = t0, t2 = t0;
+      if (lc.should_stop()) {
+        st = lc.stop_status();
+      } else {
+        inputs.clear();
+        for (int sl : step.in_slots) inputs.push_back(&slots[sl]);
+        outputs.assign(node.out_dtypes.size(), Tensor());
+        KernelContext ctx{node, inputs, outputs, lc};
+        ctx.resources = &resources_;
+        ctx.last_use_inputs = last_use;
+        ctx.fusion = step.fusion.get();
+        t1 = req.trace ? steady_ns() - t_begin : 0;
+        try {  // nothing may escape a pool thread
+          st = step.fn(ctx);
+        } catch (const std::bad_alloc&) {
+          st = make_error(kResourceExhausted, "OOM in the native executor");
+        } catch (const std::exception& e) {
+          st = make_error(kInternal, e.what());
+        }
+        t2 = req.trace ? steady_ns() - t_begin : 0;
+        if (st.ok() && (lc.interrupted || lc.should_stop())) st = lc.stop_status();
+        for (size_t o = 0; st.ok() && o < outputs.size(); o++)
+          if (!outputs[o].buf) st = make_error(kInternal, std::string("Kernel for ") + node.type_name + " did not produce output " + std::to_string(o));
+        if (!st.ok()) st.node = node.index;
+      }
+
+      lk.lock();
+      if (!st.ok()) {
+        if (!failed) error = st;
+        failed = true;
+        cv.notify_all();
+        continue;
+      }
+      for (size_t o = 0; o < outputs.size(); o++) slots[step.out_slot + o] = std::move(outputs[o]);
+      ctl.bytes_live += lc.bytes_live;
+      ctl.bytes_peak = std::max(ctl.bytes_peak, ctl.bytes_live);
+      ctl.bytes_total += lc.bytes_total;
+      ctl.pool_hits += lc.pool_hits;
+      ctl.pool_misses += lc.pool_misses;
+      ctl.forwarded += lc.forwarded;
+      const int64_t allocated = lc.bytes_total;
+      lc.bytes_live = lc.bytes_total = lc.pool_hits = lc.pool_misses = lc.forwarded = 0;
+      NodeTrace* tr = nullptr;
+      if (req.trace) {
+        out->trace.push_back(NodeTrace{node.index, ready_at[i], t0, t1, t2, 0, thread_id, allocated, {}});
+        tr = &out->trace.back();
+        for (size_t o = 0; o < node.out_dtypes.size(); o++) {
+          const Tensor& t = slots[step.out_slot + o];
+          tr->outputs.push_back(OutputDesc{t.dtype, t.shape, static_cast<int64_t>(t.bytes())});
+        }
+      }
+      for (int sl : distinct_inputs[i]) if (--remaining[sl] == 0 && !keep[sl]) release(sl);
+      for (size_t o = 0; o < node.out_dtypes.size(); o++) {
+        const int sl = step.out_slot + static_cast<int>(o);
+        if (remaining[sl] == 0 && !keep[sl]) release(sl);
+      }
+      const int64_t now = steady_ns() - t_begin;
+      if (tr) tr->end_ns = now;
+      done++;
+      for (int c : consumers[i])
+        if (--waiting[c] == 0) {
+          ready.push_back(c);
+          ready_at[c] = now;
+        }
+      if (done == n || ready.size() > 1) cv.notify_all();
+    }
+  };
+  ctl.pool->parallel_for(lanes, 1, lane);
+  return failed ? error : Status::OK();
+}
+
 Status Session::run(const RunRequest& req, RunResult* out) {
   if (closed_) return make_error(kCancelled, "Session has been closed.");
   if (req.feeds.size() != req.feed_values.size()) return invalid_arg("feeds and feed values differ in number");
   std::shared_ptr<const Plan> plan;
   std::shared_ptr<ThreadPool> pool;
   TL_RETURN_IF_ERROR(get_plan(req, &plan, &pool));
+  return execute(*plan, pool.get(), req, out);
+}
 
+Status Session::plan_for(const RunRequest& req, std::shared_ptr<const Plan>* plan) {
+  if (closed_) return make_error(kCancelled, "Session has been closed.");
+  std::shared_ptr<ThreadPool> pool;
+  return get_plan(req, plan, &pool);
+}
+
+Status Session::run_plan(const Plan& plan, const RunRequest& req, RunResult* out) {
+  if (plan.feed_slots.size() != req.feed_values.size()) return invalid_arg("feeds and feed values differ in number");
+  std::shared_ptr<ThreadPool> pool;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    pool = pool_;
+  }
+  if (closed_ || !pool) return make_error(kCancelled, "Session has been closed.");
+  return execute(plan, pool.get(), req, out);
+}
+
+// The run loop: steps in plan order on the calling thread (kernels split their work on the pool).
+Status Session::execute(const Plan& plan_ref, ThreadPool* pool_ptr, const RunRequest& req, RunResult* out) {
+  const Plan* plan = &plan_ref;
   RunControl ctl;
-  ctl.pool = pool.get();
+  ctl.pool = pool_ptr;
   ctl.cancel_flag = &closed_;
   const int64_t t_begin = steady_ns();
   if (req.timeout_ms > 0) ctl.deadline_ns = t_begin + req.timeout_ms * 1000000;
@@ -446,7 +660,7 @@ Status Session::run(const RunRequest& req, RunResult* out) {
   }
 
   std::vector<Tensor> slots(plan->num_slots);
-  for (size_t i = 0; i < req.feeds.size(); i++) {
+  for (size_t i = 0; i < req.feed_values.size(); i++) {
     const Tensor& v = req.feed_values[i];
     int64_t n;
     if (v.dtype != plan->feed_dtypes[i] || !shape_num_elements(v.shape, &n) || !v.buf ||
@@ -464,7 +678,11 @@ Status Session::run(const RunRequest& req, RunResult* out) {
   std::vector<Tensor> ref_values;
   int64_t prev_end = 0;
   const uint64_t thread_id = req.trace ? current_thread_id() : 0;  // ops run on this thread
-  for (const Step& step : plan->steps) {
+  // Independent steps at the same time (run_parallel), or every step in plan order here.
+  const int lanes = inter_op_lanes(*plan, pool_ptr);
+  if (lanes > 1) TL_RETURN_IF_ERROR(run_parallel(*plan, req, out, slots, ctl, t_begin, lanes));
+  static const std::vector<Step> kNone;
+  for (const Step& step : lanes > 1 ? kNone : plan->steps) {
     if (ctl.should_stop()) return ctl.stop_status();
     const Node& node = *step.node;
     int64_t t0 = req.trace ? steady_ns() - t_begin : 0;
@@ -562,6 +780,8 @@ Status Session::run(const RunRequest& req, RunResult* out) {
     for (auto& s : plan->steps) out->executed.push_back(s.node->index);
     out->fused = plan->fused;
   }
+  const int64_t took = steady_ns() - t_begin, avg = plan->avg_ns.load(std::memory_order_relaxed);
+  plan->avg_ns.store(avg < 0 ? took : (7 * avg + took) / 8, std::memory_order_relaxed);
   if (req.trace) {
     out->bytes_peak = ctl.bytes_peak;
     out->bytes_total = ctl.bytes_total;

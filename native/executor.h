@@ -86,15 +86,27 @@ struct Plan {
   std::vector<std::pair<int, std::string>> fetch_producers;
   // Each fused step's nodes, head first (MatMul/Conv2D/DepthwiseConv2dNative, BiasAdd, [act]).
   std::vector<std::vector<int>> fused;
+  // Filled by the runs (Session::inter_op_lanes): the moving average of its run time (-1: not
+  // run yet) and how many steps may run at once (its widest dependency level; -1: not known).
+  mutable std::atomic<int64_t> avg_ns{-1};
+  mutable std::atomic<int> width{-1};
 };
 
 class Session {
  public:
   // remapping: fuse MatMul/Conv2D + BiasAdd (+ activation) steps at plan time (TF's remapper).
-  explicit Session(int intra_op_threads, bool remapping = true);
+  // inter_op_threads: how many independent steps of a run may execute at once (TF's
+  // inter_op_parallelism_threads: 0 = one per core, < 0 = run in the caller thread only). They
+  // run on the intra-op pool's threads, so the two never oversubscribe the cores.
+  explicit Session(int intra_op_threads, bool remapping = true, int inter_op_threads = 0);
   Status extend(const uint8_t* bytes, size_t len);
   size_t num_nodes();
   Status run(const RunRequest& req, RunResult* out);
+  // The serving path: the plan of req's (feeds, fetches, targets) signature, resolved once by a
+  // prepared run and reused (plans only grow stale never: the graph only grows); then runs of
+  // it that need only feed_values, trace flags and timeout_ms from their request.
+  Status plan_for(const RunRequest& req, std::shared_ptr<const Plan>* plan);
+  Status run_plan(const Plan& plan, const RunRequest& req, RunResult* out);
   // Cancels in-flight runs (they end with Cancelled), refuses new ones and releases the graph,
   // the plans, the pool and the variables (in-flight runs keep what they use alive until they
   // finish).
@@ -106,6 +118,11 @@ class Session {
  private:
   Status get_plan(const RunRequest& req, std::shared_ptr<const Plan>* plan, std::shared_ptr<ThreadPool>* pool);
   Status build_plan(const RunRequest& req, Plan* plan);
+  Status execute(const Plan& plan, ThreadPool* pool, const RunRequest& req, RunResult* out);
+  int inter_op_lanes(const Plan& plan, ThreadPool* pool);
+  Status run_parallel(const Plan& plan, const RunRequest& req, RunResult* out, std::vector<Tensor>& slots, RunControl& ctl,
+                      int64_t t_begin, int lanes);
+  int inter_op_ = 1;
   // TF's remapper on the pruned node set: marks absorbed nodes not needed and returns, per
   // tail node, its fused step's node and Fusion.
   void fuse_bias_activation(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, std::vector<char>* needed,
