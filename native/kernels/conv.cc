@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <tuple>
+#include <vector>
 
 #include "elementwise.h"
 #include "kernel.h"
@@ -235,34 +236,79 @@ void wino_input_lanes(const float* const* src, int64_t c0, int64_t ls, int64_t e
     for (int l = 0; l < L; ++l) dst[e * es + l * ls] = d[e][l];
 }
 
+// The sliver of MR tiles [tx0, tx0 + MR) of tile row (b, ty): its 4 input rows' 2 * MR + 2
+// columns are first transposed to channel-major, even and odd columns apart (work), so the
+// transform then runs across the MR tiles with contiguous loads and stores of the packed panel
+// (half the scalar moves of transposing the 16 transformed elements per tile).
+template <int MR>
+void wino_input_row(const WinoPlan& p, const float* x, int64_t b, int64_t ty, int64_t tx0, float* dst, float* work) {
+  const ConvGeom& g = p.g;
+  constexpr int64_t kW = MR + 1;  // columns per parity
+  const int64_t rs = g.cin * kW, es = p.block * g.cin;
+  float* even = work;
+  float* odd = work + 4 * rs;
+  for (int r = 0; r < 4; ++r) {
+    const int64_t iy = 2 * ty - g.pad_t + r;
+    for (int64_t col = 0; col < 2 * kW; ++col) {
+      const int64_t ix = 2 * tx0 - g.pad_l + col;
+      const float* s = iy < 0 || iy >= g.h || ix < 0 || ix >= g.w ? p.zeros : x + ((b * g.h + iy) * g.w + ix) * g.cin;
+      float* d = (col & 1 ? odd : even) + r * rs + col / 2;
+      for (int64_t ci = 0; ci < g.cin; ++ci) d[ci * kW] = s[ci];
+    }
+  }
+  const float* src[16];
+  for (int64_t ci = 0; ci < g.cin; ++ci) {
+    for (int k = 0; k < 16; ++k) src[k] = (k & 1 ? odd : even) + (k / 4) * rs + ci * kW + (k % 4) / 2;
+    wino_input_lanes<MR>(src, 0, 1, es, dst + ci * MR);
+  }
+}
+
 // B^T d B for tiles [t0, t0 + nt) (rows past nt: zero patches) into the packed A panels `ap`:
 // element e of tile t, channel ci at ap[e * block * cin + (t / mr) * mr * cin + ci * mr + t % mr].
-void wino_input(const WinoPlan& p, const float* x, int64_t t0, int64_t nt, float* ap) {
+void wino_input(const WinoPlan& p, const float* x, int64_t t0, int64_t nt, float* ap, float* work) {
   const ConvGeom& g = p.g;
-  const int64_t rows = (nt + p.mr - 1) / p.mr * p.mr;
-  for (int64_t t = 0; t < rows; ++t) {
-    const float* src[16];
-    const int64_t tile = t0 + t, b = tile / (p.th * p.tw), ty = tile / p.tw % p.th, tx = tile % p.tw;
-    for (int k = 0; k < 16; ++k) {
-      const int64_t iy = 2 * ty - g.pad_t + k / 4, ix = 2 * tx - g.pad_l + k % 4;
-      src[k] = t >= nt || iy < 0 || iy >= g.h || ix < 0 || ix >= g.w ? p.zeros : x + ((b * g.h + iy) * g.w + ix) * g.cin;
+  const int64_t es = p.block * g.cin;  // from element e to e + 1 of the panels
+  std::vector<const float*> src(16 * p.mr);
+  // One sliver of MR tiles at a time, its tiles interleaved per channel chunk: the chunk's
+  // stores (16 elements x 16 channels x MR tiles) stay within L1.
+  for (int64_t s0 = 0; s0 < nt; s0 += p.mr) {
+    const int64_t first = t0 + s0, b = first / (p.th * p.tw), ty = first / p.tw % p.th, tx0 = first % p.tw;
+    if (s0 + p.mr <= nt && tx0 + p.mr <= p.tw) {  // whole sliver in one tile row
+      float* dst = ap + s0 * g.cin;
+      switch (p.mr) {
+        case 14: wino_input_row<14>(p, x, b, ty, tx0, dst, work); continue;
+        case 8: wino_input_row<8>(p, x, b, ty, tx0, dst, work); continue;
+        case 6: wino_input_row<6>(p, x, b, ty, tx0, dst, work); continue;
+        case 4: wino_input_row<4>(p, x, b, ty, tx0, dst, work); continue;
+        default: break;
+      }
     }
-    float* dst = ap + (t / p.mr) * p.mr * g.cin + t % p.mr;
-    for (int64_t c0 = 0; c0 < g.cin; c0 += kWinoLanes) {
-      if (g.cin - c0 >= kWinoLanes) {
-        wino_input_lanes<kWinoLanes>(src, c0, p.mr, p.block * g.cin, dst + c0 * p.mr);
-        continue;
-      }
-      float tail[16][kWinoLanes] = {};  // the last channels, zero-padded to whole lanes
-      const float* tsrc[16];
+    for (int64_t i = 0; i < p.mr; ++i) {
+      const int64_t t = s0 + i, tile = t0 + t, b = tile / (p.th * p.tw), ty = tile / p.tw % p.th, tx = tile % p.tw;
       for (int k = 0; k < 16; ++k) {
-        std::memcpy(tail[k], src[k] + c0, sizeof(float) * (g.cin - c0));
-        tsrc[k] = tail[k];
+        const int64_t iy = 2 * ty - g.pad_t + k / 4, ix = 2 * tx - g.pad_l + k % 4;
+        src[i * 16 + k] = t >= nt || iy < 0 || iy >= g.h || ix < 0 || ix >= g.w ? p.zeros : x + ((b * g.h + iy) * g.w + ix) * g.cin;
       }
-      float out[16][kWinoLanes];
-      wino_input_lanes<kWinoLanes>(tsrc, 0, 1, kWinoLanes, &out[0][0]);
-      for (int e = 0; e < 16; ++e)
-        for (int64_t l = 0; l < g.cin - c0; ++l) dst[e * p.block * g.cin + (c0 + l) * p.mr] = out[e][l];
+    }
+    float* dst = ap + s0 * g.cin;
+    for (int64_t c0 = 0; c0 < g.cin; c0 += kWinoLanes) {
+      const int64_t nl = std::min<int64_t>(kWinoLanes, g.cin - c0);
+      for (int64_t i = 0; i < p.mr; ++i) {
+        const float* const* ps = &src[i * 16];
+        if (nl == kWinoLanes) {
+          wino_input_lanes<kWinoLanes>(ps, c0, p.mr, es, dst + c0 * p.mr + i);
+          continue;
+        }
+        float tail[16][kWinoLanes] = {}, out[16][kWinoLanes];  // the last channels, zero-padded
+        const float* tsrc[16];
+        for (int k = 0; k < 16; ++k) {
+          std::memcpy(tail[k], ps[k] + c0, sizeof(float) * nl);
+          tsrc[k] = tail[k];
+        }
+        wino_input_lanes<kWinoLanes>(tsrc, 0, 1, kWinoLanes, &out[0][0]);
+        for (int e = 0; e < 16; ++e)
+          for (int64_t l = 0; l < nl; ++l) dst[e * es + (c0 + l) * p.mr + i] = out[e][l];
+      }
     }
   }
 }
@@ -348,22 +394,25 @@ Status conv_winograd(KernelContext& ctx, const ConvGeom& g, const float* x, cons
     return make_error(kResourceExhausted, "Conv2D: out of memory for the transformed filter");
   }
   const float* u = static_cast<const float*>(ubuf->data);
-  const int64_t a_size = kWinoElems * p.block * g.cin, m_size = kWinoElems * p.block * p.cout_p;
-  auto scratch = Buffer::allocate(sizeof(float) * ((a_size + m_size) * chunks + g.cin));
+  // Per chunk: the packed panels, the products and wino_input_row's transposed rows.
+  const int64_t a_size = kWinoElems * p.block * g.cin, m_size = kWinoElems * p.block * p.cout_p, w_size = 8 * g.cin * (p.mr + 1);
+  const int64_t per_chunk = a_size + m_size + w_size;
+  auto scratch = Buffer::allocate(sizeof(float) * (per_chunk * chunks + g.cin));
   if (!scratch) return make_error(kResourceExhausted, "Conv2D: out of memory for the Winograd buffers");
-  float* zeros = static_cast<float*>(scratch->data) + (a_size + m_size) * chunks;
+  float* zeros = static_cast<float*>(scratch->data) + per_chunk * chunks;
   zero(zeros, g.cin);
   p.zeros = zeros;
   const int64_t per_e = p.n_sliv * g.cin * p.nr;
   ctx.run.parallel_for(chunks, 1, [&](int64_t c0, int64_t c1) {
     for (int64_t ch = c0; ch < c1; ++ch) {
-      float* ap = static_cast<float*>(scratch->data) + (a_size + m_size) * ch;
+      float* ap = static_cast<float*>(scratch->data) + per_chunk * ch;
       float* m = ap + a_size;
+      float* work = m + m_size;
       for (int64_t blk = ch * blocks / chunks; blk < (ch + 1) * blocks / chunks; ++blk) {
         if (ctx.run.should_stop()) { ctx.run.interrupted = true; return; }
         const int64_t t0 = blk * p.block, nt = std::min(p.block, p.tiles - t0);
         const int64_t rows = (nt + p.mr - 1) / p.mr * p.mr;
-        wino_input(p, x, t0, nt, ap);
+        wino_input(p, x, t0, nt, ap, work);
         for (int e = 0; e < kWinoElems; ++e) {
           const float* ae = ap + e * p.block * g.cin;
           float* me = m + e * p.block * p.cout_p;

@@ -288,6 +288,7 @@ describe('Conv2D as Winograd F(2x2, 3x3)', () => {
     { x: [1, 3, 2, 9], cout: 9, pad: [0, 2, 3, 0] },             // input smaller than a few tiles
     { x: [1, 1, 1, 8], cout: 16, pad: 'SAME' },                  // one pixel
     { x: [3, 30, 29, 32], cout: 48, pad: 'SAME' },               // many blocks, spread over threads
+    { x: [1, 6, 56, 8], cout: 8, pad: 'SAME' },                  // tile rows of whole slivers (padded both sides)
   ];
   for (const c of cases) {
     it(`float32 x=[${c.x}] cout=${c.cout} ${c.pad} (+ bias + relu, fused)`, () => {
