@@ -130,8 +130,11 @@ constexpr int kWinoLanes = 16;   // channels per inner step of the transforms
 constexpr int64_t kWinoBlockBytes = 512 << 10;
 
 bool use_winograd(const ConvGeom& g) {
-  // Few channels: the transforms would cost more than the saved multiplies.
-  return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.cin >= 8 && g.cout >= 8;
+  // Few channels: the transforms would cost more than the saved multiplies. Very many: the
+  // transformed filter (64 * cin * cout bytes) no longer stays in cache while every tile block
+  // streams it (7x7x512 -> 512 ran no faster than im2col).
+  return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.cin >= 8 && g.cout >= 8 &&
+         g.cin * g.cout <= (int64_t{1} << 17);
 }
 
 // Transformed filters by (filter data, shape, sliver width); valid while the graph blob that
