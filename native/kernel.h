@@ -97,6 +97,15 @@ TL_KERNEL_FAMILIES(TL_DECLARE_FAMILY)
 Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c, bool epilogue = false);
 Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const double* a, const double* b, double* c, bool epilogue = false);
 
+// The f32 GEMM micro-kernel matmul.cc runs at the current ISA, for kernels that pack their own
+// panels (Winograd conv): fn writes (or, with accumulate, adds to) the MR x NR tile at c (row
+// stride ldc) = sum_k a[k*MR + i] * b[k*NR + j]. b must be 64-byte aligned.
+struct MicroGemmF32 {
+  int mr, nr;
+  void (*fn)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
+};
+MicroGemmF32 micro_gemm_f32();
+
 KernelFn kernel_for(OpId op);
 
 // The fused step's bias check (BiasAdd's errors) for an output with `channels` channels.

@@ -3,12 +3,18 @@
 // Conv2D in float is im2col + GEMM on the MatMul engine: each block of output pixels gathers its
 // receptive fields into rows of a [pixels, KH*KW*Cin] matrix, which times the filter viewed as
 // [KH*KW*Cin, Cout] is the output (a 1x1, stride-1, unpadded convolution needs no gathering).
+// A 3x3, stride-1 f32 Conv2D with >= 8 channels in and out runs as Winograd F(2x2, 3x3) instead
+// (2.25x fewer multiplies; see conv_winograd).
 // Conv2DBackpropInput in float is the reverse: [pixels, Cout] out_backprop times the transposed
 // filter gives each pixel's [KH*KW*Cin] contributions, which col2im sums into the input
 // gradient (each input row gathering from the output rows it feeds, so rows run in parallel).
 // int32 runs direct loops with wrapping arithmetic.
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <vector>
 
 #include "elementwise.h"
 #include "kernel.h"
@@ -106,6 +112,323 @@ Status conv_gemm(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, 
       TL_RETURN_IF_ERROR(gemm(ctx, np, g.cout, kdim, cp, f, y + (b * pixels + p0) * g.cout, ctx.fusion != nullptr));
     }
   }
+  return Status::OK();
+}
+
+// ---- Winograd F(2x2, 3x3) ------------------------------------------------------------------
+// A 3x3, stride-1, undilated f32 Conv2D as Lavin & Gray's F(2x2, 3x3): each 2x2 block of output
+// pixels (a "tile") is A^T [(G g G^T) (.) (B^T d B)] A of its 4x4 input patch d, so the 36
+// multiply-adds per tile and channel pair become 16, as sixteen GEMMs [tiles, Cin] x [Cin, Cout],
+// one per element e of the transformed 4x4 patch. It rounds about as the direct sum does (F(4x4)
+// would break the 1e-4 golden tolerances). Tiles go in L2-sized blocks: the input transform
+// writes the GEMMs' A panels straight in the micro-kernel's packed layout, the micro-kernel
+// multiplies them by the transformed filter (packed once per constant filter, cached), and the
+// output transform writes the block's pixels, then the fused step's bias and activation.
+
+constexpr int kWinoElems = 16;   // 4x4 transformed patch
+constexpr int kWinoLanes = 16;   // channels per inner step of the transforms
+constexpr int64_t kWinoBlockBytes = 512 << 10;
+
+bool use_winograd(const ConvGeom& g) {
+  // Few channels: the transforms would cost more than the saved multiplies. Very many: the
+  // transformed filter (64 * cin * cout bytes) no longer stays in cache while every tile block
+  // streams it (7x7x512 -> 512 ran no faster than im2col).
+  return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.cin >= 8 && g.cout >= 8 &&
+         g.cin * g.cout <= (int64_t{1} << 17);
+}
+
+// Transformed filters by (filter data, shape, sliver width); valid while the graph blob that
+// holds the Const filter lives (weak owner), as matmul.cc's packed-B cache.
+class WinoFilterCache {
+ public:
+  using Key = std::tuple<const void*, int64_t, int64_t, int64_t>;
+  std::shared_ptr<Buffer> find(const Key& key) {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto it = map_.find(key);
+    if (it == map_.end()) return nullptr;
+    if (it->second.owner.expired()) { map_.erase(it); return nullptr; }
+    return it->second.u;
+  }
+  void insert(const Key& key, const std::shared_ptr<const void>& owner, std::shared_ptr<Buffer> u) {
+    std::lock_guard<std::mutex> lk(mu_);
+    for (auto it = map_.begin(); it != map_.end();) it = it->second.owner.expired() ? map_.erase(it) : std::next(it);
+    map_[key] = Entry{owner, std::move(u)};
+  }
+
+ private:
+  struct Entry { std::weak_ptr<const void> owner; std::shared_ptr<Buffer> u; };
+  std::mutex mu_;
+  std::map<Key, Entry> map_;
+};
+
+WinoFilterCache& wino_filter_cache() {
+  static auto* cache = new WinoFilterCache();  // never destroyed: no exit-time ordering issues
+  return *cache;
+}
+
+// U = G g G^T for every (ci, co), as B panels: for each e, NR-column slivers of the [Cin, Cout]
+// matrix U_e, k-major inside a sliver, zero-padded to whole slivers. Computed in double.
+std::shared_ptr<Buffer> wino_transform_filter(KernelContext& ctx, const ConvGeom& g, const float* f, int64_t nr) {
+  const int64_t n_sliv = (g.cout + nr - 1) / nr, per_e = n_sliv * g.cin * nr;
+  auto buf = Buffer::allocate(sizeof(float) * kWinoElems * per_e);
+  if (!buf) return nullptr;
+  float* u = static_cast<float*>(buf->data);
+  std::memset(u, 0, sizeof(float) * kWinoElems * per_e);
+  ctx.run.parallel_for(g.cin, std::max<int64_t>(1, 4096 / g.cout), [&](int64_t c0, int64_t c1) {
+    for (int64_t ci = c0; ci < c1; ++ci) {
+      for (int64_t co = 0; co < g.cout; ++co) {
+        double w[3][3], t[4][3];
+        for (int k = 0; k < 9; ++k) w[k / 3][k % 3] = f[(k * g.cin + ci) * g.cout + co];
+        for (int c = 0; c < 3; ++c) {  // G g
+          t[0][c] = w[0][c];
+          t[1][c] = 0.5 * (w[0][c] + w[1][c] + w[2][c]);
+          t[2][c] = 0.5 * (w[0][c] - w[1][c] + w[2][c]);
+          t[3][c] = w[2][c];
+        }
+        float* dst = u + (co / nr) * g.cin * nr + ci * nr + co % nr;
+        for (int r = 0; r < 4; ++r) {  // (G g) G^T
+          const double row[4] = {t[r][0], 0.5 * (t[r][0] + t[r][1] + t[r][2]), 0.5 * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
+          for (int c = 0; c < 4; ++c) dst[(r * 4 + c) * per_e] = static_cast<float>(row[c]);
+        }
+      }
+    }
+  });
+  return buf;
+}
+
+// The transformed filter: cached when the filter is a graph constant.
+std::shared_ptr<Buffer> wino_filter(KernelContext& ctx, const ConvGeom& g, const float* f, int64_t nr) {
+  const Tensor& ft = ctx.input(1);
+  const bool constant = ft.buf && !ft.buf->owned && ft.buf->owner && ft.raw() == f;
+  const WinoFilterCache::Key key{f, g.cin, g.cout, nr};
+  if (constant)
+    if (auto hit = wino_filter_cache().find(key)) return hit;
+  auto u = wino_transform_filter(ctx, g, f, nr);
+  // A run stopped by its deadline skips chunks: that transform is incomplete, never cached.
+  if (ctx.run.interrupted || ctx.run.should_stop()) return nullptr;
+  if (u && constant) wino_filter_cache().insert(key, ft.buf->owner, u);
+  return u;
+}
+
+struct WinoPlan {
+  const ConvGeom& g;
+  int64_t mr, nr, n_sliv, cout_p;  // micro-kernel tile; Cout padded to whole slivers
+  int64_t th, tw, tiles, block;    // tile grid, tiles per block (a multiple of mr)
+  const float* zeros;              // cin zeros for patch pixels outside the input
+};
+
+// B^T d B of one patch (src[k]: pixel k of the 4x4 patch) for channels [c0, c0 + L): element e,
+// lane l goes to dst[e * es + l * ls].
+template <int L>
+void wino_input_lanes(const float* const* src, int64_t c0, int64_t ls, int64_t es, float* dst) {
+  float v[16][L], d[16][L];
+  for (int c = 0; c < 4; ++c) {  // B^T d, column c
+    const float *s0 = src[c] + c0, *s1 = src[4 + c] + c0, *s2 = src[8 + c] + c0, *s3 = src[12 + c] + c0;
+    for (int l = 0; l < L; ++l) {
+      const float d0 = s0[l], d1 = s1[l], d2 = s2[l], d3 = s3[l];
+      v[c][l] = d0 - d2; v[4 + c][l] = d1 + d2; v[8 + c][l] = d2 - d1; v[12 + c][l] = d1 - d3;
+    }
+  }
+  for (int r = 0; r < 16; r += 4) {  // (B^T d) B, row r / 4
+    for (int l = 0; l < L; ++l) {
+      const float d0 = v[r][l], d1 = v[r + 1][l], d2 = v[r + 2][l], d3 = v[r + 3][l];
+      d[r][l] = d0 - d2; d[r + 1][l] = d1 + d2; d[r + 2][l] = d2 - d1; d[r + 3][l] = d1 - d3;
+    }
+  }
+  for (int e = 0; e < 16; ++e)
+    for (int l = 0; l < L; ++l) dst[e * es + l * ls] = d[e][l];
+}
+
+// The sliver of MR tiles [tx0, tx0 + MR) of tile row (b, ty): its 4 input rows' 2 * MR + 2
+// columns are first transposed to channel-major, even and odd columns apart (work), so the
+// transform then runs across the MR tiles with contiguous loads and stores of the packed panel
+// (half the scalar moves of transposing the 16 transformed elements per tile).
+template <int MR>
+void wino_input_row(const WinoPlan& p, const float* x, int64_t b, int64_t ty, int64_t tx0, float* dst, float* work) {
+  const ConvGeom& g = p.g;
+  constexpr int64_t kW = MR + 1;  // columns per parity
+  const int64_t rs = g.cin * kW, es = p.block * g.cin;
+  float* even = work;
+  float* odd = work + 4 * rs;
+  for (int r = 0; r < 4; ++r) {
+    const int64_t iy = 2 * ty - g.pad_t + r;
+    for (int64_t col = 0; col < 2 * kW; ++col) {
+      const int64_t ix = 2 * tx0 - g.pad_l + col;
+      const float* s = iy < 0 || iy >= g.h || ix < 0 || ix >= g.w ? p.zeros : x + ((b * g.h + iy) * g.w + ix) * g.cin;
+      float* d = (col & 1 ? odd : even) + r * rs + col / 2;
+      for (int64_t ci = 0; ci < g.cin; ++ci) d[ci * kW] = s[ci];
+    }
+  }
+  const float* src[16];
+  for (int64_t ci = 0; ci < g.cin; ++ci) {
+    for (int k = 0; k < 16; ++k) src[k] = (k & 1 ? odd : even) + (k / 4) * rs + ci * kW + (k % 4) / 2;
+    wino_input_lanes<MR>(src, 0, 1, es, dst + ci * MR);
+  }
+}
+
+// B^T d B for tiles [t0, t0 + nt) (rows past nt: zero patches) into the packed A panels `ap`:
+// element e of tile t, channel ci at ap[e * block * cin + (t / mr) * mr * cin + ci * mr + t % mr].
+void wino_input(const WinoPlan& p, const float* x, int64_t t0, int64_t nt, float* ap, float* work) {
+  const ConvGeom& g = p.g;
+  const int64_t es = p.block * g.cin;  // from element e to e + 1 of the panels
+  std::vector<const float*> src(16 * p.mr);
+  // One sliver of MR tiles at a time, its tiles interleaved per channel chunk: the chunk's
+  // stores (16 elements x 16 channels x MR tiles) stay within L1.
+  for (int64_t s0 = 0; s0 < nt; s0 += p.mr) {
+    const int64_t first = t0 + s0, b = first / (p.th * p.tw), ty = first / p.tw % p.th, tx0 = first % p.tw;
+    if (s0 + p.mr <= nt && tx0 + p.mr <= p.tw) {  // whole sliver in one tile row
+      float* dst = ap + s0 * g.cin;
+      switch (p.mr) {
+        case 14: wino_input_row<14>(p, x, b, ty, tx0, dst, work); continue;
+        case 8: wino_input_row<8>(p, x, b, ty, tx0, dst, work); continue;
+        case 6: wino_input_row<6>(p, x, b, ty, tx0, dst, work); continue;
+        case 4: wino_input_row<4>(p, x, b, ty, tx0, dst, work); continue;
+        default: break;
+      }
+    }
+    for (int64_t i = 0; i < p.mr; ++i) {
+      const int64_t t = s0 + i, tile = t0 + t, b = tile / (p.th * p.tw), ty = tile / p.tw % p.th, tx = tile % p.tw;
+      for (int k = 0; k < 16; ++k) {
+        const int64_t iy = 2 * ty - g.pad_t + k / 4, ix = 2 * tx - g.pad_l + k % 4;
+        src[i * 16 + k] = t >= nt || iy < 0 || iy >= g.h || ix < 0 || ix >= g.w ? p.zeros : x + ((b * g.h + iy) * g.w + ix) * g.cin;
+      }
+    }
+    float* dst = ap + s0 * g.cin;
+    for (int64_t c0 = 0; c0 < g.cin; c0 += kWinoLanes) {
+      const int64_t nl = std::min<int64_t>(kWinoLanes, g.cin - c0);
+      for (int64_t i = 0; i < p.mr; ++i) {
+        const float* const* ps = &src[i * 16];
+        if (nl == kWinoLanes) {
+          wino_input_lanes<kWinoLanes>(ps, c0, p.mr, es, dst + c0 * p.mr + i);
+          continue;
+        }
+        float tail[16][kWinoLanes] = {}, out[16][kWinoLanes];  // the last channels, zero-padded
+        const float* tsrc[16];
+        for (int k = 0; k < 16; ++k) {
+          std::memcpy(tail[k], ps[k] + c0, sizeof(float) * nl);
+          tsrc[k] = tail[k];
+        }
+        wino_input_lanes<kWinoLanes>(tsrc, 0, 1, kWinoLanes, &out[0][0]);
+        for (int e = 0; e < 16; ++e)
+          for (int64_t l = 0; l < nl; ++l) dst[e * es + (c0 + l) * p.mr + i] = out[e][l];
+      }
+    }
+  }
+}
+
+// A^T m A of one tile for L channels (element e, lane l at m[e * es + l]) into the ny x nx
+// pixels it keeps: pixel (r, c), lane l at y[r * ys + c * xs + l].
+template <int L>
+void wino_output_lanes(const float* m, int64_t es, float* y, int64_t ys, int64_t xs, int64_t ny, int64_t nx) {
+  float s[8][L], o[4][L];
+  for (int c = 0; c < 4; ++c) {  // A^T m, column c
+    const float *m0 = m + c * es, *m1 = m0 + 4 * es, *m2 = m0 + 8 * es, *m3 = m0 + 12 * es;
+    for (int l = 0; l < L; ++l) {
+      s[c][l] = m0[l] + m1[l] + m2[l];
+      s[4 + c][l] = m1[l] - m2[l] - m3[l];
+    }
+  }
+  for (int r = 0; r < 2; ++r) {  // (A^T m) A, row r
+    for (int l = 0; l < L; ++l) {
+      const float a0 = s[4 * r][l], a1 = s[4 * r + 1][l], a2 = s[4 * r + 2][l], a3 = s[4 * r + 3][l];
+      o[2 * r][l] = a0 + a1 + a2;
+      o[2 * r + 1][l] = a1 - a2 - a3;
+    }
+  }
+  for (int64_t r = 0; r < ny; ++r)
+    for (int64_t c = 0; c < nx; ++c)
+      for (int l = 0; l < L; ++l) y[r * ys + c * xs + l] = o[2 * r + c][l];
+}
+
+// A^T m A of tiles [t0, t0 + nt) from the products m ([16][block][cout_p]) into y's pixels, then
+// the fused epilogue on each run of finished pixels.
+void wino_output(KernelContext& ctx, const WinoPlan& p, const float* m, int64_t t0, int64_t nt, float* y) {
+  const ConvGeom& g = p.g;
+  const float* bias = ctx.fusion ? ctx.input(ctx.fusion->bias_input).data<float>() : nullptr;
+  for (int64_t t = 0; t < nt; ++t) {
+    const int64_t tile = t0 + t, b = tile / (p.th * p.tw), ty = tile / p.tw % p.th, tx = tile % p.tw;
+    const int64_t oy = 2 * ty, ox = 2 * tx;
+    const int64_t ny = std::min<int64_t>(2, g.oh - oy), nx = std::min<int64_t>(2, g.ow - ox);
+    float* out = y + ((b * g.oh + oy) * g.ow + ox) * g.cout;
+    const int64_t es = p.block * p.cout_p;  // from element e to e + 1 of a tile's products
+    for (int64_t c0 = 0; c0 < g.cout; c0 += kWinoLanes) {
+      const float* src = m + t * p.cout_p + c0;
+      if (g.cout - c0 >= kWinoLanes) {
+        wino_output_lanes<kWinoLanes>(src, es, out + c0, g.cout * g.ow, g.cout, ny, nx);
+        continue;
+      }
+      float tail[16][kWinoLanes] = {}, res[4][kWinoLanes];  // the last channels
+      for (int e = 0; e < 16; ++e)
+        for (int64_t l = 0; l < g.cout - c0; ++l) tail[e][l] = src[e * es + l];
+      wino_output_lanes<kWinoLanes>(&tail[0][0], kWinoLanes, &res[0][0], 2 * kWinoLanes, kWinoLanes, 2, 2);
+      for (int64_t r = 0; r < ny; ++r)
+        for (int64_t c = 0; c < nx; ++c)
+          for (int64_t l = 0; l < g.cout - c0; ++l) out[(r * g.ow + c) * g.cout + c0 + l] = res[2 * r + c][l];
+    }
+    // The pixels of this tile row are finished at its last tile in the block (or the grid row).
+    if (bias && (tx == p.tw - 1 || t == nt - 1)) {
+      const int64_t first_tx = std::max<int64_t>(0, tx - t);
+      const int64_t x0 = 2 * first_tx, npix = std::min(g.ow, ox + 2) - x0;
+      for (int64_t r = 0; r < ny; ++r)
+        fused_epilogue(*ctx.fusion, y + ((b * g.oh + oy + r) * g.ow + x0) * g.cout, npix, g.cout, g.cout, bias);
+    }
+  }
+}
+
+Status conv_winograd(KernelContext& ctx, const ConvGeom& g, const float* x, const float* f, float* y) {
+  const MicroGemmF32 mk = micro_gemm_f32();
+  WinoPlan p{g, mk.mr, mk.nr, 0, 0, 0, 0, 0, 0, nullptr};
+  p.n_sliv = (g.cout + p.nr - 1) / p.nr;
+  p.cout_p = p.n_sliv * p.nr;
+  p.th = (g.oh + 1) / 2; p.tw = (g.ow + 1) / 2;
+  p.tiles = g.n * p.th * p.tw;
+  const int threads = std::max(1, ctx.run.num_threads());
+  // Blocks of about kWinoBlockBytes of panels and products, and at least two per thread.
+  const int64_t per_tile = kWinoElems * (g.cin + p.cout_p) * static_cast<int64_t>(sizeof(float));
+  const int64_t by_cache = std::max<int64_t>(1, kWinoBlockBytes / per_tile / p.mr);
+  const int64_t by_threads = std::max<int64_t>(1, (p.tiles + 2 * threads * p.mr - 1) / (2 * threads * p.mr));
+  p.block = std::min(by_cache, by_threads) * p.mr;
+  const int64_t blocks = (p.tiles + p.block - 1) / p.block;
+  const int64_t chunks = std::min<int64_t>(blocks, threads);
+
+  auto ubuf = wino_filter(ctx, g, f, p.nr);
+  if (!ubuf) {
+    if (ctx.run.should_stop()) return ctx.run.stop_status();
+    return make_error(kResourceExhausted, "Conv2D: out of memory for the transformed filter");
+  }
+  const float* u = static_cast<const float*>(ubuf->data);
+  // Per chunk: the packed panels, the products and wino_input_row's transposed rows.
+  const int64_t a_size = kWinoElems * p.block * g.cin, m_size = kWinoElems * p.block * p.cout_p, w_size = 8 * g.cin * (p.mr + 1);
+  const int64_t per_chunk = a_size + m_size + w_size;
+  auto scratch = Buffer::allocate(sizeof(float) * (per_chunk * chunks + g.cin));
+  if (!scratch) return make_error(kResourceExhausted, "Conv2D: out of memory for the Winograd buffers");
+  float* zeros = static_cast<float*>(scratch->data) + per_chunk * chunks;
+  zero(zeros, g.cin);
+  p.zeros = zeros;
+  const int64_t per_e = p.n_sliv * g.cin * p.nr;
+  ctx.run.parallel_for(chunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t ch = c0; ch < c1; ++ch) {
+      float* ap = static_cast<float*>(scratch->data) + per_chunk * ch;
+      float* m = ap + a_size;
+      float* work = m + m_size;
+      for (int64_t blk = ch * blocks / chunks; blk < (ch + 1) * blocks / chunks; ++blk) {
+        if (ctx.run.should_stop()) { ctx.run.interrupted = true; return; }
+        const int64_t t0 = blk * p.block, nt = std::min(p.block, p.tiles - t0);
+        const int64_t rows = (nt + p.mr - 1) / p.mr * p.mr;
+        wino_input(p, x, t0, nt, ap, work);
+        for (int e = 0; e < kWinoElems; ++e) {
+          const float* ae = ap + e * p.block * g.cin;
+          float* me = m + e * p.block * p.cout_p;
+          for (int64_t s = 0; s < p.n_sliv; ++s) {
+            const float* bs = u + e * per_e + s * g.cin * p.nr;
+            for (int64_t ir = 0; ir < rows; ir += p.mr) mk.fn(g.cin, ae + ir * g.cin, bs, me + ir * p.cout_p + s * p.nr, p.cout_p, false);
+          }
+        }
+        wino_output(ctx, p, m, t0, nt, y);
+      }
+    }
+  });
+  if (ctx.run.interrupted || ctx.run.should_stop()) return ctx.run.stop_status();
   return Status::OK();
 }
 
@@ -274,7 +597,9 @@ Status kernel_conv2d(KernelContext& ctx) {
     return Status::OK();
   }
   switch (x.dtype) {
-    case DType::f32: return conv_gemm<float>(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
+    case DType::f32:
+      if (use_winograd(g)) return conv_winograd(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
+      return conv_gemm<float>(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
     case DType::f64: return conv_gemm<double>(ctx, g, x.data<double>(), f.data<double>(), out->data<double>());
     case DType::i32: conv_direct<int32_t>(ctx, g, x.data<int32_t>(), f.data<int32_t>(), out->data<int32_t>()); return Status::OK();
     default: return ctx.invalid(std::string("Conv2D not supported for dtype ") + dtype_tf_name(x.dtype));

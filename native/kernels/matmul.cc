@@ -514,6 +514,19 @@ Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const double* a
   return gemm_typed(ctx, m, n, k, a, b, c, epilogue);
 }
 
+MicroGemmF32 micro_gemm_f32() {
+  // The same choice and tiles as matmul_typed<float>.
+  const Isa isa = cpu_isa();
+#if defined(__x86_64__) || defined(_M_X64)
+  if (isa == Isa::avx512) return {14, 32, matmul_kernel14x32_f32__avx512};
+  if (isa == Isa::avx2) return {6, 16, matmul_kernel6x16_f32__avx2};
+#elif defined(__aarch64__)
+  if (isa == Isa::neon) return {8, 12, matmul_kernel8x12_f32__neon};
+#endif
+  (void)isa;
+  return {4, 8, micro_generic<float, 4, 8>};
+}
+
 Status kernel_matmul(KernelContext& ctx) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
