@@ -1,0 +1,22 @@
+// depthwise.h's f32 loop at 16 lanes (compiled with -mavx512f in its own library).
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
+#include "depthwise.h"
+
+namespace tl {
+namespace {
+struct V16 {
+  typedef __m512 T;
+  static constexpr int W = 16;
+  static T load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
+  static T zero() { return _mm512_setzero_ps(); }
+  static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
+};
+}  // namespace
+
+void depthwise_rows_f32__avx512(const DwArgs& a, int64_t r0, int64_t r1) { depthwise_rows<V16>(a, r0, r1); }
+
+}  // namespace tl
+#endif

@@ -1,0 +1,22 @@
+// depthwise.h's f32 loop at 4 lanes (AArch64 NEON).
+#if defined(__aarch64__) || defined(_M_ARM64)
+#include <arm_neon.h>
+
+#include "depthwise.h"
+
+namespace tl {
+namespace {
+struct V4 {
+  typedef float32x4_t T;
+  static constexpr int W = 4;
+  static T load(const float* p) { return vld1q_f32(p); }
+  static void store(float* p, T v) { vst1q_f32(p, v); }
+  static T zero() { return vdupq_n_f32(0.f); }
+  static T fma(T a, T b, T c) { return vfmaq_f32(c, a, b); }
+};
+}  // namespace
+
+void depthwise_rows_f32__neon(const DwArgs& a, int64_t r0, int64_t r1) { depthwise_rows<V4>(a, r0, r1); }
+
+}  // namespace tl
+#endif
