@@ -25,6 +25,10 @@ struct V1 {  // the scalar level of depthwise.h's loop
   static void store(float* p, T v) { *p = v; }
   static T zero() { return 0.f; }
   static T fma(T a, T b, T c) { return a * b + c; }
+  static T add(T a, T b) { return a + b; }
+  static T set1(float v) { return v; }
+  static T max(T a, T b) { return a > b ? a : b; }
+  static T min(T a, T b) { return a < b ? a : b; }
 };
 
 using DwRowsFn = void (*)(const DwArgs&, int64_t, int64_t);
@@ -170,7 +174,13 @@ Status kernel_depthwise_conv2d(KernelContext& ctx) {
     if constexpr (std::is_same_v<T, float>) {
       if (g.m == 1) {
         simd = depthwise_f32_fn();
-        args = DwArgs{xd, fd, yd, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, g.pt, g.pl};
+        args = DwArgs{xd, fd, yd, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, g.pt, g.pl, nullptr, 0};
+        // The bias and a Relu / Relu6 in registers; other activations after each row.
+        const OpId act = bias ? ctx.fusion->act : OpId::NoOp;
+        if (bias && (act == OpId::NoOp || act == OpId::Relu || act == OpId::Relu6)) {
+          args.bias = bias;
+          args.act = act == OpId::Relu ? 1 : act == OpId::Relu6 ? 2 : 0;
+        }
       }
     }
     parallel_rows(ctx, g.n * g.oh, g.ow * g.kh * g.kw * out_depth + 1, [&](int64_t r0, int64_t r1) {
@@ -182,7 +192,7 @@ Status kernel_depthwise_conv2d(KernelContext& ctx) {
           dw_rows<T>(g, xd, fd, yd, r, r + 1);
         }
         // A fused bias + activation over this output row while it is in cache.
-        if (bias) fused_epilogue(*ctx.fusion, yd + r * g.ow * out_depth, g.ow, out_depth, out_depth, bias);
+        if (bias && !args.bias) fused_epilogue(*ctx.fusion, yd + r * g.ow * out_depth, g.ow, out_depth, out_depth, bias);
       }
     });
   });

@@ -4,7 +4,9 @@
 // depthwise_neon.cc (4) and depthwise.cc (1, the scalar level). Each output pixel sums its
 // in-bounds taps in (ky, kx) order; a 3x3 filter's taps for one channel block stay in
 // registers across the row. Channels past the last full block use a masked copy through a
-// zero-padded buffer, so every channel sees the same arithmetic.
+// zero-padded buffer, so every channel sees the same arithmetic. A fused bias and Relu / Relu6
+// are applied in registers with the separate kernels' arithmetic (x + b; max(0, x) + 0 and
+// min(6, max(0, x)) with max(a, b) = a > b ? a : b, min(a, b) = a < b ? a : b: NaN and -0 as TF).
 // NOTE: included by SIMD translation units: everything here is in an anonymous namespace and
 // calls no inline library function (a copy compiled with -mavx512f could be the one the linker
 // keeps for the base library).
@@ -18,6 +20,8 @@ struct DwArgs {
   const float* f;  // [kh, kw, c]
   float* y;        // [n, oh, ow, c]
   int64_t n, h, w, c, kh, kw, sh, sw, dh, dw, oh, ow, pt, pl;
+  const float* bias;  // [c], or null: no epilogue
+  int act;            // with a bias: 0 none, 1 Relu, 2 Relu6
 };
 
 // Output rows [r0, r1) (r = batch * oh + oy) of a multiplier-1 f32 depthwise convolution.
@@ -27,6 +31,14 @@ void depthwise_rows_f32__avx512(const DwArgs& a, int64_t r0, int64_t r1);  // x8
 void depthwise_rows_f32__neon(const DwArgs& a, int64_t r0, int64_t r1);    // AArch64 only
 
 namespace {
+
+template <class V>
+typename V::T dw_epilogue(const DwArgs& a, typename V::T acc, const float* bias) {
+  acc = V::add(acc, V::load(bias));
+  if (a.act == 1) acc = V::add(V::max(V::zero(), acc), V::zero());
+  if (a.act == 2) acc = V::min(V::set1(6.f), V::max(V::zero(), acc));
+  return acc;
+}
 
 // One channel block [c0, c0 + V::W) of output row r. KH, KW > 0: the filter size at compile time
 // (its taps are loaded once per block); 0: a run-time size.
@@ -57,6 +69,7 @@ void dw_block(const DwArgs& a, int64_t r, int64_t c0, const float* x, const floa
           acc = V::fma(V::load(xr + kx * a.dw * cs), KH > 0 ? fk[ky * KW + kx] : V::load(f + (ky * kw + kx) * cs + c0), acc);
       }
     }
+    if (a.bias) acc = dw_epilogue<V>(a, acc, a.bias + c0);
     V::store(y + (r * a.ow + ox) * cs + c0, acc);
   }
 }
@@ -73,8 +86,8 @@ void dw_rows(const DwArgs& a, int64_t r0, int64_t r1) {
     const int64_t b = r / a.oh, y0 = (r % a.oh) * a.sh - a.pt;
     for (int64_t ox = 0; ox < a.ow; ++ox) {
       const int64_t x0 = ox * a.sw - a.pl;
-      float xs[V::W], fs[V::W], acc[V::W];
-      for (int j = 0; j < V::W; ++j) acc[j] = 0.f;
+      float xs[V::W], fs[V::W], acc[V::W], bs[V::W];
+      for (int j = 0; j < V::W; ++j) { acc[j] = 0.f; bs[j] = a.bias && j < tail ? a.bias[full + j] : 0.f; }
       for (int64_t ky = 0; ky < a.kh; ++ky) {
         const int64_t iy = y0 + ky * a.dh;
         if (iy < 0 || iy >= a.h) continue;
@@ -87,6 +100,7 @@ void dw_rows(const DwArgs& a, int64_t r0, int64_t r1) {
           V::store(acc, V::fma(V::load(xs), V::load(fs), V::load(acc)));
         }
       }
+      if (a.bias) V::store(acc, dw_epilogue<V>(a, V::load(acc), bs));
       float* yp = a.y + (r * a.ow + ox) * a.c + full;
       for (int64_t j = 0; j < tail; ++j) yp[j] = acc[j];
     }

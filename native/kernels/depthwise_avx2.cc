@@ -13,6 +13,10 @@ struct V8 {
   static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
   static T zero() { return _mm256_setzero_ps(); }
   static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
+  static T add(T a, T b) { return _mm256_add_ps(a, b); }
+  static T set1(float v) { return _mm256_set1_ps(v); }
+  static T max(T a, T b) { return _mm256_max_ps(a, b); }  // a > b ? a : b
+  static T min(T a, T b) { return _mm256_min_ps(a, b); }  // a < b ? a : b
 };
 }  // namespace
 

@@ -13,6 +13,10 @@ struct V16 {
   static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
   static T zero() { return _mm512_setzero_ps(); }
   static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
+  static T add(T a, T b) { return _mm512_add_ps(a, b); }
+  static T set1(float v) { return _mm512_set1_ps(v); }
+  static T max(T a, T b) { return _mm512_max_ps(a, b); }  // a > b ? a : b
+  static T min(T a, T b) { return _mm512_min_ps(a, b); }  // a < b ? a : b
 };
 }  // namespace
 

@@ -13,6 +13,10 @@ struct V4 {
   static void store(float* p, T v) { vst1q_f32(p, v); }
   static T zero() { return vdupq_n_f32(0.f); }
   static T fma(T a, T b, T c) { return vfmaq_f32(c, a, b); }
+  static T add(T a, T b) { return vaddq_f32(a, b); }
+  static T set1(float v) { return vdupq_n_f32(v); }
+  static T max(T a, T b) { return vbslq_f32(vcgtq_f32(a, b), a, b); }  // a > b ? a : b
+  static T min(T a, T b) { return vbslq_f32(vcltq_f32(a, b), a, b); }  // a < b ? a : b
 };
 }  // namespace
 
