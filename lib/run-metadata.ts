@@ -142,7 +142,7 @@ export function fusedNodeDef(chain: readonly Operation[], defOf: (op: Operation)
   const d = defOf(head);
   const bias = mid.inputs[0].op === head ? mid.inputs[1] : mid.inputs[0];
   const dataInputs = d.input.filter((x) => !x.startsWith('^'));
-  const controls = [...new Set(chain.flatMap((o) => o.controlInputs.map((c) => `^${c.name}`)))];
+  const controls = [...new Set([...d.input.filter((x) => x.startsWith('^')), ...chain.flatMap((o) => o.controlInputs.map((c) => `^${c.name}`))])];
   const fusedOps = ['BiasAdd', ...(chain.length > 2 ? [tail.type] : [])];
   const attr = { ...d.attr, num_args: { i: 1 }, fused_ops: { list: { s: fusedOps.map((x) => ENC.encode(x)) } } } as NodeDefObject['attr'];
   if (tail.type === 'LeakyRelu') attr.leakyrelu_alpha = { f: tail.getAttr('alpha') as number };
@@ -187,12 +187,14 @@ export class PlanNodes {
       return { name: op.name, op: 'Const', input: [], device: '', attr };
     }
     const conv = this.#scaled.get(op.id);
+    const ctl = (o: Operation) => o.controlInputs.map((c) => `^${c.name}`);
     const d = conv ? { ...nodeDef(conv), name: op.name } : nodeDef(op);
+    if (conv) d.input = [...d.input, ...ctl(op)];  // the conv's inputs and controls, then the Mul's controls
     const padded = this.#padded.get(op.id);
     if (!padded) return d;
     const src = padded[0].inputs[0];
     const attr = { ...d.attr, padding: { s: ENC.encode('EXPLICIT') }, explicit_paddings: { list: { i: padded[1] } } } as NodeDefObject['attr'];
-    return { ...d, input: [src.valueIndex === 0 ? src.op.name : src.name, ...d.input.slice(1)], attr };
+    return { ...d, input: [src.valueIndex === 0 ? src.op.name : src.name, ...d.input.slice(1), ...ctl(padded[0])], attr };
   };
   /** The tensors a node reads as it ran (a folded node none, a Mul run as a conv the conv's). */
   inputsOf(op: Operation): Tensor[] {

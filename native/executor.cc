@@ -420,6 +420,7 @@ void Session::fold_scale_into_filter(const RunRequest& req, const std::unordered
     auto moved = std::make_shared<Node>(conv);
     moved->index = m;
     moved->name = mul.name;
+    moved->control_inputs.insert(moved->control_inputs.end(), mul.control_inputs.begin(), mul.control_inputs.end());
     moved->out_ranks = mul.out_ranks;
     moved->out_shapes = mul.out_shapes;
     (*g)[m] = std::move(moved);
@@ -465,6 +466,7 @@ void Session::fold_pad_into_conv(const RunRequest& req, const std::unordered_map
     if (!ok) continue;
     auto node = std::make_shared<Node>(conv);
     node->inputs[0] = pad.inputs[0];
+    node->control_inputs.insert(node->control_inputs.end(), pad.control_inputs.begin(), pad.control_inputs.end());
     node->attrs[pad_attr].s = "EXPLICIT";
     node->attrs[pad_attr + 1].ints = p;
     (*needed)[in.node] = 0;

@@ -181,6 +181,30 @@ describe('a per-channel Mul and Add after a convolution (frozen batch norm)', ()
     expect(node(r.offMeta, 'conv')!.op).toBe('Conv2D');
   });
 
+  it('the control inputs of a folded Mul or Pad still run', () => {
+    const g = new tf.Graph();
+    const t = g.asDefault(() => {
+      const counter = new tf.Variable(tf.constant(0, 'float32'), { name: 'counter' });
+      const x = tf.placeholder('float32', [null, 6, 6, 3], 'x');
+      const bump = tf.assignAdd(counter, tf.constant(1, 'float32'), { name: 'bump' });
+      const bump2 = tf.assignAdd(counter, tf.constant(10, 'float32'), { name: 'bump2' });
+      const sizes = tf.constant([[0, 0], [1, 1], [1, 1], [0, 0]], 'int32'), scale = tf.constant([2, 3], 'float32');
+      const p = tf.controlDependencies([bump2.op], () => tf.pad(x, sizes, { name: 'pad' }));
+      const conv = tf.nn.conv2d(p, tf.constant(values(3 * 3 * 3 * 2, 1), 'float32', [3, 3, 3, 2]), 1, 'VALID', { name: 'conv' });
+      const y = tf.controlDependencies([bump.op], () => tf.multiply(conv, scale, 'mul'));
+      return { x, y, counter, init: tf.globalVariablesInitializer() };
+    });
+    const sess = new tf.Session({ graph: g });
+    sess.run(t.init);
+    const meta = new tf.RunMetadata();
+    sess.run(t.y, [[t.x, img]], { outputPartitionGraphs: true }, meta);
+    expect(node(meta, 'mul')!.op).toBe('Conv2D');
+    expect(node(meta, 'pad')).toBeUndefined();
+    expect(node(meta, 'mul')!.input).toEqual(expect.arrayContaining(['^bump', '^bump2']));
+    expect((sess.run(t.counter) as tf.NDArray).item()).toBe(11);
+    sess.close();
+  });
+
   it('leaves a Mul of a non-constant or not per-channel operand, and a conv others read', () => {
     const w = values(3 * 3 * 3 * 4, 5);
     const r = compare(() => {
