@@ -10,40 +10,12 @@
 #include <utility>
 #include <vector>
 
-#include "cpu.h"
 #include "depthwise.h"
 #include "kernel.h"
 #include "nn_util.h"
 
 namespace tl {
 namespace {
-
-struct V1 {  // the scalar level of depthwise.h's loop
-  typedef float T;
-  static constexpr int W = 1;
-  static T load(const float* p) { return *p; }
-  static void store(float* p, T v) { *p = v; }
-  static T zero() { return 0.f; }
-  static T fma(T a, T b, T c) { return a * b + c; }
-  static T add(T a, T b) { return a + b; }
-  static T set1(float v) { return v; }
-  static T max(T a, T b) { return a > b ? a : b; }
-  static T min(T a, T b) { return a < b ? a : b; }
-};
-
-using DwRowsFn = void (*)(const DwArgs&, int64_t, int64_t);
-DwRowsFn depthwise_f32_fn() {
-  switch (cpu_isa()) {
-#if defined(__x86_64__) || defined(_M_X64)
-    case Isa::avx512: return depthwise_rows_f32__avx512;
-    case Isa::avx2: return depthwise_rows_f32__avx2;
-#endif
-#if defined(__aarch64__) || defined(_M_ARM64)
-    case Isa::neon: return depthwise_rows_f32__neon;
-#endif
-    default: return depthwise_rows_f32__scalar;
-  }
-}
 
 struct DwGeom {
   int64_t n, h, w, c, m;  // input, depth multiplier
@@ -118,8 +90,6 @@ void dw_rows(const DwGeom& g, const T* x, const T* f, T* y, int64_t r0, int64_t 
 
 }  // namespace
 
-void depthwise_rows_f32__scalar(const DwArgs& a, int64_t r0, int64_t r1) { depthwise_rows<V1>(a, r0, r1); }
-
 Status kernel_depthwise_conv2d(KernelContext& ctx) {
   // Attrs: T, strides, padding, explicit_paddings, data_format, dilations.
   const auto& strides = ctx.attr(1).ints;
@@ -173,7 +143,7 @@ Status kernel_depthwise_conv2d(KernelContext& ctx) {
     DwArgs args{};
     if constexpr (std::is_same_v<T, float>) {
       if (g.m == 1) {
-        simd = depthwise_f32_fn();
+        simd = depthwise_rows_f32_fn();
         args = DwArgs{xd, fd, yd, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, g.pt, g.pl, nullptr, 0};
         // The bias and a Relu / Relu6 in registers; other activations after each row.
         const OpId act = bias ? ctx.fusion->act : OpId::NoOp;

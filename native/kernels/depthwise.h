@@ -1,7 +1,7 @@
 // The f32 DepthwiseConv2dNative loop with depth multiplier 1 (MobileNet's case), vectorized over
 // the contiguous NHWC channels: a template over a small per-ISA vector type V (W lanes; load,
-// store, zero, fma), instantiated by depthwise_avx512.cc (16 lanes), depthwise_avx2.cc (8),
-// depthwise_neon.cc (4) and depthwise.cc (1, the scalar level). Each output pixel sums its
+// store, zero, fma, ...), instantiated by nn_simd_avx512.cc (16 lanes), nn_simd_avx2.cc (8),
+// nn_simd_neon.cc (4) and nn_simd.cc (1, the scalar level). Each output pixel sums its
 // in-bounds taps in (ky, kx) order; a 3x3 filter's taps for one channel block stay in
 // registers across the row. Channels past the last full block use a masked copy through a
 // zero-padded buffer, so every channel sees the same arithmetic. A fused bias and Relu / Relu6
@@ -29,6 +29,9 @@ void depthwise_rows_f32__scalar(const DwArgs& a, int64_t r0, int64_t r1);
 void depthwise_rows_f32__avx2(const DwArgs& a, int64_t r0, int64_t r1);    // x86-64 only
 void depthwise_rows_f32__avx512(const DwArgs& a, int64_t r0, int64_t r1);  // x86-64 only
 void depthwise_rows_f32__neon(const DwArgs& a, int64_t r0, int64_t r1);    // AArch64 only
+// The loop at the CPU's ISA level (cpu_isa()).
+using DwRowsFn = void (*)(const DwArgs&, int64_t, int64_t);
+DwRowsFn depthwise_rows_f32_fn();
 
 namespace {
 
