@@ -21,6 +21,14 @@ export interface NativeTrace {
   executed: Int32Array;
   /** Fused steps: per chain its length, then its node ids (head first, the tail names the step). */
   fused: Int32Array;
+  /** Nodes that ran as a Const of a value computed when the plan was built (constant folding). */
+  folded: Int32Array;
+  /** (conv, mul) id pairs: the Mul ran as the convolution, with the filter scaled (folded). */
+  scaled: Int32Array;
+  /** Per (pad, conv) 10 numbers: their ids and the 8 explicit_paddings the conv ran with on the Pad's input. */
+  padded: Float64Array;
+  /** With the executed list: per folded node (in `folded` order) its value as [dtype, shape, data]. */
+  foldedValues: [number, number[], ArrayBuffer | number[]][];
   bytesPeak: number; bytesTotal: number;
   poolHits: number; poolMisses: number; forwarded: number;
 }
@@ -33,7 +41,7 @@ export type SessionHandle = { readonly __brand: 'tensorloom.session' };
 export type PreparedHandle = { readonly __brand: 'tensorloom.prepared' };
 
 export interface Binding {
-  sessionCreate(intraOpThreads: number, remapping?: boolean, interOpThreads?: number): SessionHandle;
+  sessionCreate(intraOpThreads: number, remapping?: boolean, interOpThreads?: number, constantFolding?: boolean): SessionHandle;
   sessionExtend(s: SessionHandle, buf: Uint8Array): number;
   sessionRun(s: SessionHandle, feeds: Int32Array, feedValues: NativeValues, fetches: Int32Array, targets: Int32Array,
              flags: number, timeoutMs: number): NativeRunResult;

@@ -1,11 +1,12 @@
 // RunOptions and RunMetadata (TF config.proto / step_stats.proto / cost_graph.proto in camelCase),
 // filled from the native executor's per-run trace arrays: one batch per run, no per-op crossing.
-import { DType, dtypeCode, dtypeFromCode } from './dtypes';
+import { DType, dtypeCode, dtypeFromCode, typedArrayFor } from './dtypes';
 import { checkKeys, invalidArgument } from './errors';
 import type { Graph, Operation, Tensor } from './graph';
 import type { NativeTrace } from './binding';
 import { nodeDef, nodeInputs } from './serialize';
 import { PRODUCER } from './graphdef/export';
+import { arrayToTensor } from './graphdef/tensor';
 import type { GraphDefObject, NodeDefObject } from './graphdef/types';
 
 export type TraceLevel = 'NO_TRACE' | 'SOFTWARE_TRACE' | 'HARDWARE_TRACE' | 'FULL_TRACE';
@@ -136,27 +137,86 @@ const ENC = new TextEncoder();
  * TF's NodeDef of a fused step: the head's inputs and attrs plus the bias (`num_args` 1), and
  * `fused_ops` ["BiasAdd"] or ["BiasAdd", "<activation>"] (with LeakyRelu's `leakyrelu_alpha`).
  */
-export function fusedNodeDef(chain: readonly Operation[]): NodeDefObject {
+export function fusedNodeDef(chain: readonly Operation[], defOf: (op: Operation) => NodeDefObject = nodeDef): NodeDefObject {
   const [head, mid] = chain, tail = chain[chain.length - 1];
-  const d = nodeDef(head);
+  const d = defOf(head);
   const bias = mid.inputs[0].op === head ? mid.inputs[1] : mid.inputs[0];
   const dataInputs = d.input.filter((x) => !x.startsWith('^'));
-  const controls = [...new Set(chain.flatMap((o) => o.controlInputs.map((c) => `^${c.name}`)))];
+  const controls = [...new Set([...d.input.filter((x) => x.startsWith('^')), ...chain.flatMap((o) => o.controlInputs.map((c) => `^${c.name}`))])];
   const fusedOps = ['BiasAdd', ...(chain.length > 2 ? [tail.type] : [])];
   const attr = { ...d.attr, num_args: { i: 1 }, fused_ops: { list: { s: fusedOps.map((x) => ENC.encode(x)) } } } as NodeDefObject['attr'];
   if (tail.type === 'LeakyRelu') attr.leakyrelu_alpha = { f: tail.getAttr('alpha') as number };
   return {
-    name: tail.name, op: FUSED_TYPE[head.type], device: d.device,
+    name: tail.name, op: FUSED_TYPE[d.op], device: d.device,
     input: [...dataInputs, bias.valueIndex === 0 ? bias.op.name : bias.name, ...controls], attr,
   };
 }
 
-const labels = new WeakMap<Operation, string>();
-/** The timeline label of a fused step, from its NodeDef. */
-function fusedLabel(chain: readonly Operation[]): string {
-  const d = fusedNodeDef(chain);
-  return `${d.name} = ${d.op}(${d.input.join(', ')})`;
+/**
+ * How a run's plan ran each node (native fold_constants, fold_scale_into_filter and the
+ * remapper): a folded node as a `Const` of its plan-time value (its `value` attr only when
+ * the values came along, i.e. with the executed list), a Mul whose convolution was folded
+ * into it as that convolution under the Mul's name, a convolution that absorbed the Pad before
+ * it with EXPLICIT padding, the tail of a fused chain as the fused kernel; any other node as
+ * itself.
+ */
+export class PlanNodes {
+  readonly fused: Map<number, Operation[]>;
+  readonly #folded = new Map<number, number>();   // node id -> index in foldedValues
+  readonly #scaled = new Map<number, Operation>(); // mul id -> the conv it runs as
+  readonly #padded = new Map<number, [Operation, number[]]>(); // conv id -> the Pad it absorbed, explicit_paddings
+  constructor(readonly graph: Graph, readonly tr: Pick<NativeTrace, 'fused' | 'folded' | 'scaled' | 'padded' | 'foldedValues'>) {
+    this.fused = fusedChains(graph, tr.fused);
+    (tr.folded ?? []).forEach((id, i) => this.#folded.set(id, i));
+    for (let i = 0; tr.scaled && i < tr.scaled.length; i += 2) this.#scaled.set(tr.scaled[i + 1], graph.opAt(tr.scaled[i]));
+    for (let i = 0; tr.padded && i < tr.padded.length; i += 10)
+      this.#padded.set(tr.padded[i + 1], [graph.opAt(tr.padded[i]), Array.from(tr.padded.subarray(i + 2, i + 10))]);
+  }
+  /** A node's NodeDef as it ran (not fused). */
+  readonly defOf = (op: Operation): NodeDefObject => {
+    const f = this.#folded.get(op.id);
+    if (f !== undefined) {
+      const dtype = dtypeCode(op.outputs[0].dtype);
+      const attr: NodeDefObject['attr'] = { dtype: { type: dtype } };
+      const v = this.tr.foldedValues?.[f];
+      if (v) {
+        const [code, shape, data] = v;
+        const values = Array.isArray(data) ? data : typedArrayFor(dtypeFromCode(code), data, 0, shape.reduce((a, b) => a * b, 1));
+        attr.value = { tensor: arrayToTensor(code, shape, values) };
+      }
+      return { name: op.name, op: 'Const', input: [], device: '', attr };
+    }
+    const conv = this.#scaled.get(op.id);
+    const ctl = (o: Operation) => o.controlInputs.map((c) => `^${c.name}`);
+    const d = conv ? { ...nodeDef(conv), name: op.name } : nodeDef(op);
+    if (conv) d.input = [...d.input, ...ctl(op)];  // the conv's inputs and controls, then the Mul's controls
+    const padded = this.#padded.get(op.id);
+    if (!padded) return d;
+    const src = padded[0].inputs[0];
+    const attr = { ...d.attr, padding: { s: ENC.encode('EXPLICIT') }, explicit_paddings: { list: { i: padded[1] } } } as NodeDefObject['attr'];
+    return { ...d, input: [src.valueIndex === 0 ? src.op.name : src.name, ...d.input.slice(1), ...ctl(padded[0])], attr };
+  };
+  /** The tensors a node reads as it ran (a folded node none, a Mul run as a conv the conv's). */
+  inputsOf(op: Operation): Tensor[] {
+    if (this.#folded.has(op.id)) return [];
+    const inputs = (this.#scaled.get(op.id) ?? op).inputs;
+    const padded = this.#padded.get(op.id);
+    return padded ? [padded[0].inputs[0], ...inputs.slice(1)] : inputs;
+  }
+  /** The NodeDef of the step that node `id` names. */
+  stepDef(id: number): NodeDefObject {
+    const chain = this.fused.get(id);
+    return chain ? fusedNodeDef(chain, this.defOf) : this.defOf(this.graph.opAt(id));
+  }
+  /** The step's timeline label ("name = Type(inputs)"). */
+  label(id: number): string {
+    if (!this.fused.has(id) && !this.#folded.has(id) && !this.#scaled.has(id) && !this.#padded.has(id)) return timelineLabel(this.graph.opAt(id));
+    const d = this.stepDef(id);
+    return `${d.name} = ${d.op}(${d.input.join(', ')})`;
+  }
 }
+
+const labels = new WeakMap<Operation, string>();
 
 /** "name = Type(in1, in2:1, ^ctrl)" like TF's StepStatsCollector (an op's inputs never change, so it is cached). */
 export function timelineLabel(op: Operation): string {
@@ -190,7 +250,7 @@ export const relativeStartNanos = new WeakMap<NodeExecStats, number>();
 
 /** Decodes a native trace into StepStats and the CostGraph. */
 export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, finals: Set<number>): void {
-  const fused = fusedChains(graph, tr.fused);
+  const plan = new PlanNodes(graph, tr);
   const epochNs = tr.startEpochNs;
   const baseMicros = Number(epochNs / 1000n);
   const baseRemNs = Number(epochNs % 1000n);
@@ -229,7 +289,7 @@ export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, 
       opStartRelNanos: opStart - start, opEndRelNanos: opEnd - start, allEndRelNanos: end - start,
       scheduledMicros: absMicros(sched), scheduledNanos: absNanos(sched),
       threadId: tid,
-      timelineLabel: fused.has(id) ? fusedLabel(fused.get(id)!) : timelineLabel(op),
+      timelineLabel: plan.label(id),
       output,
       memory: [{ allocatorName: ALLOCATOR, totalBytes: allocated, peakBytes: allocated, liveBytes: allocated }],
     };
@@ -256,9 +316,10 @@ export function fillFromTrace(meta: RunMetadata, graph: Graph, tr: NativeTrace, 
  * TF's function-call convention, each fed tensor an executed node reads becomes an `_Arg`
  * node (`_arg_<name>_<i>`), so the partition stands alone.
  */
-export function partitionGraph(graph: Graph, executed: Int32Array, fed: readonly Tensor[], fusedIds?: Int32Array): GraphDefLike {
-  const fused = fusedChains(graph, fusedIds);
-  const consumed = new Set(Array.from(executed, (i) => (fused.get(i) ?? [graph.opAt(i)]).flatMap((o) => o.inputs)).flat());
+export function partitionGraph(graph: Graph, executed: Int32Array, fed: readonly Tensor[], tr?: NativeTrace): GraphDefLike {
+  const none = new Int32Array(0);
+  const plan = new PlanNodes(graph, tr ?? { fused: none, folded: none, scaled: none, padded: new Float64Array(0), foldedValues: [] });
+  const consumed = new Set(Array.from(executed, (i) => (plan.fused.get(i) ?? [graph.opAt(i)]).flatMap((o) => plan.inputsOf(o))).flat());
   const args = new Map<string, string>();  // fed tensor input string -> _Arg node name
   const argNodes: NodeDefObject[] = [];
   fed.forEach((t, i) => {
@@ -268,10 +329,12 @@ export function partitionGraph(graph: Graph, executed: Int32Array, fed: readonly
     args.set(ref, name);
     argNodes.push({ name, op: '_Arg', input: [], attr: { T: { type: dtypeCode(t.dtype) }, index: { i } }, device: CPU_DEVICE });
   });
+  // A control edge from a constant the plan pruned (constant folding drops those edges) is left out.
+  const ran = new Set(Array.from(executed, (i) => graph.opAt(i).name));
   const nodes = Array.from(executed, (i) => {
-    const chain = fused.get(i);
-    const d = chain ? fusedNodeDef(chain) : nodeDef(graph.opAt(i));
-    return { ...d, input: d.input.map((s) => args.get(s) ?? s), device: CPU_DEVICE };
+    const d = plan.stepDef(i);
+    const input = d.input.filter((s) => !s.startsWith('^') || ran.has(s.slice(1)) || !tr?.folded.length);
+    return { ...d, input: input.map((s) => args.get(s) ?? s), device: CPU_DEVICE };
   });
   return { node: [...argNodes, ...nodes], versions: { producer: PRODUCER }, library: {} };
 }

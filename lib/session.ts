@@ -29,9 +29,14 @@ export interface SessionConfig {
    * TF's GraphOptions.rewrite_options: `remapping: 'OFF'` keeps MatMul / Conv2D /
    * DepthwiseConv2dNative + BiasAdd (+ activation) as separate steps instead of one fused
    * `_FusedMatMul` / `_FusedConv2D` kernel (on by default, as TF's remapper).
+   * `constantFolding: 'OFF'` runs every node of a constant subgraph on every run instead of
+   * computing it once per plan (TF's constant folding, also folding a per-channel Mul into the
+   * preceding convolution's constant filter; on by default).
    */
-  graphOptions?: { rewriteOptions?: { remapping?: 'DEFAULT' | 'ON' | 'OFF' | 'AGGRESSIVE' } };
+  graphOptions?: { rewriteOptions?: { remapping?: Toggle; constantFolding?: Toggle } };
 }
+/** TF's RewriterConfig.Toggle. */
+export type Toggle = 'DEFAULT' | 'ON' | 'OFF' | 'AGGRESSIVE';
 export interface SessionOptions { graph?: Graph; config?: SessionConfig }
 
 type Element = Tensor | Operation;
@@ -40,19 +45,23 @@ interface FetchMapper { elements: Element[]; build(values: Map<Element, NDArray 
 
 const CLOSED = 'Attempted to use a closed Session.';
 
-/** Whether plans fuse bias and activation steps (config.graphOptions.rewriteOptions.remapping). */
-function remappingOption(g: SessionConfig['graphOptions']): boolean {
-  if (g === undefined) return true;
+/**
+ * Which plan-time rewrites are on (config.graphOptions.rewriteOptions): remapping (fused bias and
+ * activation steps) and constant folding.
+ */
+function rewriteOptions(g: SessionConfig['graphOptions']): { remapping: boolean; constantFolding: boolean } {
+  const on = { remapping: true, constantFolding: true };
+  if (g === undefined) return on;
   if (g === null || typeof g !== 'object') throw new TypeError(`graphOptions must be an object, but got ${String(g)}`);
   checkKeys(g, ['rewriteOptions'], 'Session config.graphOptions');
   const r = g.rewriteOptions;
-  if (r === undefined) return true;
+  if (r === undefined) return on;
   if (r === null || typeof r !== 'object') throw new TypeError(`rewriteOptions must be an object, but got ${String(r)}`);
-  checkKeys(r, ['remapping'], 'Session config.graphOptions.rewriteOptions');
+  checkKeys(r, ['remapping', 'constantFolding'], 'Session config.graphOptions.rewriteOptions');
   const toggles = ['DEFAULT', 'ON', 'OFF', 'AGGRESSIVE'];
-  if (r.remapping !== undefined && !toggles.includes(r.remapping))
-    throw invalidArgument(`Invalid remapping ${String(r.remapping)}; use one of ${toggles.join(', ')}`);
-  return r.remapping !== 'OFF';
+  for (const k of ['remapping', 'constantFolding'] as const)
+    if (r[k] !== undefined && !toggles.includes(r[k]!)) throw invalidArgument(`Invalid ${k} ${String(r[k])}; use one of ${toggles.join(', ')}`);
+  return { remapping: r.remapping !== 'OFF', constantFolding: r.constantFolding !== 'OFF' };
 }
 /** The native executor's rank limit (kMaxRank). */
 const MAX_RANK = 16;
@@ -332,14 +341,14 @@ export class Session {
     checkKeys(options, ['graph', 'config', 'target'], 'Session');
     if (options.config !== undefined && (options.config === null || typeof options.config !== 'object')) throw new TypeError(`config must be an object, but got ${String(options.config)}`);
     if (options.config) checkKeys(options.config, ['intraOpParallelismThreads', 'interOpParallelismThreads', 'operationTimeoutInMs', 'allowSoftPlacement', 'logDevicePlacement', 'graphOptions'], 'Session config');
-    const remapping = remappingOption(options.config?.graphOptions);
+    const rewrites = rewriteOptions(options.config?.graphOptions);
     this.graph = options.graph ?? getDefaultGraph();
     this.config = { ...options.config };
     const threads = this.config.intraOpParallelismThreads ?? 0;
     if (!Number.isInteger(threads) || threads < 0) throw invalidArgument(`intraOpParallelismThreads must be a non-negative integer, got ${threads}`);
     const interOp = this.config.interOpParallelismThreads ?? 0;
     if (!Number.isInteger(interOp)) throw invalidArgument(`interOpParallelismThreads must be an integer, got ${interOp}`);
-    this.#handle = binding().sessionCreate(threads, remapping, interOp);
+    this.#handle = binding().sessionCreate(threads, rewrites.remapping, interOp, rewrites.constantFolding);
     if (!getDefaultSession()) implicitDefault = this;
   }
 
@@ -604,7 +613,7 @@ export class Session {
           const finals = new Set<number>([...spec.nativeFetches.map((t) => t.op.id), ...spec.targets.map((o) => o.id)]);
           fillFromTrace(meta, this.graph, tr, finals);
         }
-        if (wantPartitions) meta.partitionGraphs = [partitionGraph(this.graph, tr.executed, spec.fed, tr.fused)];
+        if (wantPartitions) meta.partitionGraphs = [partitionGraph(this.graph, tr.executed, spec.fed, tr)];
       }
       return spec.mapper.build(fetchValues);
     };

@@ -370,6 +370,30 @@ Napi::Value result_to_js(Napi::Env env, tl::RunResult& r) {
       for (int id : c) fused[fi++] = id;
     }
     tr.Set("fused", fused);
+    // Rewrites: nodes that ran as a Const of a plan-time value, (conv, mul) pairs whose Mul ran as
+    // the conv (scaled filter), and with the executed list the folded values ([dtype, shape, data]).
+    auto folded = Napi::Int32Array::New(env, r.folded.size());
+    for (size_t i = 0; i < r.folded.size(); i++) folded[i] = r.folded[i];
+    tr.Set("folded", folded);
+    auto scaled = Napi::Int32Array::New(env, 2 * r.scaled.size());
+    for (size_t i = 0; i < r.scaled.size(); i++) { scaled[2 * i] = r.scaled[i].first; scaled[2 * i + 1] = r.scaled[i].second; }
+    tr.Set("scaled", scaled);
+    auto padded = Napi::Float64Array::New(env, 10 * r.padded.size());  // pad, conv, 8 explicit_paddings
+    for (size_t i = 0; i < r.padded.size(); i++)
+      for (size_t j = 0; j < 10; j++) padded[10 * i + j] = static_cast<double>(r.padded[i][j]);
+    tr.Set("padded", padded);
+    auto values = Napi::Array::New(env, r.folded_values.size());
+    for (uint32_t i = 0; i < r.folded_values.size(); i++) {
+      tl::Tensor& t = r.folded_values[i];
+      auto shape = Napi::Array::New(env, t.shape.size());
+      for (uint32_t d = 0; d < t.shape.size(); d++) shape.Set(d, Napi::Number::New(env, static_cast<double>(t.shape[d])));
+      auto v = Napi::Array::New(env, 3);
+      v.Set(0u, Napi::Number::New(env, static_cast<int>(t.dtype)));
+      v.Set(1u, shape);
+      v.Set(2u, fetched_buffer(env, t));
+      values.Set(i, v);
+    }
+    tr.Set("foldedValues", values);
     tr.Set("bytesPeak", Napi::Number::New(env, static_cast<double>(r.bytes_peak)));
     tr.Set("bytesTotal", Napi::Number::New(env, static_cast<double>(r.bytes_total)));
     tr.Set("poolHits", Napi::Number::New(env, static_cast<double>(r.pool_hits)));
@@ -775,10 +799,13 @@ EnvState* env_state(Napi::Env env) {
 Napi::Value SessionCreate(const Napi::CallbackInfo& info) {
   int threads = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
   if (threads < 0 || threads > 256) threads = 0;
-  const bool remapping = !(info.Length() > 1 && info[1].IsBoolean() && !info[1].As<Napi::Boolean>().Value());
+  auto flag = [&](size_t i, bool dflt) { return info.Length() > i && info[i].IsBoolean() ? info[i].As<Napi::Boolean>().Value() : dflt; };
+  tl::Rewrites rewrites;
+  rewrites.remapping = flag(1, true);
+  rewrites.constant_folding = flag(3, true);
   int inter_op = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
   if (inter_op > 256) inter_op = 256;
-  auto* holder = new SessionPtr(std::make_shared<tl::Session>(threads, remapping, inter_op));
+  auto* holder = new SessionPtr(std::make_shared<tl::Session>(threads, rewrites, inter_op));
   if (EnvState* st = env_state(info.Env())) st->add_session(*holder);
   auto ext = Napi::External<SessionPtr>::New(info.Env(), holder, [](Napi::Env, SessionPtr* p) { delete p; });
   ext.TypeTag(&kSessionTag);

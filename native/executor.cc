@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <string>
 #include <thread>
 #ifdef __linux__
 #include <sys/syscall.h>
@@ -148,8 +149,8 @@ void keep_string_inputs(const std::vector<const Tensor*>& inputs, Tensor* out) {
 }
 }  // namespace
 
-Session::Session(int intra_op_threads, bool remapping, int inter_op_threads)
-    : pool_(shared_thread_pool(intra_op_threads)), remapping_(remapping) {
+Session::Session(int intra_op_threads, const Rewrites& rewrites, int inter_op_threads)
+    : remapping_(rewrites.remapping), constant_folding_(rewrites.constant_folding), pool_(shared_thread_pool(intra_op_threads)) {
   inter_op_ = inter_op_threads < 0 ? 1 : inter_op_threads > 0 ? inter_op_threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
@@ -174,80 +175,329 @@ const char* fused_type(OpId head) {
   }
 }
 
+int64_t ref_key(int node, int index) { return (static_cast<int64_t>(node) << 16) | index; }
+
+// A Const node's value (null for any other node, or a value of the wrong dtype).
+const Tensor* const_value(const Node& n) {
+  if (n.op != OpId::Const || n.attrs.empty() || n.out_dtypes.size() != 1) return nullptr;
+  const Tensor& v = n.attrs[0].tensor;
+  return v.dtype == n.out_dtypes[0] ? &v : nullptr;
+}
+
+// A Const standing for node `n` (its name, index and output), holding `value`.
+std::shared_ptr<const Node> folded_const(const Node& n, Tensor value) {
+  auto c = std::make_shared<Node>();
+  c->index = n.index;
+  c->name = n.name;
+  c->op = OpId::Const;
+  c->type_name = "Const";
+  c->out_dtypes = n.out_dtypes;
+  c->out_ranks = n.out_ranks;
+  c->out_shapes = n.out_shapes;
+  c->attrs.resize(2);  // Const's attrs: value, dtype
+  c->attrs[0].kind = AttrKind::tensor;
+  c->attrs[0].tensor = std::move(value);
+  c->attrs[1].kind = AttrKind::type;
+  c->attrs[1].type = n.out_dtypes[0];
+  return c;
+}
+
+// Ops constant folding never computes ahead: placeholders, variables and their updates, random
+// ops (stateful: each run differs), and anything with a ref edge.
+bool foldable(const Node& n) {
+  if (n.op == OpId::PlaceholderWithDefault) return false;
+  const OpInfo* info = op_info(static_cast<int>(n.op));
+  if (!info) return false;
+  for (const char* k : {"const", "placeholder", "noop", "random", "state", "training"})
+    if (std::string(info->kernel) == k) return false;
+  for (size_t j = 0; j < n.inputs.size(); j++)
+    if (is_ref_input(n.op, static_cast<int>(j))) return false;
+  return !is_ref_output(n.op, 0);
+}
+
+// Per node of the plan: data uses of its outputs by kept nodes (inputs from fed tensors do not
+// count), the last such consumer (node, input), and whether anything else pins it (a fetch, a
+// target, a control edge, a fed output).
+struct Uses {
+  std::vector<int> uses, consumer, consumer_input;
+  std::vector<char> pinned;
+  Uses(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, const NodeView& g, const std::vector<char>& needed) {
+    const int n = static_cast<int>(g.size());
+    uses.assign(n, 0);
+    consumer.assign(n, -1);
+    consumer_input.assign(n, -1);
+    pinned.assign(n, 0);
+    for (int id = 0; id < n; id++) {
+      if (!needed[id]) continue;
+      const Node& nd = *g[id];
+      for (size_t j = 0; j < nd.inputs.size(); j++) {
+        const TensorRef& in = nd.inputs[j];
+        if (fed.count(ref_key(in.node, in.index))) continue;
+        uses[in.node]++;
+        consumer[in.node] = id;
+        consumer_input[in.node] = static_cast<int>(j);
+      }
+      for (int c : nd.control_inputs) pinned[c] = 1;
+    }
+    for (auto& f : req.fetches) pinned[f.node] = 1;
+    for (int t : req.targets) pinned[t] = 1;
+    for (auto& f : req.feeds) pinned[f.node] = 1;
+  }
+  int single_consumer(int id) const { return !pinned[id] && uses[id] == 1 ? consumer[id] : -1; }
+};
+
+// A constant's number of output channels a per-channel scale or bias of `conv`'s output must
+// have: the filter's last dim (Conv2D), in · multiplier (DepthwiseConv2dNative); -1 if unknown.
+int64_t conv_channels(const Node& conv, const Tensor& filter) {
+  if (filter.shape.size() != 4) return -1;
+  return conv.op == OpId::Conv2D ? filter.shape[3] : filter.shape[2] * filter.shape[3];
+}
+
 }  // namespace
 
 // TF's remapper (grappler/optimizers/remapper.cc), on the nodes this plan runs: a MatMul,
-// Conv2D or DepthwiseConv2dNative (float or double, NHWC) whose only consumer is a BiasAdd (not
-// an Add: graphs built with tf.add keep their nodes, as in TF), optionally followed by an
-// activation that is that one's only consumer, runs as one step: the head's kernel with a bias + activation epilogue,
+// Conv2D or DepthwiseConv2dNative (float or double, NHWC) whose only consumer is a BiasAdd,
+// or, for the convolutions, an Add/AddV2 of a constant vector of its channel count (as TF's
+// oneDNN remapper: frozen Keras graphs fold batch norm to such an Add; an Add of anything else,
+// e.g. a variable, keeps its nodes as in TF), optionally followed by an activation that is that
+// one's only consumer, runs as one step: the head's kernel with a bias + activation epilogue,
 // named like the last node, whose outputs it produces. Nothing absorbed before the tail may be
 // fetched, fed, a target, a control input or read by another node; the step runs at the tail's
 // place in the node order, after every input of the chain.
-void Session::fuse_bias_activation(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, std::vector<char>* needed,
+void Session::fuse_bias_activation(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, const NodeView& g,
+                                   std::vector<char>* needed,
                                    std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>>* fused,
                                    Plan* plan) {
-  const int n = static_cast<int>(nodes_.size());
-  auto key = [](int node, int index) { return (static_cast<int64_t>(node) << 16) | index; };
-  // Per node: data uses of its outputs by kept nodes, the last such consumer (node, input), and
-  // whether anything else pins it (a fetch, a target, a control edge, a fed output).
-  std::vector<int> uses(n, 0), consumer(n, -1), consumer_input(n, -1);
-  std::vector<char> pinned(n, 0);
-  for (int id = 0; id < n; id++) {
-    if (!(*needed)[id]) continue;
-    const Node& nd = *nodes_[id];
-    for (size_t j = 0; j < nd.inputs.size(); j++) {
-      const TensorRef& in = nd.inputs[j];
-      if (fed.count(key(in.node, in.index))) continue;
-      uses[in.node]++;
-      consumer[in.node] = id;
-      consumer_input[in.node] = static_cast<int>(j);
-    }
-    for (int c : nd.control_inputs) pinned[c] = 1;
-  }
-  for (auto& f : req.fetches) pinned[f.node] = 1;
-  for (int t : req.targets) pinned[t] = 1;
-  for (auto& f : req.feeds) pinned[f.node] = 1;
-  auto single_consumer = [&](int id) { return !pinned[id] && uses[id] == 1 ? consumer[id] : -1; };
+  const int n = static_cast<int>(g.size());
+  auto key = [](int node, int index) { return ref_key(node, index); };
+  const Uses u(req, fed, g, *needed);
+  const auto& consumer_input = u.consumer_input;
+  auto single_consumer = [&](int id) { return u.single_consumer(id); };
   auto is_float = [](DType t) { return t == DType::f32 || t == DType::f64; };
 
   for (int h = 0; h < n; h++) {
     if (!(*needed)[h]) continue;
-    const Node& head = *nodes_[h];
+    const Node& head = *g[h];
     if (head.op != OpId::MatMul && head.op != OpId::Conv2D && head.op != OpId::DepthwiseConv2dNative) continue;
     if (!is_float(head.out_dtypes[0]) || data_format(head) != "NHWC") continue;
     const int m = single_consumer(h);
     if (m < 0) continue;
-    const Node& mid = *nodes_[m];
+    const Node& mid = *g[m];
     TensorRef bias;
     if (mid.op == OpId::BiasAdd && consumer_input[h] == 0 && data_format(mid) == "NHWC") {
       bias = mid.inputs[1];
+    } else if ((mid.op == OpId::AddV2 || mid.op == OpId::Add) && head.op != OpId::MatMul) {
+      bias = mid.inputs[1 - consumer_input[h]];
+      const Tensor* b = const_value(*g[bias.node]);
+      const Tensor* f = const_value(*g[head.inputs[1].node]);
+      const int rank = head.out_ranks[0];
+      const int64_t channels = rank == 4 ? head.out_shapes[0][3] : -1;
+      if (!b || fed.count(key(bias.node, 0)) || b->shape.size() != 1 || b->shape[0] != channels || channels < 0 ||
+          b->dtype != head.out_dtypes[0] || (f && conv_channels(head, *f) != channels))
+        continue;
     } else {
       continue;
     }
     int tail = m;
     const int t = single_consumer(m);
-    if (t >= 0 && fusable_activation(nodes_[t]->op) && consumer_input[m] == 0) tail = t;  // the tail itself may be fetched
+    if (t >= 0 && fusable_activation(g[t]->op) && consumer_input[m] == 0) tail = t;  // the tail itself may be fetched
     // The chain's outputs must not be fed (a fed tensor replaces its producer).
     if (fed.count(key(tail, 0))) continue;
 
     auto node = std::make_shared<Node>(head);
     node->index = tail;
-    node->name = nodes_[tail]->name;
+    node->name = g[tail]->name;
     node->type_name = fused_type(head.op);
     node->inputs.push_back(bias);
-    node->out_dtypes = nodes_[tail]->out_dtypes;
-    node->out_ranks = nodes_[tail]->out_ranks;
-    node->out_shapes = nodes_[tail]->out_shapes;
+    node->out_dtypes = g[tail]->out_dtypes;
+    node->out_ranks = g[tail]->out_ranks;
+    node->out_shapes = g[tail]->out_shapes;
     auto fusion = std::make_shared<Fusion>();
     fusion->bias_input = static_cast<int>(node->inputs.size()) - 1;
     if (tail != m) {
-      fusion->act = nodes_[tail]->op;
-      if (fusion->act == OpId::LeakyRelu) fusion->alpha = static_cast<float>(nodes_[tail]->attrs[0].f);
+      fusion->act = g[tail]->op;
+      if (fusion->act == OpId::LeakyRelu) fusion->alpha = static_cast<float>(g[tail]->attrs[0].f);
     }
     (*needed)[h] = 0;
     if (tail != m) (*needed)[m] = 0;  // a BiasAdd tail is the fused step itself
     (*fused)[tail] = {std::move(node), std::move(fusion)};
     plan->fused.push_back(tail == m ? std::vector<int>{h, m} : std::vector<int>{h, m, tail});
+  }
+}
+
+// TF's constant folding (grappler/optimizers/constant_folding.cc) on the nodes this plan runs:
+// a node with one output whose data inputs are all constants (Consts, or nodes folded before
+// it), without control inputs, that is not stateful or a placeholder (foldable) and not fetched,
+// a target or fed, is computed once here and runs as a Const of that value under its own name
+// (as TF's folded nodes). A control edge from a constant is dropped (a Const has no effect to
+// wait for; TF's dependency optimizer drops them too), and constants that no node still running
+// reads are pruned. A node whose kernel fails, or whose value is over 10 MiB (TF's
+// kMaxConstantSize), stays as it is: it runs, and fails, when the plan runs. The folding is part
+// of the first run of the plan: it stops at that run's deadline (the run fails with
+// DeadlineExceeded and the plan is not kept).
+Status Session::fold_constants(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, NodeView* g,
+                             std::vector<char>* needed, Plan* plan) {
+  constexpr size_t kMaxConstantBytes = 10 << 20;
+  const int n = static_cast<int>(g->size());
+  std::vector<char> kept(n, 0);  // fetched, targets, fed: never folded nor pruned
+  for (auto& f : req.fetches) kept[f.node] = 1;
+  for (int t : req.targets) kept[t] = 1;
+  for (auto& f : req.feeds) kept[f.node] = 1;
+  std::vector<char> constant(n, 0), folded(n, 0);
+  RunControl ctl;
+  ctl.pool = pool_.get();
+  ctl.cancel_flag = &closed_;
+  if (req.timeout_ms > 0) ctl.deadline_ns = steady_ns() + req.timeout_ms * 1000000;
+  std::vector<Tensor> outputs;
+  for (int id = 0; id < n; id++) {
+    if (!(*needed)[id]) continue;
+    const Node& nd = *(*g)[id];
+    if (const_value(nd)) {
+      constant[id] = !fed.count(ref_key(id, 0));
+      continue;
+    }
+    if (kept[id] || nd.out_dtypes.size() != 1 || nd.inputs.empty() || !nd.control_inputs.empty() || !foldable(nd)) continue;
+    std::vector<const Tensor*> inputs;
+    for (const TensorRef& in : nd.inputs) {
+      if (!constant[in.node] || fed.count(ref_key(in.node, in.index))) break;
+      inputs.push_back(const_value(*(*g)[in.node]));
+    }
+    if (inputs.size() != nd.inputs.size()) continue;
+    outputs.assign(1, Tensor());
+    KernelContext ctx{nd, inputs, outputs, ctl};
+    ctx.resources = &resources_;
+    const Status st = kernel_for(nd.op)(ctx);
+    if (ctl.interrupted || ctl.should_stop()) return ctl.stop_status();
+    if (!st.ok() || ctl.interrupted || !outputs[0].buf || outputs[0].dtype != nd.out_dtypes[0] || outputs[0].bytes() > kMaxConstantBytes)
+      continue;
+    (*g)[id] = folded_const(nd, std::move(outputs[0]));
+    constant[id] = folded[id] = 1;
+  }
+  // Drop control edges from constants; keep a constant only if a node that still runs reads it.
+  std::vector<char> read(n, 0);
+  for (int id = 0; id < n; id++) {
+    if (!(*needed)[id] || folded[id]) continue;
+    const Node& nd = *(*g)[id];
+    for (const TensorRef& in : nd.inputs) read[in.node] = 1;
+    std::vector<int> controls;
+    for (int c : nd.control_inputs)
+      if (!constant[c]) controls.push_back(c);
+    if (controls.size() == nd.control_inputs.size()) continue;
+    auto copy = std::make_shared<Node>(nd);
+    copy->control_inputs = std::move(controls);
+    (*g)[id] = std::move(copy);
+  }
+  for (int id = 0; id < n; id++)
+    if (constant[id] && !kept[id] && !read[id]) (*needed)[id] = 0;
+  for (int id = 0; id < n; id++)
+    if ((*needed)[id] && folded[id]) plan->folded.push_back(id);
+  return Status::OK();
+}
+
+// TF's MulConvPushDown (constant folding): Mul(conv, s) (either order) of a Conv2D or
+// DepthwiseConv2dNative (float or double, NHWC) whose filter is a constant only it reads, by a
+// constant s of one value per output channel (shape [C], [1, 1, 1, C], ... or a single value),
+// runs as the convolution of filter · s in the Mul's place, under the Mul's name (the conv
+// node is gone, as in TF; the filter node holds the scaled value). The conv may have no other
+// reader and must not be fetched, fed, a target or a control input.
+void Session::fold_scale_into_filter(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, NodeView* g,
+                                     std::vector<char>* needed, Plan* plan) {
+  const int n = static_cast<int>(g->size());
+  const Uses u(req, fed, *g, *needed);
+  for (int m = 0; m < n; m++) {
+    if (!(*needed)[m] || (*g)[m]->op != OpId::Mul) continue;
+    const Node& mul = *(*g)[m];
+    int side = -1;  // which Mul input is the conv
+    for (int j = 0; j < 2 && side < 0; j++) {
+      const Node& c = *(*g)[mul.inputs[j].node];
+      if ((c.op == OpId::Conv2D || c.op == OpId::DepthwiseConv2dNative) && u.single_consumer(c.index) == m) side = j;
+    }
+    if (side < 0) continue;
+    const Node& conv = *(*g)[mul.inputs[side].node];
+    const TensorRef sref = mul.inputs[1 - side], fref = conv.inputs[1];
+    const DType dt = conv.out_dtypes[0];
+    if ((dt != DType::f32 && dt != DType::f64) || data_format(conv) != "NHWC" || mul.out_dtypes[0] != dt) continue;
+    if (fed.count(ref_key(conv.index, 0)) || fed.count(ref_key(sref.node, sref.index)) || fed.count(ref_key(fref.node, fref.index)))
+      continue;
+    const Tensor* scale = const_value(*(*g)[sref.node]);
+    const Tensor* filter = const_value(*(*g)[fref.node]);
+    if (!scale || !filter || scale->dtype != dt || filter->dtype != dt || u.single_consumer(fref.node) != conv.index) continue;
+    const int64_t channels = conv_channels(conv, *filter), count = scale->num_elements();
+    bool per_channel = scale->shape.size() <= 4 && (count == 1 || count == channels) && channels > 0;
+    for (size_t d = 0; per_channel && d + 1 < scale->shape.size(); d++) per_channel = scale->shape[d] == 1;
+    if (!per_channel) continue;
+    const int64_t size = filter->num_elements();
+    auto buf = Buffer::allocate(filter->bytes());
+    if (!buf) continue;
+    Tensor w{dt, filter->shape, std::move(buf)};
+    auto mul_into = [&](auto* out, const auto* f, const auto* s) {
+      for (int64_t i = 0; i < size; i++) out[i] = f[i] * s[count == 1 ? 0 : i % channels];
+    };
+    if (dt == DType::f32) mul_into(w.data<float>(), filter->data<float>(), scale->data<float>());
+    else mul_into(w.data<double>(), filter->data<double>(), scale->data<double>());
+    auto moved = std::make_shared<Node>(conv);
+    moved->index = m;
+    moved->name = mul.name;
+    moved->control_inputs.insert(moved->control_inputs.end(), mul.control_inputs.begin(), mul.control_inputs.end());
+    moved->out_ranks = mul.out_ranks;
+    moved->out_shapes = mul.out_shapes;
+    (*g)[m] = std::move(moved);
+    (*g)[fref.node] = folded_const(*(*g)[fref.node], std::move(w));
+    (*needed)[conv.index] = 0;
+    plan->scaled.emplace_back(conv.index, m);
+    if (std::find(plan->folded.begin(), plan->folded.end(), fref.node) == plan->folded.end()) plan->folded.push_back(fref.node);
+  }
+  // A scale nothing else reads is pruned (a kept constant that no node reads and nothing pins
+  // was read only by a rewritten Mul).
+  const Uses after(req, fed, *g, *needed);
+  for (int id = 0; id < n; id++)
+    if ((*needed)[id] && const_value(*(*g)[id]) && !after.pinned[id] && after.uses[id] == 0) (*needed)[id] = 0;
+  plan->folded.erase(std::remove_if(plan->folded.begin(), plan->folded.end(), [&](int id) { return !(*needed)[id]; }), plan->folded.end());
+  std::sort(plan->folded.begin(), plan->folded.end());
+}
+
+// A Pad (float or double) whose sizes are a constant [4, 2] with no batch or channel padding,
+// read only by a Conv2D or DepthwiseConv2dNative (NHWC, VALID padding) as its input, runs as
+// part of the conv: the conv reads the Pad's input with padding EXPLICIT and the Pad's sizes as
+// explicit_paddings (zeros padded in, or taps skipped: the same sums). The Pad may not be
+// fetched, fed, a target or a control input.
+void Session::fold_pad_into_conv(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, NodeView* g,
+                                 std::vector<char>* needed, Plan* plan) {
+  const int n = static_cast<int>(g->size());
+  const Uses u(req, fed, *g, *needed);
+  for (int c = 0; c < n; c++) {
+    if (!(*needed)[c]) continue;
+    const Node& conv = *(*g)[c];
+    if (conv.op != OpId::Conv2D && conv.op != OpId::DepthwiseConv2dNative) continue;
+    const int pad_attr = conv.op == OpId::Conv2D ? 3 : 2;  // padding; explicit_paddings follows
+    const TensorRef in = conv.inputs[0];
+    const Node& pad = *(*g)[in.node];
+    if (pad.op != OpId::Pad || conv.attrs[pad_attr].s != "VALID" || data_format(conv) != "NHWC" || u.single_consumer(in.node) != c ||
+        fed.count(ref_key(in.node, 0)) || fed.count(ref_key(pad.inputs[1].node, pad.inputs[1].index)))
+      continue;
+    const Tensor* sizes = const_value(*(*g)[pad.inputs[1].node]);
+    if (!sizes || sizes->shape != Shape{4, 2} || (sizes->dtype != DType::i32 && sizes->dtype != DType::i64)) continue;
+    std::vector<int64_t> p(8);
+    for (int i = 0; i < 8; i++) p[i] = sizes->dtype == DType::i32 ? sizes->data<int32_t>()[i] : sizes->data<int64_t>()[i];
+    bool ok = p[0] == 0 && p[1] == 0 && p[6] == 0 && p[7] == 0;
+    for (int i = 2; i < 6; i++) ok = ok && p[i] >= 0 && p[i] <= (int64_t{1} << 30);
+    if (!ok) continue;
+    auto node = std::make_shared<Node>(conv);
+    node->inputs[0] = pad.inputs[0];
+    node->control_inputs.insert(node->control_inputs.end(), pad.control_inputs.begin(), pad.control_inputs.end());
+    node->attrs[pad_attr].s = "EXPLICIT";
+    node->attrs[pad_attr + 1].ints = p;
+    (*needed)[in.node] = 0;
+    (*g)[c] = std::move(node);
+    std::vector<int64_t> entry{in.node, c};
+    entry.insert(entry.end(), p.begin(), p.end());
+    plan->padded.push_back(std::move(entry));
+  }
+  // The sizes are pruned when nothing else reads them.
+  const Uses after(req, fed, *g, *needed);
+  for (auto& entry : plan->padded) {
+    const int sizes = nodes_[entry[0]]->inputs[1].node;
+    if ((*needed)[sizes] && const_value(*(*g)[sizes]) && !after.pinned[sizes] && after.uses[sizes] == 0) (*needed)[sizes] = 0;
   }
 }
 
@@ -323,8 +573,16 @@ Status Session::build_plan(const RunRequest& req, Plan* plan) {
       stack.push_back(c);
     }
   }
+  NodeView g = nodes_;  // the plan's rewrites replace entries
+  if (constant_folding_) {
+    TL_RETURN_IF_ERROR(fold_constants(req, fed, &g, &needed, plan));
+    fold_scale_into_filter(req, fed, &g, &needed, plan);
+  }
   std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>> fused;
-  if (remapping_) fuse_bias_activation(req, fed, &needed, &fused, plan);
+  if (remapping_) {
+    fold_pad_into_conv(req, fed, &g, &needed, plan);
+    fuse_bias_activation(req, fed, g, &needed, &fused, plan);
+  }
   std::vector<int> first_slot(n, -1);
   int slots = static_cast<int>(req.feeds.size());
   for (int id = 0; id < n; id++) {
@@ -351,7 +609,7 @@ Status Session::build_plan(const RunRequest& req, Plan* plan) {
   for (int id = 0; id < n; id++) {
     if (!needed[id]) continue;
     Step s;
-    s.node = nodes_[id];
+    s.node = g[id];
     auto fz = fused.find(id);
     if (fz != fused.end()) {
       s.node = fz->second.first;
@@ -779,6 +1037,12 @@ Status Session::execute(const Plan& plan_ref, ThreadPool* pool_ptr, const RunReq
   if (req.trace || req.want_executed) {
     for (auto& s : plan->steps) out->executed.push_back(s.node->index);
     out->fused = plan->fused;
+    out->folded = plan->folded;
+    out->scaled = plan->scaled;
+    out->padded = plan->padded;
+    if (req.want_executed)
+      for (auto& s : plan->steps)
+        if (std::binary_search(plan->folded.begin(), plan->folded.end(), s.node->index)) out->folded_values.push_back(s.node->attrs[0].tensor);
   }
   const int64_t took = steady_ns() - t_begin, avg = plan->avg_ns.load(std::memory_order_relaxed);
   plan->avg_ns.store(avg < 0 ? took : (7 * avg + took) / 8, std::memory_order_relaxed);

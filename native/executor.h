@@ -51,6 +51,13 @@ struct RunResult {
   // over their last-use input (KernelContext::forward_or_allocate).
   int64_t pool_hits = 0, pool_misses = 0, forwarded = 0;
   std::vector<std::vector<int>> fused;  // the plan's fused chains (with trace / executed)
+  // The plan's rewrites (with trace / executed): nodes that run as a Const of a value computed
+  // when the plan was built (fold_constants) and, with want_executed, those values; and
+  // (conv, mul) pairs whose Mul runs as the convolution with a scaled filter.
+  std::vector<int> folded;
+  std::vector<Tensor> folded_values;
+  std::vector<std::pair<int, int>> scaled;
+  std::vector<std::vector<int64_t>> padded;  // (pad, conv, 8 explicit_paddings)
 };
 
 // How a step reads an input slot, for TF1 ref edges (resource.h): the slot's value; the current
@@ -90,15 +97,30 @@ struct Plan {
   // run yet) and how many steps may run at once (its widest dependency level; -1: not known).
   mutable std::atomic<int64_t> avg_ns{-1};
   mutable std::atomic<int> width{-1};
+  // Nodes that run as a Const of a plan-time value (fold_constants, fold_scale_into_filter), in
+  // node order, and (conv, mul) pairs: the Mul runs as the convolution with a scaled filter.
+  std::vector<int> folded;
+  std::vector<std::pair<int, int>> scaled;
+  // (pad, conv, its 8 explicit_paddings): the conv ran on the Pad's input with the Pad's sizes
+  // as EXPLICIT padding.
+  std::vector<std::vector<int64_t>> padded;
+};
+
+// The nodes a plan runs, by index: the session's graph with the plan's rewrites applied.
+using NodeView = std::vector<std::shared_ptr<const Node>>;
+
+// The plan-time rewrites a session applies (config.graphOptions.rewriteOptions).
+struct Rewrites {
+  bool remapping = true;         // fuse MatMul/Conv2D + BiasAdd (+ activation) steps (TF's remapper)
+  bool constant_folding = true;  // compute constant subgraphs once per plan (TF's constant folding)
 };
 
 class Session {
  public:
-  // remapping: fuse MatMul/Conv2D + BiasAdd (+ activation) steps at plan time (TF's remapper).
   // inter_op_threads: how many independent steps of a run may execute at once (TF's
   // inter_op_parallelism_threads: 0 = one per core, < 0 = run in the caller thread only). They
   // run on the intra-op pool's threads, so the two never oversubscribe the cores.
-  explicit Session(int intra_op_threads, bool remapping = true, int inter_op_threads = 0);
+  explicit Session(int intra_op_threads, const Rewrites& rewrites = Rewrites(), int inter_op_threads = 0);
   Status extend(const uint8_t* bytes, size_t len);
   size_t num_nodes();
   Status run(const RunRequest& req, RunResult* out);
@@ -125,10 +147,24 @@ class Session {
   int inter_op_ = 1;
   // TF's remapper on the pruned node set: marks absorbed nodes not needed and returns, per
   // tail node, its fused step's node and Fusion.
-  void fuse_bias_activation(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, std::vector<char>* needed,
+  void fuse_bias_activation(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, const NodeView& g,
+                            std::vector<char>* needed,
                             std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>>* fused,
                             Plan* plan);
-  const bool remapping_;
+  // TF's constant folding on the pruned node set: replaces constant nodes in g by Consts of
+  // their values and prunes what only they read. Fails (and the plan is not cached) when the
+  // run's deadline passes or the session closes while it computes.
+  Status fold_constants(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, NodeView* g, std::vector<char>* needed,
+                      Plan* plan);
+  // TF's MulConvPushDown: a convolution times a constant per-channel vector runs as the
+  // convolution of the scaled constant filter, in the Mul's place.
+  void fold_scale_into_filter(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, NodeView* g,
+                              std::vector<char>* needed, Plan* plan);
+  // A Pad of constant sizes read only by a VALID Conv2D / DepthwiseConv2dNative becomes that
+  // conv's EXPLICIT padding (TF's oneDNN pad + conv fusion).
+  void fold_pad_into_conv(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, NodeView* g,
+                          std::vector<char>* needed, Plan* plan);
+  const bool remapping_, constant_folding_;
 
   std::mutex mu_;
   std::vector<std::shared_ptr<const Node>> nodes_;

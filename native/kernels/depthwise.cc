@@ -1,12 +1,16 @@
 // DepthwiseConv2dNative: NHWC input, [kh, kw, in, multiplier] filter; output channel c·M + m is
 // input channel c convolved with filter[:, :, c, m]. SAME, VALID and EXPLICIT padding, strides,
 // and dilations (TF's CPU kernel rejects dilations; TF1's Python builds them with space_to_batch,
-// which computes the same). Each output pixel accumulates its taps in order with plain loops
-// over the contiguous channels; output rows run in parallel.
+// which computes the same). Each output pixel accumulates its taps in order over the contiguous
+// channels: f32 with multiplier 1 through depthwise.h's loop vectorized over channels at the
+// CPU's ISA level, the rest with plain loops; output rows run in parallel, a fused step's bias
+// and activation are applied to each row right after it is computed.
 #include <algorithm>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "depthwise.h"
 #include "kernel.h"
 #include "nn_util.h"
 
@@ -135,10 +139,31 @@ Status kernel_depthwise_conv2d(KernelContext& ctx) {
     const T* fd = f.data<T>();
     T* yd = out->data<T>();
     const T* bias = ctx.fusion ? ctx.input(ctx.fusion->bias_input).data<T>() : nullptr;
+    DwRowsFn simd = nullptr;
+    DwArgs args{};
+    if constexpr (std::is_same_v<T, float>) {
+      if (g.m == 1) {
+        simd = depthwise_rows_f32_fn();
+        args = DwArgs{xd, fd, yd, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, g.pt, g.pl, nullptr, 0};
+        // The bias and a Relu / Relu6 in registers; other activations after each row.
+        const OpId act = bias ? ctx.fusion->act : OpId::NoOp;
+        if (bias && (act == OpId::NoOp || act == OpId::Relu || act == OpId::Relu6)) {
+          args.bias = bias;
+          args.act = act == OpId::Relu ? 1 : act == OpId::Relu6 ? 2 : 0;
+        }
+      }
+    }
     parallel_rows(ctx, g.n * g.oh, g.ow * g.kh * g.kw * out_depth + 1, [&](int64_t r0, int64_t r1) {
-      dw_rows<T>(g, xd, fd, yd, r0, r1);
-      // A fused bias + activation over these output rows while they are in cache.
-      if (bias) fused_epilogue(*ctx.fusion, yd + r0 * g.ow * out_depth, (r1 - r0) * g.ow, out_depth, out_depth, bias);
+      for (int64_t r = r0; r < r1; ++r) {
+        if constexpr (std::is_same_v<T, float>) {
+          if (simd) simd(args, r, r + 1);
+          else dw_rows<T>(g, xd, fd, yd, r, r + 1);
+        } else {
+          dw_rows<T>(g, xd, fd, yd, r, r + 1);
+        }
+        // A fused bias + activation over this output row while it is in cache.
+        if (bias && !args.bias) fused_epilogue(*ctx.fusion, yd + r * g.ow * out_depth, g.ow, out_depth, out_depth, bias);
+      }
     });
   });
   return ok ? Status::OK() : ctx.invalid(std::string("DepthwiseConv2dNative not supported for dtype ") + dtype_tf_name(x.dtype));

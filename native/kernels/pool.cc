@@ -1,13 +1,16 @@
 // MaxPool and AvgPool over NHWC windows (SAME, VALID, and EXPLICIT for MaxPool), plus MaxPool
-// across depth. Each output pixel reduces its window with plain loops over the contiguous
-// channels (vectorized by the compiler); output rows run in parallel. As TF's CPU kernels:
+// across depth. Each output pixel reduces its window over the contiguous channels: f32 through
+// pool.h's loop vectorized at the CPU's ISA level (the channels past its last full vector, and
+// the other dtypes, with plain loops); output rows run in parallel. As TF's CPU kernels:
 // max starts from the lowest value and skips NaN (a < b ? b : a), AvgPool divides each sum by
 // the number of window elements inside the input.
 #include <algorithm>
 #include <limits>
+#include <type_traits>
 
 #include "kernel.h"
 #include "nn_util.h"
+#include "pool.h"
 
 namespace tl {
 namespace {
@@ -19,9 +22,9 @@ struct PoolGeom {
 };
 
 // Each output pixel reduces its in-bounds window over blocks of kLanes channels held in a local
-// accumulator (registers), in window order.
+// accumulator (registers), in window order; channels from c_begin on.
 template <class T, bool kMax>
-void pool_rows(const PoolGeom& g, const T* x, T* y, int64_t r0, int64_t r1) {
+void pool_rows(const PoolGeom& g, const T* x, T* y, int64_t r0, int64_t r1, int64_t c_begin) {
   constexpr int64_t kLanes = 16;
   const T init = kMax ? std::numeric_limits<T>::lowest() : T(0);
   auto reduce = [](T a, T v) { return kMax ? (a < v ? v : a) : T(a + v); };
@@ -35,7 +38,7 @@ void pool_rows(const PoolGeom& g, const T* x, T* y, int64_t r0, int64_t r1) {
       T* out = y + (r * g.ow + ox) * g.c;
       const T* row0 = x + ((b * g.h + ys) * g.w + xs) * g.c;
       const int64_t row_step = g.w * g.c;
-      int64_t c0 = 0;
+      int64_t c0 = c_begin;
       for (; c0 + kLanes <= g.c; c0 += kLanes) {
         T acc[kLanes];
         for (int64_t j = 0; j < kLanes; ++j) acc[j] = init;
@@ -58,8 +61,16 @@ template <class T, bool kMax>
 void run_spatial(KernelContext& ctx, const PoolGeom& g, const Tensor& in, Tensor* out) {
   const T* x = in.data<T>();
   T* y = out->data<T>();
-  parallel_rows(ctx, g.n * g.oh, g.ow * g.kh * g.kw * g.c + 1,
-                [&](int64_t r0, int64_t r1) { pool_rows<T, kMax>(g, x, y, r0, r1); });
+  PoolRowsFn simd = nullptr;
+  PoolArgs args{};
+  if constexpr (std::is_same_v<T, float>) {
+    simd = pool_rows_f32_fn();
+    args = PoolArgs{x, y, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.oh, g.ow, g.pt, g.pl, kMax};
+  }
+  parallel_rows(ctx, g.n * g.oh, g.ow * g.kh * g.kw * g.c + 1, [&](int64_t r0, int64_t r1) {
+    const int64_t done = simd ? simd(args, r0, r1) : 0;
+    if (done < g.c) pool_rows<T, kMax>(g, x, y, r0, r1, done);
+  });
 }
 
 // MaxPool across depth: output channel j is the max of input channels [j·d, (j+1)·d).

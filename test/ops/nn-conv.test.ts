@@ -92,6 +92,11 @@ const DW_CASES: DwCase[] = [
   { x: [1, 4, 4, 2], f: [3, 3, 2, 0], s: 1, pad: 'SAME' },           // multiplier 0
   { x: [2, 40, 37, 33], f: [3, 3, 33, 1], s: 1, pad: 'SAME' },       // several parallel chunks
   { x: [1, 30, 30, 8], f: [3, 3, 8, 2], s: 2, pad: 'SAME' },
+  // multiplier 1 f32 runs vectorized over channels (16, 8 or 4 lanes): full blocks and a tail
+  { x: [2, 11, 10, 21], f: [3, 3, 21, 1], s: 2, pad: 'SAME' },
+  { x: [1, 9, 8, 19], f: [3, 3, 19, 1], s: 1, pad: 'SAME', dil: 2 },
+  { x: [1, 8, 9, 48], f: [3, 3, 48, 1], s: 2, pad: [0, 1, 0, 1] },   // MobileNet's Pad + VALID, explicit
+  { x: [1, 6, 7, 40], f: [5, 4, 40, 1], s: 1, pad: 'SAME' },         // a filter size known at run time
 ];
 
 describe('DepthwiseConv2dNative vs reference', () => {

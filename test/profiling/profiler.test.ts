@@ -68,7 +68,8 @@ describe('profiler.summarize', () => {
   it('per op type, the per-step value sums that type\'s nodes', () => {
     const g = new tf.Graph();
     const y = g.asDefault(() => tf.add(tf.add(tf.constant(1), tf.constant(2)), tf.constant(3)));
-    const sess = new tf.Session({ graph: g });
+    // (constant folding off: the inner Add would run once per plan, as a Const)
+    const sess = new tf.Session({ graph: g, config: { graphOptions: { rewriteOptions: { constantFolding: 'OFF' } } } });
     const metas = [traced(sess, y), traced(sess, y), traced(sess, y)];
     sess.close();
     const p = tf.profiler.summarize(metas);
