@@ -1,10 +1,9 @@
 // Binary elementwise family with numpy broadcasting: arithmetic, comparisons (bool output) and
 // logic. Both shapes are collapsed into a minimal strided iteration space (broadcast.h); the
 // innermost run is then always "vector op vector", "scalar op vector" or "vector op scalar",
-// which is exactly what the contiguous (and AVX2/NEON) row loops implement.
+// which is exactly what the contiguous (and SIMD, native/simd/) row loops implement.
 // A new op is one line of TL_BINARY_OPS: its functor (elementwise.h) and the dtypes it supports.
 #include "broadcast.h"
-#include "cpu.h"
 #include "elementwise.h"
 #include "kernel.h"
 
@@ -36,7 +35,7 @@ namespace {
   X(LogicalAnd, LogicalAndOp, kBool)                         \
   X(LogicalOr, LogicalOrOp, kBool)
 
-// Ops with an f32 SIMD row: X(op, name of binary_<name>_f32__<isa>)
+// Ops with an f32 SIMD row: X(op, SimdBinary entry)
 #define TL_BINARY_SIMD(X)                                                                  \
   X(Add, add) X(AddV2, add) X(Sub, sub) X(Mul, mul) X(RealDiv, div) X(Div, div) X(Maximum, max) \
   X(Minimum, min) X(SquaredDifference, squared_difference)
@@ -68,27 +67,12 @@ using RowF32 = RowFn<float, float>;
 
 // The f32 SIMD row of `op` on this CPU, or nullptr (keep the scalar loop).
 RowF32 simd_row(OpId op) {
-#if defined(__x86_64__) || defined(_M_X64)
-  if (cpu_has(Isa::avx2)) {
-    switch (op) {
-#define TL_CASE(o, name) case OpId::o: return binary_##name##_f32__avx2;
-      TL_BINARY_SIMD(TL_CASE)
+  switch (op) {
+#define TL_CASE(o, name) case OpId::o: return simd_kernels().binary[static_cast<int>(SimdBinary::name)];
+    TL_BINARY_SIMD(TL_CASE)
 #undef TL_CASE
-      default: break;
-    }
+    default: return nullptr;
   }
-#elif defined(__aarch64__)
-  if (cpu_has(Isa::neon)) {
-    switch (op) {
-#define TL_CASE(o, name) case OpId::o: return binary_##name##_f32__neon;
-      TL_BINARY_SIMD(TL_CASE)
-#undef TL_CASE
-      default: break;
-    }
-  }
-#endif
-  (void)op;
-  return nullptr;
 }
 
 // Broadcasts, allocates and runs functor Op on inputs of dtype D.

@@ -1,8 +1,7 @@
 // Unary elementwise family: math functions, activations, IsNan/IsFinite (bool output) and
 // LogicalNot. A new op is one line of TL_UNARY_OPS (its functor in elementwise.h and the dtypes
-// it supports), plus one of TL_UNARY_SIMD when it has an f32 AVX2/NEON loop. Everything else is
-// a scalar loop the compiler vectorises at the baseline ISA.
-#include "cpu.h"
+// it supports), plus one of TL_UNARY_SIMD when it has an f32 loop in the SIMD table (native/simd/,
+// at every ISA level). Everything else is a scalar loop the compiler vectorises at the baseline ISA.
 #include "elementwise.h"
 #include "kernel.h"
 
@@ -43,11 +42,12 @@ namespace {
   X(LeakyRelu, LeakyReluOp, kFloat)      \
   X(LogicalNot, LogicalNotOp, kBool)
 
-// Ops with an f32 SIMD loop: X(op, name of unary_<name>_f32__<isa>)
+// Ops with an f32 SIMD loop: X(op, SimdUnary entry)
 #define TL_UNARY_SIMD(X)                                                                     \
   X(Neg, neg) X(Abs, abs) X(Exp, exp) X(Sqrt, sqrt) X(Square, square) X(Tanh, tanh)          \
   X(Sigmoid, sigmoid) X(Relu, relu) X(Relu6, relu6) X(Elu, elu) X(Selu, selu)                \
-  X(LeakyRelu, leaky_relu) X(Erf, erf) X(Rsqrt, rsqrt) X(Round, round) X(Floor, floor) X(Ceil, ceil)
+  X(LeakyRelu, leaky_relu) X(Erf, erf) X(Erfc, erfc) X(Rsqrt, rsqrt) X(Round, round)         \
+  X(Floor, floor) X(Ceil, ceil)
 
 constexpr int64_t kGrain = 32768;  // elements per parallel chunk
 
@@ -64,27 +64,12 @@ using LoopF32 = LoopFn<float, float>;
 
 // The f32 SIMD loop of `op` on this CPU, or nullptr (keep the scalar loop).
 LoopF32 simd_loop(OpId op) {
-#if defined(__x86_64__) || defined(_M_X64)
-  if (cpu_has(Isa::avx2)) {
-    switch (op) {
-#define TL_CASE(o, name) case OpId::o: return unary_##name##_f32__avx2;
-      TL_UNARY_SIMD(TL_CASE)
+  switch (op) {
+#define TL_CASE(o, name) case OpId::o: return simd_kernels().unary[static_cast<int>(SimdUnary::name)];
+    TL_UNARY_SIMD(TL_CASE)
 #undef TL_CASE
-      default: break;
-    }
+    default: return nullptr;
   }
-#elif defined(__aarch64__)
-  if (cpu_has(Isa::neon)) {
-    switch (op) {
-#define TL_CASE(o, name) case OpId::o: return unary_##name##_f32__neon;
-      TL_UNARY_SIMD(TL_CASE)
-#undef TL_CASE
-      default: break;
-    }
-  }
-#endif
-  (void)op;
-  return nullptr;
 }
 
 // The op's float attr, if it has one (LeakyRelu's alpha), rounded to TF's 32-bit float attr.
