@@ -31,7 +31,7 @@ export const SMALL_VALUE = 16;
 export type SessionHandle = { readonly __brand: 'tensorloom.session' };
 
 export interface Binding {
-  sessionCreate(intraOpThreads: number, remapping?: boolean): SessionHandle;
+  sessionCreate(intraOpThreads: number, remapping?: boolean, elementwiseFusion?: boolean): SessionHandle;
   sessionExtend(s: SessionHandle, buf: Uint8Array): number;
   sessionRun(s: SessionHandle, feeds: Int32Array, feedValues: NativeValues, fetches: Int32Array, targets: Int32Array,
              flags: number, timeoutMs: number): NativeRunResult;

@@ -117,8 +117,9 @@ export class RunMetadata {
 
 /**
  * The fused steps of a run (native build_plan's remapper, TF's grappler remapper): tail op id →
- * the chain's ops, head first (MatMul / Conv2D / DepthwiseConv2dNative, BiasAdd or Add, then the
- * activation if any). The step is named like its tail and typed as TF names these kernels.
+ * the chain's ops, head first (MatMul / Conv2D / DepthwiseConv2dNative, BiasAdd, then the
+ * activation if any; or an elementwise chain). The step is named like its tail and typed as TF
+ * names these kernels (`_FusedElementwise` for a chain).
  */
 export function fusedChains(graph: Graph, fused: Int32Array | undefined): Map<number, Operation[]> {
   const out = new Map<number, Operation[]>();
@@ -138,6 +139,7 @@ const ENC = new TextEncoder();
  */
 export function fusedNodeDef(chain: readonly Operation[]): NodeDefObject {
   const [head, mid] = chain, tail = chain[chain.length - 1];
+  if (!(head.type in FUSED_TYPE)) return elementwiseNodeDef(chain);
   const d = nodeDef(head);
   const bias = mid.inputs[0].op === head ? mid.inputs[1] : mid.inputs[0];
   const dataInputs = d.input.filter((x) => !x.startsWith('^'));
@@ -149,6 +151,21 @@ export function fusedNodeDef(chain: readonly Operation[]): NodeDefObject {
     name: tail.name, op: FUSED_TYPE[head.type], device: d.device,
     input: [...dataInputs, bias.valueIndex === 0 ? bias.op.name : bias.name, ...controls], attr,
   };
+}
+
+/**
+ * An elementwise chain's step (native fuse_elementwise): the head's inputs, then each later
+ * link's operand from outside the chain, in the order the native step reads them; `T` and
+ * `fused_ops`, the chain's op types in order.
+ */
+function elementwiseNodeDef(chain: readonly Operation[]): NodeDefObject {
+  const tail = chain[chain.length - 1];
+  const ref = (t: Tensor) => (t.valueIndex === 0 ? t.op.name : t.name);
+  const input = chain[0].inputs.map(ref);
+  for (let k = 1; k < chain.length; k++) input.push(...chain[k].inputs.filter((t) => t.op !== chain[k - 1]).map(ref));
+  const controls = [...new Set(chain.flatMap((o) => o.controlInputs.map((c) => `^${c.name}`)))];
+  const attr = { T: nodeDef(tail).attr.T, fused_ops: { list: { s: chain.map((o) => ENC.encode(o.type)) } } } as NodeDefObject['attr'];
+  return { name: tail.name, op: '_FusedElementwise', device: nodeDef(tail).device, input: [...input, ...controls], attr };
 }
 
 const labels = new WeakMap<Operation, string>();

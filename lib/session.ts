@@ -24,8 +24,11 @@ export interface SessionConfig {
    * TF's GraphOptions.rewrite_options: `remapping: 'OFF'` keeps MatMul / Conv2D /
    * DepthwiseConv2dNative + BiasAdd (+ activation) as separate steps instead of one fused
    * `_FusedMatMul` / `_FusedConv2D` kernel (on by default, as TF's remapper).
+   * `elementwiseFusion: 'OFF'` (tensorloom's own switch) keeps chains of float32 elementwise ops
+   * as separate steps instead of one `_FusedElementwise` step per chain (on by default; results
+   * are identical either way).
    */
-  graphOptions?: { rewriteOptions?: { remapping?: 'DEFAULT' | 'ON' | 'OFF' | 'AGGRESSIVE' } };
+  graphOptions?: { rewriteOptions?: { remapping?: Toggle; elementwiseFusion?: Toggle } };
 }
 export interface SessionOptions { graph?: Graph; config?: SessionConfig }
 
@@ -35,19 +38,25 @@ interface FetchMapper { elements: Element[]; build(values: Map<Element, NDArray 
 
 const CLOSED = 'Attempted to use a closed Session.';
 
-/** Whether plans fuse bias and activation steps (config.graphOptions.rewriteOptions.remapping). */
-function remappingOption(g: SessionConfig['graphOptions']): boolean {
-  if (g === undefined) return true;
+type Toggle = 'DEFAULT' | 'ON' | 'OFF' | 'AGGRESSIVE';
+/**
+ * Which plan-time rewrites are on (config.graphOptions.rewriteOptions): remapping (bias and
+ * activation steps) and elementwiseFusion.
+ */
+function rewriteOptions(g: SessionConfig['graphOptions']): { remapping: boolean; elementwiseFusion: boolean } {
+  const on = { remapping: true, elementwiseFusion: true };
+  if (g === undefined) return on;
   if (g === null || typeof g !== 'object') throw new TypeError(`graphOptions must be an object, but got ${String(g)}`);
   checkKeys(g, ['rewriteOptions'], 'Session config.graphOptions');
   const r = g.rewriteOptions;
-  if (r === undefined) return true;
+  if (r === undefined) return on;
   if (r === null || typeof r !== 'object') throw new TypeError(`rewriteOptions must be an object, but got ${String(r)}`);
-  checkKeys(r, ['remapping'], 'Session config.graphOptions.rewriteOptions');
+  checkKeys(r, ['remapping', 'elementwiseFusion'], 'Session config.graphOptions.rewriteOptions');
   const toggles = ['DEFAULT', 'ON', 'OFF', 'AGGRESSIVE'];
-  if (r.remapping !== undefined && !toggles.includes(r.remapping))
-    throw invalidArgument(`Invalid remapping ${String(r.remapping)}; use one of ${toggles.join(', ')}`);
-  return r.remapping !== 'OFF';
+  for (const k of ['remapping', 'elementwiseFusion'] as const) {
+    if (r[k] !== undefined && !toggles.includes(r[k]!)) throw invalidArgument(`Invalid ${k} ${String(r[k])}; use one of ${toggles.join(', ')}`);
+  }
+  return { remapping: r.remapping !== 'OFF', elementwiseFusion: r.elementwiseFusion !== 'OFF' };
 }
 /** The native executor's rank limit (kMaxRank). */
 const MAX_RANK = 16;
@@ -230,12 +239,12 @@ export class Session {
     checkKeys(options, ['graph', 'config', 'target'], 'Session');
     if (options.config !== undefined && (options.config === null || typeof options.config !== 'object')) throw new TypeError(`config must be an object, but got ${String(options.config)}`);
     if (options.config) checkKeys(options.config, ['intraOpParallelismThreads', 'interOpParallelismThreads', 'operationTimeoutInMs', 'allowSoftPlacement', 'logDevicePlacement', 'graphOptions'], 'Session config');
-    const remapping = remappingOption(options.config?.graphOptions);
+    const rewrites = rewriteOptions(options.config?.graphOptions);
     this.graph = options.graph ?? getDefaultGraph();
     this.config = { ...options.config };
     const threads = this.config.intraOpParallelismThreads ?? 0;
     if (!Number.isInteger(threads) || threads < 0) throw invalidArgument(`intraOpParallelismThreads must be a non-negative integer, got ${threads}`);
-    this.#handle = binding().sessionCreate(threads, remapping);
+    this.#handle = binding().sessionCreate(threads, rewrites.remapping, rewrites.elementwiseFusion);
     if (!getDefaultSession()) implicitDefault = this;
   }
 

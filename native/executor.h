@@ -84,14 +84,16 @@ struct Plan {
   // (node, name) for the error of fetching an uninitialized variable.
   std::vector<char> ref_slots;
   std::vector<std::pair<int, std::string>> fetch_producers;
-  // Each fused step's nodes, head first (MatMul/Conv2D/DepthwiseConv2dNative, BiasAdd, [act]).
+  // Each fused step's nodes, head first (MatMul/Conv2D/DepthwiseConv2dNative, BiasAdd, [act];
+  // or an elementwise chain).
   std::vector<std::vector<int>> fused;
 };
 
 class Session {
  public:
   // remapping: fuse MatMul/Conv2D + BiasAdd (+ activation) steps at plan time (TF's remapper).
-  explicit Session(int intra_op_threads, bool remapping = true);
+  // elementwise_fusion: run chains of f32 elementwise ops as one step (fuse_elementwise).
+  explicit Session(int intra_op_threads, bool remapping = true, bool elementwise_fusion = true);
   Status extend(const uint8_t* bytes, size_t len);
   size_t num_nodes();
   Status run(const RunRequest& req, RunResult* out);
@@ -111,7 +113,13 @@ class Session {
   void fuse_bias_activation(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, std::vector<char>* needed,
                             std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>>* fused,
                             Plan* plan);
+  // Chains of f32 elementwise ops whose links have one consumer each, as one _FusedElementwise
+  // step per chain (after fuse_bias_activation, whose steps it leaves alone).
+  void fuse_elementwise(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, std::vector<char>* needed,
+                        std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>>* fused,
+                        Plan* plan);
   const bool remapping_;
+  const bool elementwise_fusion_;
 
   std::mutex mu_;
   std::vector<std::shared_ptr<const Node>> nodes_;

@@ -65,8 +65,10 @@ void binary_row(const T* a, int64_t sa, const T* b, int64_t sb, U* y, int64_t n)
 
 using RowF32 = RowFn<float, float>;
 
+}  // namespace
+
 // The f32 SIMD row of `op` on this CPU, or nullptr (keep the scalar loop).
-RowF32 simd_row(OpId op) {
+BinaryF32 simd_binary_for(OpId op) {
   switch (op) {
 #define TL_CASE(o, name) case OpId::o: return simd_kernels().binary[static_cast<int>(SimdBinary::name)];
     TL_BINARY_SIMD(TL_CASE)
@@ -74,6 +76,8 @@ RowF32 simd_row(OpId op) {
     default: return nullptr;
   }
 }
+
+namespace {
 
 // Broadcasts, allocates and runs functor Op on inputs of dtype D.
 template <class Op, DType D>
@@ -110,7 +114,7 @@ Status run_op(KernelContext& ctx, const Tensor& a, const Tensor& b) {
   }
   RowFn<T, U> fn = binary_row<Op, T, U>;
   if constexpr (std::is_same_v<T, float> && std::is_same_v<U, float>) {
-    if (RowF32 simd = simd_row(ctx.node.op)) fn = simd;
+    if (RowF32 simd = simd_binary_for(ctx.node.op)) fn = simd;
   }
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
@@ -139,6 +143,7 @@ Status run_typed(KernelContext& ctx, const Tensor& a, const Tensor& b) {
 }  // namespace
 
 Status kernel_binary(KernelContext& ctx) {
+  if (ctx.fusion && !ctx.fusion->chain.empty()) return kernel_elementwise_chain(ctx);
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
   if (a.dtype != b.dtype) {

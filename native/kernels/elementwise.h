@@ -322,12 +322,19 @@ struct SimdKernels {
   float (*reduce_max)(const float* x, int64_t n);
 };
 
-// The table of the ISA cpu_isa() chose (simd_dispatch.cc).
+// The table of the ISA cpu_isa() chose (elementwise_scalar.cc).
 const SimdKernels& simd_kernels();
 // Per ISA: __avx2 and __avx512 exist on x86-64 only, __neon on AArch64 only.
 const SimdKernels& simd_kernels__scalar();
 const SimdKernels& simd_kernels__avx2();
 const SimdKernels& simd_kernels__avx512();
 const SimdKernels& simd_kernels__neon();
+enum class OpId : uint16_t;  // graph.h
+struct Node;
+// The f32 SIMD loop an op's kernel runs (unary.cc, binary.cc), or nullptr if it has none.
+UnaryF32 simd_unary_for(OpId op);
+BinaryF32 simd_binary_for(OpId op);
+// A unary op's float attr, if it has one (LeakyRelu's alpha), as TF's 32-bit float attr.
+float float_param(const Node& node);
 
 }  // namespace tl

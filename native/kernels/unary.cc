@@ -62,8 +62,10 @@ void unary_loop(const T* x, U* y, int64_t n, float p) {
 
 using LoopF32 = LoopFn<float, float>;
 
+}  // namespace
+
 // The f32 SIMD loop of `op` on this CPU, or nullptr (keep the scalar loop).
-LoopF32 simd_loop(OpId op) {
+UnaryF32 simd_unary_for(OpId op) {
   switch (op) {
 #define TL_CASE(o, name) case OpId::o: return simd_kernels().unary[static_cast<int>(SimdUnary::name)];
     TL_UNARY_SIMD(TL_CASE)
@@ -72,13 +74,14 @@ LoopF32 simd_loop(OpId op) {
   }
 }
 
-// The op's float attr, if it has one (LeakyRelu's alpha), rounded to TF's 32-bit float attr.
 float float_param(const Node& node) {
   for (const Attr& a : node.attrs) {
     if (a.kind == AttrKind::f) return static_cast<float>(a.f);
   }
   return 0.0f;
 }
+
+namespace {
 
 template <class Op, DType D>
 Status run_op(KernelContext& ctx, const Tensor& in) {
@@ -92,7 +95,7 @@ Status run_op(KernelContext& ctx, const Tensor& in) {
   if (guard != Guard::none && !guard_ok(guard, in.data<T>(), n)) return ctx.invalid(guard_message(guard));
   LoopFn<T, U> fn = unary_loop<Op, T, U>;
   if constexpr (std::is_same_v<T, float> && std::is_same_v<U, float>) {
-    if (LoopF32 simd = simd_loop(ctx.node.op)) fn = simd;
+    if (LoopF32 simd = simd_unary_for(ctx.node.op)) fn = simd;
   }
   const float p = float_param(ctx.node);
   const T* x = in.data<T>();
@@ -120,7 +123,7 @@ Status run_typed(KernelContext& ctx, const Tensor& in) {
 template <class T>
 LoopFn<T, T> activation_loop(OpId act) {
   if constexpr (std::is_same_v<T, float>) {
-    if (LoopF32 simd = simd_loop(act)) return simd;
+    if (LoopF32 simd = simd_unary_for(act)) return simd;
   }
   switch (act) {
     case OpId::Relu: return unary_loop<ReluOp, T, T>;
@@ -170,6 +173,7 @@ Status check_fused_bias(const KernelContext& ctx, int64_t channels) {
 }
 
 Status kernel_unary(KernelContext& ctx) {
+  if (ctx.fusion && !ctx.fusion->chain.empty()) return kernel_elementwise_chain(ctx);
   const Tensor& in = ctx.input(0);
   return dispatch_dtype(in.dtype, [&](auto d) { return run_typed<decltype(d)::value>(ctx, in); });
 }
