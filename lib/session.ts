@@ -24,9 +24,9 @@ export interface SessionConfig {
    * TF's GraphOptions.rewrite_options: `remapping: 'OFF'` keeps MatMul / Conv2D /
    * DepthwiseConv2dNative + BiasAdd (+ activation) as separate steps instead of one fused
    * `_FusedMatMul` / `_FusedConv2D` kernel (on by default, as TF's remapper).
-   * `elementwiseFusion: 'OFF'` (tensorloom's own switch) keeps chains of float32 elementwise ops
-   * as separate steps instead of one `_FusedElementwise` step per chain (on by default; results
-   * are identical either way).
+   * `elementwiseFusion: 'ON'` (tensorloom's own switch; off by default, as TF1 runs and traces
+   * every node) runs each chain of float32 elementwise ops as one `_FusedElementwise` step that
+   * makes one pass over memory; results are identical either way.
    */
   graphOptions?: { rewriteOptions?: { remapping?: Toggle; elementwiseFusion?: Toggle } };
 }
@@ -44,19 +44,19 @@ type Toggle = 'DEFAULT' | 'ON' | 'OFF' | 'AGGRESSIVE';
  * activation steps) and elementwiseFusion.
  */
 function rewriteOptions(g: SessionConfig['graphOptions']): { remapping: boolean; elementwiseFusion: boolean } {
-  const on = { remapping: true, elementwiseFusion: true };
-  if (g === undefined) return on;
+  const defaults = { remapping: true, elementwiseFusion: false };
+  if (g === undefined) return defaults;
   if (g === null || typeof g !== 'object') throw new TypeError(`graphOptions must be an object, but got ${String(g)}`);
   checkKeys(g, ['rewriteOptions'], 'Session config.graphOptions');
   const r = g.rewriteOptions;
-  if (r === undefined) return on;
+  if (r === undefined) return defaults;
   if (r === null || typeof r !== 'object') throw new TypeError(`rewriteOptions must be an object, but got ${String(r)}`);
   checkKeys(r, ['remapping', 'elementwiseFusion'], 'Session config.graphOptions.rewriteOptions');
   const toggles = ['DEFAULT', 'ON', 'OFF', 'AGGRESSIVE'];
   for (const k of ['remapping', 'elementwiseFusion'] as const) {
     if (r[k] !== undefined && !toggles.includes(r[k]!)) throw invalidArgument(`Invalid ${k} ${String(r[k])}; use one of ${toggles.join(', ')}`);
   }
-  return { remapping: r.remapping !== 'OFF', elementwiseFusion: r.elementwiseFusion !== 'OFF' };
+  return { remapping: r.remapping !== 'OFF', elementwiseFusion: r.elementwiseFusion === 'ON' || r.elementwiseFusion === 'AGGRESSIVE' };
 }
 /** The native executor's rank limit (kMaxRank). */
 const MAX_RANK = 16;

@@ -492,7 +492,7 @@ Napi::Value SessionCreate(const Napi::CallbackInfo& info) {
   int threads = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
   if (threads < 0 || threads > 256) threads = 0;
   const bool remapping = !(info.Length() > 1 && info[1].IsBoolean() && !info[1].As<Napi::Boolean>().Value());
-  const bool elementwise_fusion = !(info.Length() > 2 && info[2].IsBoolean() && !info[2].As<Napi::Boolean>().Value());
+  const bool elementwise_fusion = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
   auto* holder = new SessionPtr(std::make_shared<tl::Session>(threads, remapping, elementwise_fusion));
   if (EnvState* st = env_state(info.Env())) st->add_session(*holder);
   auto ext = Napi::External<SessionPtr>::New(info.Env(), holder, [](Napi::Env, SessionPtr* p) { delete p; });

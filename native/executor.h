@@ -93,7 +93,7 @@ class Session {
  public:
   // remapping: fuse MatMul/Conv2D + BiasAdd (+ activation) steps at plan time (TF's remapper).
   // elementwise_fusion: run chains of f32 elementwise ops as one step (fuse_elementwise).
-  explicit Session(int intra_op_threads, bool remapping = true, bool elementwise_fusion = true);
+  explicit Session(int intra_op_threads, bool remapping = true, bool elementwise_fusion = false);
   Status extend(const uint8_t* bytes, size_t len);
   size_t num_nodes();
   Status run(const RunRequest& req, RunResult* out);
