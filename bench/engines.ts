@@ -22,7 +22,9 @@ export function tensorloomEngine(threads: number): Engine {
       const fed = feeds(spec, inputShape);
       const g = new tf.Graph();
       const { keys, fetch } = g.asDefault(() => tlGraph(spec, fed.map((f, i) => f.shape)));
-      const sess = new tf.Session({ graph: g, config: { intraOpParallelismThreads: threads } });
+      // Model rows run with elementwise fusion on (onnxruntime runs its graph optimizations too).
+      const fusion = spec.kind === 'model' ? { graphOptions: { rewriteOptions: { elementwiseFusion: 'ON' as const } } } : {};
+      const sess = new tf.Session({ graph: g, config: { intraOpParallelismThreads: threads, ...fusion } });
       if (spec.kind === 'train') g.asDefault(() => sess.run(tf.globalVariablesInitializer()));
       // A scalar is fed as a JS number, the way sess.run(y, { x: 2 }) is usually written.
       const feedMap = new Map<tf.Tensor | string, number | tf.NDArray>(

@@ -152,7 +152,7 @@ async function benchModel(meta: ModelMeta, tfNote: string | null, tmp: string, r
       const t0 = performance.now();
       const g = new tf.Graph();
       g.asDefault(() => tf.loadGraphDef(join(modelsDir, meta.graph), { name: '' }));
-      sess = new tf.Session({ graph: g, config: { intraOpParallelismThreads: THREADS } });
+      sess = new tf.Session({ graph: g, config: { intraOpParallelismThreads: THREADS, graphOptions: { rewriteOptions: { elementwiseFusion: 'ON' } } } });
       say(`tensorloom tf.loadGraphDef ${(performance.now() - t0).toFixed(0)} ms (${meta.node_count} nodes)`);
     } catch (e) { say(`tensorloom could not import ${meta.graph}: ${errText(e)}`); }
     // onnxruntime-node on the same network and weights.

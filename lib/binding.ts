@@ -41,7 +41,7 @@ export type SessionHandle = { readonly __brand: 'tensorloom.session' };
 export type PreparedHandle = { readonly __brand: 'tensorloom.prepared' };
 
 export interface Binding {
-  sessionCreate(intraOpThreads: number, remapping?: boolean, interOpThreads?: number, constantFolding?: boolean): SessionHandle;
+  sessionCreate(intraOpThreads: number, remapping?: boolean, interOpThreads?: number, constantFolding?: boolean, elementwiseFusion?: boolean): SessionHandle;
   sessionExtend(s: SessionHandle, buf: Uint8Array): number;
   sessionRun(s: SessionHandle, feeds: Int32Array, feedValues: NativeValues, fetches: Int32Array, targets: Int32Array,
              flags: number, timeoutMs: number): NativeRunResult;

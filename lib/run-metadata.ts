@@ -118,8 +118,9 @@ export class RunMetadata {
 
 /**
  * The fused steps of a run (native build_plan's remapper, TF's grappler remapper): tail op id →
- * the chain's ops, head first (MatMul / Conv2D / DepthwiseConv2dNative, BiasAdd or Add, then the
- * activation if any). The step is named like its tail and typed as TF names these kernels.
+ * the chain's ops, head first (MatMul / Conv2D / DepthwiseConv2dNative, BiasAdd, then the
+ * activation if any; or an elementwise chain). The step is named like its tail and typed as TF
+ * names these kernels (`_FusedElementwise` for a chain).
  */
 export function fusedChains(graph: Graph, fused: Int32Array | undefined): Map<number, Operation[]> {
   const out = new Map<number, Operation[]>();
@@ -139,6 +140,7 @@ const ENC = new TextEncoder();
  */
 export function fusedNodeDef(chain: readonly Operation[], defOf: (op: Operation) => NodeDefObject = nodeDef): NodeDefObject {
   const [head, mid] = chain, tail = chain[chain.length - 1];
+  if (!(head.type in FUSED_TYPE)) return elementwiseNodeDef(chain);
   const d = defOf(head);
   const bias = mid.inputs[0].op === head ? mid.inputs[1] : mid.inputs[0];
   const dataInputs = d.input.filter((x) => !x.startsWith('^'));
@@ -214,6 +216,21 @@ export class PlanNodes {
     const d = this.stepDef(id);
     return `${d.name} = ${d.op}(${d.input.join(', ')})`;
   }
+}
+
+/**
+ * An elementwise chain's step (native fuse_elementwise): the head's inputs, then each later
+ * link's operand from outside the chain, in the order the native step reads them; `T` and
+ * `fused_ops`, the chain's op types in order.
+ */
+function elementwiseNodeDef(chain: readonly Operation[]): NodeDefObject {
+  const tail = chain[chain.length - 1];
+  const ref = (t: Tensor) => (t.valueIndex === 0 ? t.op.name : t.name);
+  const input = chain[0].inputs.map(ref);
+  for (let k = 1; k < chain.length; k++) input.push(...chain[k].inputs.filter((t) => t.op !== chain[k - 1]).map(ref));
+  const controls = [...new Set(chain.flatMap((o) => o.controlInputs.map((c) => `^${c.name}`)))];
+  const attr = { T: nodeDef(tail).attr.T, fused_ops: { list: { s: chain.map((o) => ENC.encode(o.type)) } } } as NodeDefObject['attr'];
+  return { name: tail.name, op: '_FusedElementwise', device: nodeDef(tail).device, input: [...input, ...controls], attr };
 }
 
 const labels = new WeakMap<Operation, string>();

@@ -32,8 +32,11 @@ export interface SessionConfig {
    * `constantFolding: 'OFF'` runs every node of a constant subgraph on every run instead of
    * computing it once per plan (TF's constant folding, also folding a per-channel Mul into the
    * preceding convolution's constant filter; on by default).
+   * `elementwiseFusion: 'ON'` (tensorloom's own switch; off by default, as TF1 runs and traces
+   * every node) runs each chain of float32 elementwise ops as one `_FusedElementwise` step that
+   * makes one pass over memory; results are identical either way.
    */
-  graphOptions?: { rewriteOptions?: { remapping?: Toggle; constantFolding?: Toggle } };
+  graphOptions?: { rewriteOptions?: { remapping?: Toggle; constantFolding?: Toggle; elementwiseFusion?: Toggle } };
 }
 /** TF's RewriterConfig.Toggle. */
 export type Toggle = 'DEFAULT' | 'ON' | 'OFF' | 'AGGRESSIVE';
@@ -47,21 +50,24 @@ const CLOSED = 'Attempted to use a closed Session.';
 
 /**
  * Which plan-time rewrites are on (config.graphOptions.rewriteOptions): remapping (fused bias and
- * activation steps) and constant folding.
+ * activation steps), constant folding and elementwise fusion.
  */
-function rewriteOptions(g: SessionConfig['graphOptions']): { remapping: boolean; constantFolding: boolean } {
-  const on = { remapping: true, constantFolding: true };
+function rewriteOptions(g: SessionConfig['graphOptions']): { remapping: boolean; constantFolding: boolean; elementwiseFusion: boolean } {
+  const on = { remapping: true, constantFolding: true, elementwiseFusion: false };
   if (g === undefined) return on;
   if (g === null || typeof g !== 'object') throw new TypeError(`graphOptions must be an object, but got ${String(g)}`);
   checkKeys(g, ['rewriteOptions'], 'Session config.graphOptions');
   const r = g.rewriteOptions;
   if (r === undefined) return on;
   if (r === null || typeof r !== 'object') throw new TypeError(`rewriteOptions must be an object, but got ${String(r)}`);
-  checkKeys(r, ['remapping', 'constantFolding'], 'Session config.graphOptions.rewriteOptions');
+  checkKeys(r, ['remapping', 'constantFolding', 'elementwiseFusion'], 'Session config.graphOptions.rewriteOptions');
   const toggles = ['DEFAULT', 'ON', 'OFF', 'AGGRESSIVE'];
-  for (const k of ['remapping', 'constantFolding'] as const)
+  for (const k of ['remapping', 'constantFolding', 'elementwiseFusion'] as const)
     if (r[k] !== undefined && !toggles.includes(r[k]!)) throw invalidArgument(`Invalid ${k} ${String(r[k])}; use one of ${toggles.join(', ')}`);
-  return { remapping: r.remapping !== 'OFF', constantFolding: r.constantFolding !== 'OFF' };
+  return {
+    remapping: r.remapping !== 'OFF', constantFolding: r.constantFolding !== 'OFF',
+    elementwiseFusion: r.elementwiseFusion === 'ON' || r.elementwiseFusion === 'AGGRESSIVE',
+  };
 }
 /** The native executor's rank limit (kMaxRank). */
 const MAX_RANK = 16;
@@ -348,7 +354,7 @@ export class Session {
     if (!Number.isInteger(threads) || threads < 0) throw invalidArgument(`intraOpParallelismThreads must be a non-negative integer, got ${threads}`);
     const interOp = this.config.interOpParallelismThreads ?? 0;
     if (!Number.isInteger(interOp)) throw invalidArgument(`interOpParallelismThreads must be an integer, got ${interOp}`);
-    this.#handle = binding().sessionCreate(threads, rewrites.remapping, interOp, rewrites.constantFolding);
+    this.#handle = binding().sessionCreate(threads, rewrites.remapping, interOp, rewrites.constantFolding, rewrites.elementwiseFusion);
     if (!getDefaultSession()) implicitDefault = this;
   }
 

@@ -803,6 +803,7 @@ Napi::Value SessionCreate(const Napi::CallbackInfo& info) {
   tl::Rewrites rewrites;
   rewrites.remapping = flag(1, true);
   rewrites.constant_folding = flag(3, true);
+  rewrites.elementwise_fusion = flag(4, false);
   int inter_op = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
   if (inter_op > 256) inter_op = 256;
   auto* holder = new SessionPtr(std::make_shared<tl::Session>(threads, rewrites, inter_op));

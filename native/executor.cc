@@ -150,7 +150,8 @@ void keep_string_inputs(const std::vector<const Tensor*>& inputs, Tensor* out) {
 }  // namespace
 
 Session::Session(int intra_op_threads, const Rewrites& rewrites, int inter_op_threads)
-    : remapping_(rewrites.remapping), constant_folding_(rewrites.constant_folding), pool_(shared_thread_pool(intra_op_threads)) {
+    : remapping_(rewrites.remapping), constant_folding_(rewrites.constant_folding),
+      elementwise_fusion_(rewrites.elementwise_fusion), pool_(shared_thread_pool(intra_op_threads)) {
   inter_op_ = inter_op_threads < 0 ? 1 : inter_op_threads > 0 ? inter_op_threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
@@ -501,6 +502,87 @@ void Session::fold_pad_into_conv(const RunRequest& req, const std::unordered_map
   }
 }
 
+// Elementwise chains: a run of f32 ops (chain_fusable: unary and binary ops with a SIMD loop,
+// BiasAdd NHWC) where each link's only consumer is the next link (through one of its inputs;
+// a binary link's other operand comes from outside the chain) runs as one step named like the
+// tail, "_FusedElementwise". As for the remapper's steps, nothing before the tail may be
+// fetched, fed, a target or a control input, and the step runs at the tail's place. The
+// kernel checks the operands' shapes when it runs and falls back to the links' own kernels
+// when they are not "same shape, scalar, last-dim vector or one value per row".
+void Session::fuse_elementwise(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, const NodeView& g,
+                               std::vector<char>* needed,
+                               std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>>* fused,
+                               Plan* plan) {
+  const int n = static_cast<int>(g.size());
+  auto key = [](int node, int index) { return (static_cast<int64_t>(node) << 16) | index; };
+  // Uses as in fuse_bias_activation, but through the inputs of the steps that will run (a
+  // remapper step reads its head's inputs).
+  auto inputs_of = [&](int id) -> const std::vector<TensorRef>& {
+    auto f = fused->find(id);
+    return f != fused->end() ? f->second.first->inputs : g[id]->inputs;
+  };
+  std::vector<int> uses(n, 0), consumer(n, -1), consumer_input(n, -1);
+  std::vector<char> pinned(n, 0);
+  for (int id = 0; id < n; id++) {
+    if (!(*needed)[id]) continue;
+    const std::vector<TensorRef>& ins = inputs_of(id);
+    for (size_t j = 0; j < ins.size(); j++) {
+      if (fed.count(key(ins[j].node, ins[j].index))) continue;
+      uses[ins[j].node]++;
+      consumer[ins[j].node] = id;
+      consumer_input[ins[j].node] = static_cast<int>(j);
+    }
+    for (int c : g[id]->control_inputs) pinned[c] = 1;
+  }
+  for (auto& f : req.fetches) pinned[f.node] = 1;
+  for (int t : req.targets) pinned[t] = 1;
+  for (auto& f : req.feeds) pinned[f.node] = 1;
+  auto link = [&](int id) {
+    if (!(*needed)[id] || fused->count(id)) return false;
+    const Node& nd = *g[id];
+    if (!chain_fusable(nd.op) || nd.out_dtypes.size() != 1 || nd.out_dtypes[0] != DType::f32) return false;
+    if (nd.op == OpId::BiasAdd && data_format(nd) != "NHWC") return false;
+    for (const TensorRef& in : nd.inputs)
+      if (g[in.node]->out_dtypes[in.index] != DType::f32) return false;
+    return true;
+  };
+  auto next = [&](int id) {
+    if (pinned[id] || uses[id] != 1 || !link(consumer[id])) return -1;
+    if (g[consumer[id]]->op == OpId::BiasAdd && consumer_input[id] != 0) return -1;  // the chain's value is x
+    return consumer[id];
+  };
+  std::vector<char> taken(n, 0);
+  for (int h = 0; h < n; h++) {
+    if (taken[h] || !link(h)) continue;
+    std::vector<int> chain{h};
+    for (int c = next(h); c >= 0 && !taken[c]; c = next(c)) chain.push_back(c);
+    while (chain.size() > 1 && fed.count(key(chain.back(), 0))) chain.pop_back();
+    if (chain.size() < 2) continue;
+    const int tail = chain.back();
+    auto node = std::make_shared<Node>(*g[tail]);
+    node->type_name = "_FusedElementwise";
+    node->inputs = g[h]->inputs;
+    auto fusion = std::make_shared<Fusion>();
+    fusion->chain.push_back(ChainLink{g[h], -1, true});
+    for (size_t k = 1; k < chain.size(); k++) {
+      const std::shared_ptr<const Node>& nd = g[chain[k]];
+      const int via = consumer_input[chain[k - 1]];
+      ChainLink l{nd, -1, via == 0};
+      if (nd->inputs.size() == 2) {
+        node->inputs.push_back(nd->inputs[1 - via]);
+        l.other = static_cast<int>(node->inputs.size()) - 1;
+      }
+      fusion->chain.push_back(std::move(l));
+    }
+    for (int id : chain) {
+      taken[id] = 1;
+      if (id != tail) (*needed)[id] = 0;
+    }
+    (*fused)[tail] = {std::move(node), std::move(fusion)};
+    plan->fused.push_back(std::move(chain));
+  }
+}
+
 int Session::num_threads() {
   std::lock_guard<std::mutex> lk(mu_);
   return pool_ ? pool_->size() : 0;
@@ -583,6 +665,7 @@ Status Session::build_plan(const RunRequest& req, Plan* plan) {
     fold_pad_into_conv(req, fed, &g, &needed, plan);
     fuse_bias_activation(req, fed, g, &needed, &fused, plan);
   }
+  if (elementwise_fusion_) fuse_elementwise(req, fed, g, &needed, &fused, plan);
   std::vector<int> first_slot(n, -1);
   int slots = static_cast<int>(req.feeds.size());
   for (int id = 0; id < n; id++) {

@@ -91,7 +91,8 @@ struct Plan {
   // (node, name) for the error of fetching an uninitialized variable.
   std::vector<char> ref_slots;
   std::vector<std::pair<int, std::string>> fetch_producers;
-  // Each fused step's nodes, head first (MatMul/Conv2D/DepthwiseConv2dNative, BiasAdd, [act]).
+  // Each fused step's nodes, head first (MatMul/Conv2D/DepthwiseConv2dNative, BiasAdd, [act];
+  // or an elementwise chain).
   std::vector<std::vector<int>> fused;
   // Filled by the runs (Session::inter_op_lanes): the moving average of its run time (-1: not
   // run yet) and how many steps may run at once (its widest dependency level; -1: not known).
@@ -113,6 +114,7 @@ using NodeView = std::vector<std::shared_ptr<const Node>>;
 struct Rewrites {
   bool remapping = true;         // fuse MatMul/Conv2D + BiasAdd (+ activation) steps (TF's remapper)
   bool constant_folding = true;  // compute constant subgraphs once per plan (TF's constant folding)
+  bool elementwise_fusion = false;  // chains of f32 elementwise ops as one step (fuse_elementwise)
 };
 
 class Session {
@@ -164,7 +166,13 @@ class Session {
   // conv's EXPLICIT padding (TF's oneDNN pad + conv fusion).
   void fold_pad_into_conv(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, NodeView* g,
                           std::vector<char>* needed, Plan* plan);
-  const bool remapping_, constant_folding_;
+  const bool remapping_, constant_folding_, elementwise_fusion_;
+  // Chains of f32 elementwise ops whose links have one consumer each, as one _FusedElementwise
+  // step per chain (after fuse_bias_activation, whose steps it leaves alone).
+  void fuse_elementwise(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, const NodeView& g,
+                        std::vector<char>* needed,
+                        std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>>* fused,
+                        Plan* plan);
 
   std::mutex mu_;
   std::vector<std::shared_ptr<const Node>> nodes_;

@@ -40,10 +40,22 @@ struct RunControl {
 // Relu6, Elu, LeakyRelu with alpha, Sigmoid, Tanh) — TF's _FusedMatMul / _FusedConv2D. Kernels
 // apply it to each block of output while it is in cache (fused_epilogue), with the same
 // arithmetic as the separate BiasAdd and activation kernels, so results are identical.
+//
+// Or a chain of f32 elementwise ops (Session::fuse_elementwise): `chain` lists them in order.
+// The head reads the step's inputs 0 (and 1 if binary) as its node does; each later link takes
+// the value so far and, if binary, the step's input `other` (as operand b, or as operand a when
+// value_first is false). The kernel (kernel_elementwise_chain) runs the whole chain on each
+// cache-sized block of the output with the ops' own SIMD loops, so results are identical.
+struct ChainLink {
+  std::shared_ptr<const Node> node;  // the original node (its kernel runs when shapes don't fit)
+  int other = -1;                    // binary links after the head: the step's input index
+  bool value_first = true;
+};
 struct Fusion {
   int bias_input = 2;
   OpId act = OpId::NoOp;
   float alpha = 0;
+  std::vector<ChainLink> chain;  // non-empty for an elementwise chain
 };
 
 struct KernelContext {
@@ -116,5 +128,9 @@ void fused_epilogue(const Fusion& f, float* y, int64_t rows, int64_t cols, int64
 void fused_epilogue(const Fusion& f, double* y, int64_t rows, int64_t cols, int64_t ld, const double* bias);
 // The ops a Fusion may end with.
 bool fusable_activation(OpId op);
+// Ops an elementwise chain may hold (f32, with a SIMD loop, or BiasAdd), and the chain's kernel
+// (elementwise_chain.cc; the unary, binary and BiasAdd kernels hand a chain step to it).
+bool chain_fusable(OpId op);
+Status kernel_elementwise_chain(KernelContext& ctx);
 
 }  // namespace tl

@@ -1,10 +1,9 @@
 // Binary elementwise family with numpy broadcasting: arithmetic, comparisons (bool output) and
 // logic. Both shapes are collapsed into a minimal strided iteration space (broadcast.h); the
 // innermost run is then always "vector op vector", "scalar op vector" or "vector op scalar",
-// which is exactly what the contiguous (and AVX2/NEON) row loops implement.
+// which is exactly what the contiguous (and SIMD, native/simd/) row loops implement.
 // A new op is one line of TL_BINARY_OPS: its functor (elementwise.h) and the dtypes it supports.
 #include "broadcast.h"
-#include "cpu.h"
 #include "elementwise.h"
 #include "kernel.h"
 
@@ -39,7 +38,7 @@ namespace {
   X(LogicalAnd, LogicalAndOp, kBool)                         \
   X(LogicalOr, LogicalOrOp, kBool)
 
-// Ops with an f32 SIMD row: X(op, name of binary_<name>_f32__<isa>)
+// Ops with an f32 SIMD row: X(op, SimdBinary entry)
 #define TL_BINARY_SIMD(X)                                                                  \
   X(Add, add) X(AddV2, add) X(Sub, sub) X(Mul, mul) X(RealDiv, div) X(Div, div) X(Maximum, max) \
   X(Minimum, min) X(SquaredDifference, squared_difference)
@@ -69,30 +68,19 @@ void binary_row(const T* a, int64_t sa, const T* b, int64_t sb, U* y, int64_t n)
 
 using RowF32 = RowFn<float, float>;
 
+}  // namespace
+
 // The f32 SIMD row of `op` on this CPU, or nullptr (keep the scalar loop).
-RowF32 simd_row(OpId op) {
-#if defined(__x86_64__) || defined(_M_X64)
-  if (cpu_has(Isa::avx2)) {
-    switch (op) {
-#define TL_CASE(o, name) case OpId::o: return binary_##name##_f32__avx2;
-      TL_BINARY_SIMD(TL_CASE)
+BinaryF32 simd_binary_for(OpId op) {
+  switch (op) {
+#define TL_CASE(o, name) case OpId::o: return simd_kernels().binary[static_cast<int>(SimdBinary::name)];
+    TL_BINARY_SIMD(TL_CASE)
 #undef TL_CASE
-      default: break;
-    }
+    default: return nullptr;
   }
-#elif defined(__aarch64__)
-  if (cpu_has(Isa::neon)) {
-    switch (op) {
-#define TL_CASE(o, name) case OpId::o: return binary_##name##_f32__neon;
-      TL_BINARY_SIMD(TL_CASE)
-#undef TL_CASE
-      default: break;
-    }
-  }
-#endif
-  (void)op;
-  return nullptr;
 }
+
+namespace {
 
 // Broadcasts, allocates and runs functor Op on inputs of dtype D.
 template <class Op, DType D>
@@ -129,7 +117,7 @@ Status run_op(KernelContext& ctx, const Tensor& a, const Tensor& b) {
   }
   RowFn<T, U> fn = binary_row<Op, T, U>;
   if constexpr (std::is_same_v<T, float> && std::is_same_v<U, float>) {
-    if (RowF32 simd = simd_row(ctx.node.op)) fn = simd;
+    if (RowF32 simd = simd_binary_for(ctx.node.op)) fn = simd;
   }
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
@@ -203,6 +191,7 @@ Status add_strings(KernelContext& ctx, const Tensor& a, const Tensor& b) {
 }  // namespace
 
 Status kernel_binary(KernelContext& ctx) {
+  if (ctx.fusion && !ctx.fusion->chain.empty()) return kernel_elementwise_chain(ctx);
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
   if (a.dtype != b.dtype) {

@@ -1,6 +1,6 @@
 // Per-op scalar functors of the elementwise families (unary.cc, binary.cc, ternary.cc, addn.cc),
-// dtype masks and dispatch, and the entry points of the AVX2 loops (elementwise_avx2.cc, compiled
-// with -mavx2 -mfma) and of the NEON loops (elementwise_neon.cc, AArch64 only).
+// dtype masks and dispatch, and the table of the f32 SIMD loops (native/simd/, one instantiation
+// per ISA).
 // Each functor follows TF's CPU kernel for the op (cwise_ops.h, relu_op_functor.h): same formula,
 // same order of operations, same NaN and signed-zero behaviour. Integer arithmetic wraps (two's
 // complement) instead of invoking signed-overflow UB.
@@ -306,43 +306,50 @@ struct ClipOp {
   }
 };
 
-// ---- SIMD entry points, one set per ISA with the same names and contracts ----
-// *__avx2 are defined only on x86-64 (call only when cpu_has(Isa::avx2)), *__neon only on
-// AArch64 (cpu_has(Isa::neon)).
+// ---- the f32 SIMD kernels: one table per ISA level (native/simd/) ----
+// Each loop is written once over a Vec type (simd/loops.h) and instantiated per ISA file:
+// elementwise_scalar.cc (baseline flags, VecScalar), elementwise_avx2.cc, elementwise_avx512.cc
+// (x86-64, their own flags) and elementwise_neon.cc (AArch64). simd_kernels() is the table of
+// cpu_isa(). Contracts:
 //   unary:   y[i] = op(x[i]); x and y may alias; p is the op's float attr (LeakyRelu's alpha).
-//   binary:  y[i] = op(a[i * sa], b[i * sb]) with sa, sb in {0, 1}.
-//   softmax: one row of n > 0 floats (stable: subtracts the row max).
-//   reduce:  n contiguous floats; sum accumulated in double, NaN-propagating max.
-// X(name) lists: unary_<name>_f32__<isa> and binary_<name>_f32__<isa>.
+//   binary:  y[i] = op(a[i * sa], b[i * sb]) with sa, sb in {0, 1}; y may alias a or b.
+//   softmax / log_softmax: one row of n > 0 floats (stable: subtracts the row max; the sum of
+//            exponentials in double).
+//   reduce:  n > 0 contiguous floats; sum accumulated in double, NaN-propagating max.
 #define TL_SIMD_UNARY(X) \
   X(neg) X(abs) X(exp) X(sqrt) X(square) X(tanh) X(sigmoid) X(relu) X(relu6) X(elu) X(selu) X(leaky_relu) X(erf) \
-  X(rsqrt) X(round) X(floor) X(ceil)
+  X(erfc) X(rsqrt) X(round) X(floor) X(ceil)
 #define TL_SIMD_BINARY(X) X(add) X(sub) X(mul) X(div) X(max) X(min) X(squared_difference)
 
-#define TL_DECLARE_UNARY(isa, name) void unary_##name##_f32__##isa(const float* x, float* y, int64_t n, float p);
-#define TL_DECLARE_BINARY(isa, name) \
-  void binary_##name##_f32__##isa(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
-#define TL_DECLARE_UNARY_AVX2(name) TL_DECLARE_UNARY(avx2, name)
-#define TL_DECLARE_UNARY_NEON(name) TL_DECLARE_UNARY(neon, name)
-#define TL_DECLARE_BINARY_AVX2(name) TL_DECLARE_BINARY(avx2, name)
-#define TL_DECLARE_BINARY_NEON(name) TL_DECLARE_BINARY(neon, name)
-TL_SIMD_UNARY(TL_DECLARE_UNARY_AVX2)
-TL_SIMD_UNARY(TL_DECLARE_UNARY_NEON)
-TL_SIMD_BINARY(TL_DECLARE_BINARY_AVX2)
-TL_SIMD_BINARY(TL_DECLARE_BINARY_NEON)
-#undef TL_DECLARE_UNARY_AVX2
-#undef TL_DECLARE_UNARY_NEON
-#undef TL_DECLARE_BINARY_AVX2
-#undef TL_DECLARE_BINARY_NEON
-#undef TL_DECLARE_UNARY
-#undef TL_DECLARE_BINARY
+#define TL_ENUM_ENTRY(name) name,
+enum class SimdUnary { TL_SIMD_UNARY(TL_ENUM_ENTRY) count };
+enum class SimdBinary { TL_SIMD_BINARY(TL_ENUM_ENTRY) count };
+#undef TL_ENUM_ENTRY
 
-#define TL_DECLARE_SIMD_ROWS(isa)                                   \
-  void softmax_row_f32__##isa(const float* x, float* y, int64_t n); \
-  double reduce_sum_f32__##isa(const float* x, int64_t n);          \
-  float reduce_max_f32__##isa(const float* x, int64_t n);
-TL_DECLARE_SIMD_ROWS(avx2)
-TL_DECLARE_SIMD_ROWS(neon)
-#undef TL_DECLARE_SIMD_ROWS
+using UnaryF32 = void (*)(const float* x, float* y, int64_t n, float p);
+using BinaryF32 = void (*)(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
+struct SimdKernels {
+  UnaryF32 unary[static_cast<int>(SimdUnary::count)];
+  BinaryF32 binary[static_cast<int>(SimdBinary::count)];
+  void (*softmax_row)(const float* x, float* y, int64_t n);
+  void (*log_softmax_row)(const float* x, float* y, int64_t n);
+  double (*reduce_sum)(const float* x, int64_t n);
+  float (*reduce_max)(const float* x, int64_t n);
+};
+
+// The table of the ISA cpu_isa() chose (elementwise_scalar.cc).
+const SimdKernels& simd_kernels();
+// Per ISA: __avx2 and __avx512 exist on x86-64 only, __neon on AArch64 only.
+const SimdKernels& simd_kernels__scalar();
+const SimdKernels& simd_kernels__avx2();
+const SimdKernels& simd_kernels__avx512();
+const SimdKernels& simd_kernels__neon();
+enum class OpId : uint16_t;  // graph.h
+struct Node;
+// The f32 SIMD loop an op's kernel runs (unary.cc, binary.cc), or nullptr if it has none.
+UnaryF32 simd_unary_for(OpId op);
+BinaryF32 simd_binary_for(OpId op);
+// A unary op's float attr, if it has one (LeakyRelu's alpha), as TF's 32-bit float attr.
+float float_param(const Node& node);
 
 }  // namespace tl

@@ -518,7 +518,10 @@ MicroGemmF32 micro_gemm_f32() {
   // The same choice and tiles as matmul_typed<float>.
   const Isa isa = cpu_isa();
 #if defined(__x86_64__) || defined(_M_X64)
-  if (isa == Isa::avx512) return {14, 32, matmul_kernel14x32_f32__avx512};
+  if (isa == Isa::avx512)
+    return {14, 32, [](int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+              matmul_kernel14x32_f32__avx512(kc, a, b, c, ldc, accumulate, 14, 32);
+            }};
   if (isa == Isa::avx2) return {6, 16, matmul_kernel6x16_f32__avx2};
 #elif defined(__aarch64__)
   if (isa == Isa::neon) return {8, 12, matmul_kernel8x12_f32__neon};

@@ -33,6 +33,7 @@ void bias_add_typed(KernelContext& ctx, const T* x, const T* b, T* y, int64_t ou
 }  // namespace
 
 Status kernel_bias_add(KernelContext& ctx) {
+  if (ctx.fusion && !ctx.fusion->chain.empty()) return kernel_elementwise_chain(ctx);
   const Tensor& x = ctx.input(0);
   const Tensor& b = ctx.input(1);
   const std::string& format = ctx.attr(1).s;

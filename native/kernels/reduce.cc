@@ -9,7 +9,6 @@
 #include <cmath>
 #include <limits>
 
-#include "cpu.h"
 #include "elementwise.h"
 #include "kernel.h"
 
@@ -60,17 +59,10 @@ typename Op<T, K>::Acc row_reduce(const T* x, int64_t n, typename Op<T, K>::Acc 
   using O = Op<T, K>;
   using Acc = typename O::Acc;
   if constexpr (std::is_same_v<T, float> && (K == Kind::sum || K == Kind::mean || K == Kind::max)) {
-#if defined(__x86_64__) || defined(_M_X64)
-    if (cpu_has(Isa::avx2) && n > 0) {
-      if constexpr (K == Kind::max) { float m = reduce_max_f32__avx2(x, n); return O::step(init, m); }
-      else return init + reduce_sum_f32__avx2(x, n);
+    if (n > 0) {
+      if constexpr (K == Kind::max) return O::step(init, simd_kernels().reduce_max(x, n));
+      else return init + simd_kernels().reduce_sum(x, n);
     }
-#elif defined(__aarch64__)
-    if (cpu_has(Isa::neon) && n > 0) {
-      if constexpr (K == Kind::max) { float m = reduce_max_f32__neon(x, n); return O::step(init, m); }
-      else return init + reduce_sum_f32__neon(x, n);
-    }
-#endif
   }
   if constexpr (K == Kind::sum || K == Kind::mean) {
     // Four partial sums: breaks the dependency chain and lets the loop vectorise.

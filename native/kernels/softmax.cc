@@ -1,11 +1,10 @@
 // Softmax and LogSoftmax over the last axis: y = exp(x - max(x)) / sum(exp(x - max(x))) per row
 // (log: (x - max(x)) - log(sum(exp(x - max(x))))), subtracting the row max so exp never
 // overflows; and the softmax cross-entropy losses (family xent). Rows run in parallel; f32
-// softmax rows use the AVX2 or NEON exp.
+// rows use the SIMD table (native/simd/).
 #include <algorithm>
 #include <cmath>
 
-#include "cpu.h"
 #include "elementwise.h"
 #include "kernel.h"
 #include "nn_util.h"
@@ -20,7 +19,7 @@ template <class T>
 void softmax_row(const T* x, T* y, int64_t n) {
   T m = x[0];
   for (int64_t i = 1; i < n; ++i) m = x[i] > m ? x[i] : m;
-  // Accumulate in double for f32 too: the scalar path is the reference the SIMD one is held to.
+  // Accumulate in double (the f32 SIMD rows do too).
   double sum = 0;
   for (int64_t i = 0; i < n; ++i) {
     const T e = std::exp(x[i] - m);
@@ -51,15 +50,9 @@ Status run_typed(KernelContext& ctx, const Tensor& in) {
   const int64_t rows = n / cols;
   const bool log = ctx.node.op == OpId::LogSoftmax;
   void (*row_fn)(const T*, T*, int64_t) = log ? log_softmax_row<T> : softmax_row<T>;
-#if defined(__x86_64__) || defined(_M_X64)
   if constexpr (std::is_same_v<T, float>) {
-    if (!log && cpu_has(Isa::avx2)) row_fn = softmax_row_f32__avx2;
+    row_fn = log ? simd_kernels().log_softmax_row : simd_kernels().softmax_row;
   }
-#elif defined(__aarch64__)
-  if constexpr (std::is_same_v<T, float>) {
-    if (!log && cpu_has(Isa::neon)) row_fn = softmax_row_f32__neon;
-  }
-#endif
   const T* x = in.data<T>();
   T* y = out->data<T>();
   auto body = [&](int64_t b, int64_t e) {

@@ -1,8 +1,7 @@
 // Unary elementwise family: math functions, activations, IsNan/IsFinite (bool output) and
 // LogicalNot. A new op is one line of TL_UNARY_OPS (its functor in elementwise.h and the dtypes
-// it supports), plus one of TL_UNARY_SIMD when it has an f32 AVX2/NEON loop. Everything else is
-// a scalar loop the compiler vectorises at the baseline ISA.
-#include "cpu.h"
+// it supports), plus one of TL_UNARY_SIMD when it has an f32 loop in the SIMD table (native/simd/,
+// at every ISA level). Everything else is a scalar loop the compiler vectorises at the baseline ISA.
 #include "elementwise.h"
 #include "kernel.h"
 
@@ -43,11 +42,12 @@ namespace {
   X(LeakyRelu, LeakyReluOp, kFloat)      \
   X(LogicalNot, LogicalNotOp, kBool)
 
-// Ops with an f32 SIMD loop: X(op, name of unary_<name>_f32__<isa>)
+// Ops with an f32 SIMD loop: X(op, SimdUnary entry)
 #define TL_UNARY_SIMD(X)                                                                     \
   X(Neg, neg) X(Abs, abs) X(Exp, exp) X(Sqrt, sqrt) X(Square, square) X(Tanh, tanh)          \
   X(Sigmoid, sigmoid) X(Relu, relu) X(Relu6, relu6) X(Elu, elu) X(Selu, selu)                \
-  X(LeakyRelu, leaky_relu) X(Erf, erf) X(Rsqrt, rsqrt) X(Round, round) X(Floor, floor) X(Ceil, ceil)
+  X(LeakyRelu, leaky_relu) X(Erf, erf) X(Erfc, erfc) X(Rsqrt, rsqrt) X(Round, round)         \
+  X(Floor, floor) X(Ceil, ceil)
 
 constexpr int64_t kGrain = 32768;  // elements per parallel chunk
 
@@ -62,38 +62,26 @@ void unary_loop(const T* x, U* y, int64_t n, float p) {
 
 using LoopF32 = LoopFn<float, float>;
 
+}  // namespace
+
 // The f32 SIMD loop of `op` on this CPU, or nullptr (keep the scalar loop).
-LoopF32 simd_loop(OpId op) {
-#if defined(__x86_64__) || defined(_M_X64)
-  if (cpu_has(Isa::avx2)) {
-    switch (op) {
-#define TL_CASE(o, name) case OpId::o: return unary_##name##_f32__avx2;
-      TL_UNARY_SIMD(TL_CASE)
+UnaryF32 simd_unary_for(OpId op) {
+  switch (op) {
+#define TL_CASE(o, name) case OpId::o: return simd_kernels().unary[static_cast<int>(SimdUnary::name)];
+    TL_UNARY_SIMD(TL_CASE)
 #undef TL_CASE
-      default: break;
-    }
+    default: return nullptr;
   }
-#elif defined(__aarch64__)
-  if (cpu_has(Isa::neon)) {
-    switch (op) {
-#define TL_CASE(o, name) case OpId::o: return unary_##name##_f32__neon;
-      TL_UNARY_SIMD(TL_CASE)
-#undef TL_CASE
-      default: break;
-    }
-  }
-#endif
-  (void)op;
-  return nullptr;
 }
 
-// The op's float attr, if it has one (LeakyRelu's alpha), rounded to TF's 32-bit float attr.
 float float_param(const Node& node) {
   for (const Attr& a : node.attrs) {
     if (a.kind == AttrKind::f) return static_cast<float>(a.f);
   }
   return 0.0f;
 }
+
+namespace {
 
 template <class Op, DType D>
 Status run_op(KernelContext& ctx, const Tensor& in) {
@@ -107,7 +95,7 @@ Status run_op(KernelContext& ctx, const Tensor& in) {
   if (guard != Guard::none && !guard_ok(guard, in.data<T>(), n)) return ctx.invalid(guard_message(guard));
   LoopFn<T, U> fn = unary_loop<Op, T, U>;
   if constexpr (std::is_same_v<T, float> && std::is_same_v<U, float>) {
-    if (LoopF32 simd = simd_loop(ctx.node.op)) fn = simd;
+    if (LoopF32 simd = simd_unary_for(ctx.node.op)) fn = simd;
   }
   const float p = float_param(ctx.node);
   const T* x = in.data<T>();
@@ -135,7 +123,7 @@ Status run_typed(KernelContext& ctx, const Tensor& in) {
 template <class T>
 LoopFn<T, T> activation_loop(OpId act) {
   if constexpr (std::is_same_v<T, float>) {
-    if (LoopF32 simd = simd_loop(act)) return simd;
+    if (LoopF32 simd = simd_unary_for(act)) return simd;
   }
   switch (act) {
     case OpId::Relu: return unary_loop<ReluOp, T, T>;
@@ -185,6 +173,7 @@ Status check_fused_bias(const KernelContext& ctx, int64_t channels) {
 }
 
 Status kernel_unary(KernelContext& ctx) {
+  if (ctx.fusion && !ctx.fusion->chain.empty()) return kernel_elementwise_chain(ctx);
   const Tensor& in = ctx.input(0);
   return dispatch_dtype(in.dtype, [&](auto d) { return run_typed<decltype(d)::value>(ctx, in); });
 }
