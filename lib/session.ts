@@ -17,10 +17,10 @@ export interface SessionConfig {
   /** Threads a kernel may use (0: one per core). */
   intraOpParallelismThreads?: number;
   /**
-   * Independent ops of one run that may execute at the same time (0: one per core; negative:
-   * every op in order on the calling thread, as TF's run-in-caller-thread). They run on the
-   * intra-op pool's threads; runs of small plans (under ~0.2 ms) and plans with variables keep
-   * their ops in order.
+   * Independent ops of one run that may execute at the same time (0: one per core, TF's rule;
+   * negative: every op in order on the calling thread, as TF's run-in-caller-thread). They run
+   * on the intra-op pool's threads; runs of small plans (under ~0.2 ms) and plans with variables
+   * keep their ops in order. Unset: in order (one thread per traced run, as before).
    */
   interOpParallelismThreads?: number;
   /** Default deadline for every run, like ConfigProto.operation_timeout_in_ms. */
@@ -352,7 +352,7 @@ export class Session {
     this.config = { ...options.config };
     const threads = this.config.intraOpParallelismThreads ?? 0;
     if (!Number.isInteger(threads) || threads < 0) throw invalidArgument(`intraOpParallelismThreads must be a non-negative integer, got ${threads}`);
-    const interOp = this.config.interOpParallelismThreads ?? 0;
+    const interOp = this.config.interOpParallelismThreads ?? -1;
     if (!Number.isInteger(interOp)) throw invalidArgument(`interOpParallelismThreads must be an integer, got ${interOp}`);
     this.#handle = binding().sessionCreate(threads, rewrites.remapping, interOp, rewrites.constantFolding, rewrites.elementwiseFusion);
     if (!getDefaultSession()) implicitDefault = this;

@@ -786,12 +786,14 @@ int Session::inter_op_lanes(const Plan& plan, ThreadPool* pool) {
   if (plan.avg_ns.load(std::memory_order_relaxed) < kInterOpMinNs) return 1;
   int width = plan.width.load(std::memory_order_relaxed);
   if (width < 0) {
-    // The widest level of the dependency DAG (data edges; control edges only add order).
+    // The widest level of the dependency DAG (data edges; control edges only add order),
+    // counting steps that compute from inputs (constants and variables are no work to spread).
     std::vector<int> level_of_slot(plan.num_slots, 0), count;
     for (const Step& s : plan.steps) {
       int level = 0;
       for (int sl : s.in_slots) level = std::max(level, level_of_slot[sl]);
       for (size_t o = 0; o < s.node->out_dtypes.size(); o++) level_of_slot[s.out_slot + o] = level + 1;
+      if (s.in_slots.empty()) continue;
       if (static_cast<int>(count.size()) <= level) count.resize(level + 1, 0);
       count[level]++;
     }
@@ -957,6 +959,9 @@ Status Session::run_parallel(const Plan& plan, const RunRequest& req, RunResult*
     }
   };
   ctl.pool->parallel_for(lanes, 1, lane);
+  // Trace rows in plan order, as an in-order run lists them (times and threads tell the overlap).
+  std::stable_sort(out->trace.begin(), out->trace.end(),
+                   [&](const NodeTrace& a, const NodeTrace& b) { return step_of_node[a.node] < step_of_node[b.node]; });
   return failed ? error : Status::OK();
 }
 

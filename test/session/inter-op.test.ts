@@ -71,7 +71,7 @@ describe('inter-op parallelism', () => {
 
   it('traced runs show steps on more than one thread, overlapping in time', () => {
     const { g, x, total } = branches();
-    const sess = new tf.Session({ graph: g, config: { intraOpParallelismThreads: 2 } });
+    const sess = new tf.Session({ graph: g, config: { interOpParallelismThreads: 0, intraOpParallelismThreads: 2 } });
     const feed = new Map([[x, matrix(1)]]);
     for (let r = 0; r < 3; r++) sess.run(total, feed);  // the plan's run time is known from here on
     let overlapped = false;
@@ -97,7 +97,7 @@ describe('inter-op parallelism', () => {
       const bad = tf.reshape(tf.matmul(x, tf.constant(matrix(4))), k, { name: 'BadReshape' });
       return { x, k, y: tf.add(tf.reduceSum(slow), tf.reduceSum(bad)) };
     });
-    const sess = new tf.Session({ graph: g, config: { intraOpParallelismThreads: 2 } });
+    const sess = new tf.Session({ graph: g, config: { interOpParallelismThreads: 0, intraOpParallelismThreads: 2 } });
     const good = new Map<tf.Tensor, unknown>([[x, matrix(7)], [k, Int32Array.of(N * N)]]);
     const want = sess.run(y, good).item();
     for (let r = 0; r < 3; r++) expect(sess.run(y, good).item()).toBe(want);
@@ -120,12 +120,25 @@ describe('inter-op parallelism', () => {
       });
       return { x, y: tf.addN(outs) };
     });
-    const sess = new tf.Session({ graph: g, config: { intraOpParallelismThreads: 2 } });
+    const sess = new tf.Session({ graph: g, config: { interOpParallelismThreads: 0, intraOpParallelismThreads: 2 } });
     const feed = new Map([[x, matrix(2)]]);
     sess.run(y, feed);
     sess.run(y, feed);
     expect(() => sess.run(y, feed, { timeoutInMs: 1 })).toThrow(tf.errors.DeadlineExceededError);
     expect(sess.run(y, feed).shape).toEqual([N, N]);
+    sess.close();
+  });
+
+  it('unset, a run keeps its steps in order on one thread', () => {
+    const { g, x, total } = branches();
+    const sess = new tf.Session({ graph: g });
+    const feed = new Map([[x, matrix(1)]]);
+    for (let r = 0; r < 3; r++) sess.run(total, feed);
+    for (let r = 0; r < 3; r++) {
+      const meta = new tf.RunMetadata();
+      sess.run(total, feed, { traceLevel: tf.RunOptions.FULL_TRACE }, meta);
+      expect(new Set(meta.stepStats.devStats[0].nodeStats.map((s) => s.threadId)).size).toBe(1);
+    }
     sess.close();
   });
 
