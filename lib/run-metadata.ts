@@ -140,8 +140,8 @@ const ENC = new TextEncoder();
  */
 export function fusedNodeDef(chain: readonly Operation[], defOf: (op: Operation) => NodeDefObject = nodeDef): NodeDefObject {
   const [head, mid] = chain, tail = chain[chain.length - 1];
-  if (!(head.type in FUSED_TYPE)) return elementwiseNodeDef(chain);
   const d = defOf(head);
+  if (!(d.op in FUSED_TYPE)) return elementwiseNodeDef(chain);
   const bias = mid.inputs[0].op === head ? mid.inputs[1] : mid.inputs[0];
   const dataInputs = d.input.filter((x) => !x.startsWith('^'));
   const controls = [...new Set([...d.input.filter((x) => x.startsWith('^')), ...chain.flatMap((o) => o.controlInputs.map((c) => `^${c.name}`))])];

@@ -418,7 +418,7 @@ size_t io_size(const std::vector<tl::Tensor>& outs) {
   size_t k = 1;
   for (const tl::Tensor& t : outs) {
     const int64_t n = t.num_elements();
-    if (t.dtype == tl::DType::i64 || !t.buf || n > kIoValue) return 0;
+    if (t.dtype == tl::DType::i64 || t.dtype == tl::DType::str || !t.buf || n > kIoValue) return 0;
     k += 2 + t.shape.size() + static_cast<size_t>(n);
   }
   return k;

@@ -357,7 +357,10 @@ Status Session::fold_constants(const RunRequest& req, const std::unordered_map<i
       constant[id] = !fed.count(ref_key(id, 0));
       continue;
     }
-    if (kept[id] || nd.out_dtypes.size() != 1 || nd.inputs.empty() || !nd.control_inputs.empty() || !foldable(nd)) continue;
+    // String values are not folded (their records live in blocks the run keeps alive).
+    if (kept[id] || nd.out_dtypes.size() != 1 || nd.out_dtypes[0] == DType::str || nd.inputs.empty() || !nd.control_inputs.empty() ||
+        !foldable(nd))
+      continue;
     std::vector<const Tensor*> inputs;
     for (const TensorRef& in : nd.inputs) {
       if (!constant[in.node] || fed.count(ref_key(in.node, in.index))) break;
@@ -912,8 +915,10 @@ Status Session::run_parallel(const Plan& plan, const RunRequest& req, RunResult*
         }
         t2 = req.trace ? steady_ns() - t_begin : 0;
         if (st.ok() && (lc.interrupted || lc.should_stop())) st = lc.stop_status();
-        for (size_t o = 0; st.ok() && o < outputs.size(); o++)
+        for (size_t o = 0; st.ok() && o < outputs.size(); o++) {
           if (!outputs[o].buf) st = make_error(kInternal, std::string("Kernel for ") + node.type_name + " did not produce output " + std::to_string(o));
+          else if (outputs[o].dtype == DType::str) keep_string_inputs(inputs, &outputs[o]);
+        }
         if (!st.ok()) st.node = node.index;
       }
 

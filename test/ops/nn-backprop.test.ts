@@ -47,8 +47,10 @@ const rand = (shape: number[], seed: number, dtype: tf.DType = 'float32'): Arr =
   ({ shape, data: randomData(new Lcg(seed), sizeOf(shape), dtype === 'float64' ? 'float64' : 'float32', -1, 1) });
 
 /** Runs `fetches` with `threads` intra-op threads; also returns the run's memory counters. */
+// Constant folding off: these graphs are all constants, and the kernels are what is tested.
 function run(fetches: tf.Tensor[], threads = 2): { out: tf.NDArray[]; memory: tf.RunMetadata['memory'] } {
-  const sess = new tf.Session({ graph: fetches[0].graph, config: { intraOpParallelismThreads: threads } });
+  const config = { intraOpParallelismThreads: threads, graphOptions: { rewriteOptions: { constantFolding: 'OFF' as const } } };
+  const sess = new tf.Session({ graph: fetches[0].graph, config });
   try {
     const meta = new tf.RunMetadata();
     const out = sess.run(fetches, undefined, { traceLevel: 'FULL_TRACE' }, meta) as tf.NDArray[];
