@@ -492,6 +492,15 @@ Napi::Value SessionRun(const Napi::CallbackInfo& info) {
 // and drops unsettled runs. Settling itself never lets an exception escape: while the
 // environment is going away every N-API call may fail, and a failed settle is simply dropped.
 
+// Whether this environment can still run JS (a worker being terminated cannot): a raw call N-API
+// refuses then, checked before settling so no node-addon-api wrapper meets that state (its
+// Error constructor aborts the process when it cannot define the error's properties).
+bool can_run_js(napi_env env) {
+  napi_value arr, undef;
+  return napi_create_array(env, &arr) == napi_ok && napi_get_undefined(env, &undef) == napi_ok &&
+         napi_set_element(env, arr, 0, undef) == napi_ok;
+}
+
 // A signature prepared once (sessionPrepare): the parsed (feeds, fetches, targets) and, after
 // its first run, its plan. It does not keep a closed session alive.
 struct Prepared {
@@ -539,6 +548,7 @@ struct AsyncRun {
   // On the JS thread: resolve or reject the promise with the result.
   void settle(napi_env env) {
     req.feed_values.clear();
+    if (!can_run_js(env)) return;
     try {
       Napi::HandleScope scope(env);
       Napi::Value v;
@@ -721,14 +731,14 @@ class EnvState {
     std::vector<std::unique_ptr<AsyncRun>> own;
     for (AsyncRun* r : runs) own.emplace_back(r);
     try {
+      if (run_cb_.IsEmpty() || !io_ || !can_run_js(env)) return;
       Napi::Env e(env);
       Napi::HandleScope scope(e);
-      if (run_cb_.IsEmpty() || !io_) return;
       Napi::Array extras = Napi::Array::New(e);
       uint32_t nextra = 0, count = 0;
       size_t k = 0;
       auto call_back = [&] {
-        if (count) {
+        if (count && can_run_js(env)) {
           try {
             run_cb_.Call({Napi::Number::New(e, count), extras});
           } catch (const Napi::Error& err) {
@@ -741,6 +751,7 @@ class EnvState {
       };
       for (auto& r : own) {
         r->req.feed_values.clear();
+        if (!can_run_js(env)) return;  // the environment is going away
         const bool traced = !r->res.trace.empty() || !r->res.executed.empty();
         const size_t need = r->status.ok() && !traced ? io_size(r->res.outputs) : 0;
         if (k + 2 + std::max<size_t>(need, 1) > kIoDoubles) call_back();
