@@ -517,7 +517,10 @@ struct Prepared {
         p = plan;
       }
       if (!p) {
-        TL_RETURN_IF_ERROR(s.plan_for(sig, &p));
+        // The first run builds the plan (its constant folding counts against this run's deadline).
+        tl::RunRequest first = sig;
+        first.timeout_ms = req.timeout_ms;
+        TL_RETURN_IF_ERROR(s.plan_for(first, &p));
         std::lock_guard<std::mutex> lk(mu);
         plan = p;
       }
