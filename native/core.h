@@ -52,10 +52,10 @@ bool shape_num_elements(const Shape& s, int64_t* n);  // false on negative dim o
 // { u64 length, bytes } (8-byte aligned; null = ""). Elements are trivially copyable, so the
 // data-movement kernels (gather, concat, slice, transpose, tile, select, fill, ...) move them
 // by their 8-byte size like any other dtype and never copy or free string bytes. The records
-// live in blocks that the Buffer keeps alive in `keep`: the executor gives every string output
-// that a kernel allocated the `keep` of all its string inputs (Session::run), so whatever a
+// live in blocks that the Buffer keeps alive in `keep`: every string output a kernel allocates
+// (KernelContext::allocate_output) gets the `keep` of all its string inputs, so whatever a
 // kernel copied into it stays valid for as long as the output lives; a kernel that makes new
-// strings (Add) adds its own block.
+// strings (Add) adds its own block. Outputs that alias an input share its Buffer.
 struct Buffer {
   void* data = nullptr;
   size_t bytes = 0;

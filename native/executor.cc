@@ -102,7 +102,14 @@ Status KernelContext::allocate_output(int i, const Shape& shape, Tensor** out) {
   run.bytes_live += bytes;
   run.bytes_total += bytes;
   run.bytes_peak = std::max(run.bytes_peak, run.bytes_live);
-  if (dt == DType::str && bytes) std::memset(buf->data, 0, static_cast<size_t>(bytes));  // null elements read as ""
+  if (dt == DType::str) {
+    // Null elements read as "". The new block may get elements that point into any string
+    // input's records (core.h, Buffer): it keeps their blocks alive. Done here, where every
+    // kernel call (a run's step, or any other caller of a kernel) allocates its outputs.
+    if (bytes) std::memset(buf->data, 0, static_cast<size_t>(bytes));
+    for (const Tensor* in : inputs)
+      if (in->dtype == DType::str && in->buf) buf->keep_strings_of(*in->buf);
+  }
   Tensor& t = outputs[i];
   t.dtype = dt;
   t.shape = shape;
@@ -136,18 +143,6 @@ void KernelContext::alias_output(int i, const Tensor& t, const Shape& shape) {
   outputs[i].shape = shape;
   outputs[i].buf = t.buf;
 }
-
-namespace {
-// A string output a kernel allocated keeps every string input's record blocks alive (core.h,
-// Buffer), since its elements may point into any of them. An output that aliases an input
-// already shares that input's Buffer (which other runs may share too: left untouched).
-void keep_string_inputs(const std::vector<const Tensor*>& inputs, Tensor* out) {
-  for (const Tensor* in : inputs)
-    if (in->buf == out->buf) return;
-  for (const Tensor* in : inputs)
-    if (in->dtype == DType::str && in->buf) out->buf->keep_strings_of(*in->buf);
-}
-}  // namespace
 
 Session::Session(int intra_op_threads, const Rewrites& rewrites, int inter_op_threads)
     : remapping_(rewrites.remapping), constant_folding_(rewrites.constant_folding),
@@ -917,7 +912,6 @@ Status Session::run_parallel(const Plan& plan, const RunRequest& req, RunResult*
         if (st.ok() && (lc.interrupted || lc.should_stop())) st = lc.stop_status();
         for (size_t o = 0; st.ok() && o < outputs.size(); o++) {
           if (!outputs[o].buf) st = make_error(kInternal, std::string("Kernel for ") + node.type_name + " did not produce output " + std::to_string(o));
-          else if (outputs[o].dtype == DType::str) keep_string_inputs(inputs, &outputs[o]);
         }
         if (!st.ok()) st.node = node.index;
       }
@@ -1078,7 +1072,6 @@ Status Session::execute(const Plan& plan_ref, ThreadPool* pool_ptr, const RunReq
         e.node = node.index;
         return e;
       }
-      if (!is_ref && outputs[o].dtype == DType::str) keep_string_inputs(inputs, &outputs[o]);
       if (is_ref) {
         // The slot keeps only the value's description (for the trace): readers dereference
         // the variable when they run.
