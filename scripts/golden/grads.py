@@ -9,6 +9,9 @@ Writes test/fixtures/golden/grads/<Op>.json, in the op fixtures' format plus thr
   "grad_ys": [{"dtype": ..., "shape": ..., "data": ...}],     # random weights of the ys
   "outputs": [<dL/dx>, <dL/dy>]}                               # TF's values; null = None
 ]}
+Whole models (MLP, CNN, TransformerBlock) differentiate a scalar loss; CNN and TransformerBlock
+use TF's default grad_ys (ones, recorded) and also hold "loss": its value. Those two are built
+again with tensorloom's API in test/gradients/models.test.ts.
 The test imports the forward graph, builds tf.gradients in tensorloom and compares values.
 
 Usage: python3 scripts/golden/grads.py [Op ...]   (deterministic; seeds from the case names)
@@ -27,8 +30,11 @@ class Cases:
     def __init__(self, op):
         self.op, self.cases, self.names = op, [], set()
 
-    def case(self, name, build, inputs, xs=None):
-        """build(*placeholders) -> y; inputs: list of (name, np array)."""
+    def case(self, name, build, inputs, xs=None, loss=False):
+        """build(*placeholders) -> y; inputs: list of (name, np array).
+
+        loss=True (whole models): y is a scalar loss, differentiated as tf.gradients(loss, xs)
+        does by default (grad_ys recorded as the ones TF uses) and its value kept in 'loss'."""
         assert name not in self.names
         rng = np.random.default_rng(seed_of('grads', self.op, name))
         g = tf.Graph()
@@ -37,19 +43,23 @@ class Cases:
             y = tf.identity(build(*phs), name='out')
             gd = g.as_graph_def()
             gy_val = rng.uniform(-1, 1, size=y.shape.as_list()).astype(y.dtype.as_numpy_dtype)
+            if loss:
+                gy_val = np.ones_like(gy_val)
             sel = [phs[i] for i in (xs if xs is not None else range(len(phs)))]
-            grads = v1.gradients(y, sel, grad_ys=tf.constant(gy_val))
+            grads = v1.gradients(y, sel, grad_ys=None if loss else tf.constant(gy_val))
             # IndexedSlices (GatherV2's gradient) densified as TF does (UnsortedSegmentSum).
             grads = [tf.convert_to_tensor(t) if isinstance(t, tf.IndexedSlices) else t for t in grads]
             with v1.Session(graph=g, config=session_config()) as s:
-                fetch = [t for t in grads if t is not None]
+                fetch = [t for t in grads if t is not None] + [y]
                 vals = s.run(fetch, feed_dict={p: v for p, (_, v) in zip(phs, inputs)})
+        y_val = vals.pop()
         it = iter(vals)
         outs = [None if t is None else tensor_json(np.asarray(next(it))) for t in grads]
         self.cases.append({'name': name, 'graph': graph_b64(gd),
                            'feeds': [tensor_json(v, f'{n}:0') for n, v in inputs],
                            'ys': ['out:0'], 'xs': [f'{t.op.name}:0' for t in sel],
-                           'grad_ys': [tensor_json(gy_val)], 'outputs': outs})
+                           'grad_ys': [tensor_json(gy_val)], 'outputs': outs,
+                           **({'loss': tensor_json(np.asarray(y_val))} if loss else {})})
         self.names.add(name)
 
     def write(self):
@@ -325,6 +335,68 @@ def _mlp():
             return tf.reduce_mean(nn.sparse_softmax_cross_entropy_with_logits(labels=tf.constant([0, 2, 1]), logits=logits))
         c.case(dt, build, [('x', rnd('MLP', dt + 'x', [3, 4], dt)), ('w1', rnd('MLP', dt + 'w1', [4, 5], dt)),
                            ('b1', rnd('MLP', dt + 'b1', [5], dt)), ('w2', rnd('MLP', dt + 'w2', [5, 3], dt))])
+    return c
+
+
+# Whole models (issue 7): the test builds each again with tensorloom's API (test/gradients/models.test.ts),
+# so keep the two in step. Inputs named as the test's placeholders; xs = the input and every weight.
+def model(op, dt, spec, build, consts=()):
+    """spec: (name, shape, lo, hi) per differentiated input; consts: the same for fed non-weights."""
+    inputs = [(n, rnd(op, dt + n, s, dt, lo, hi)) for n, s, lo, hi in list(spec) + list(consts)]
+    return inputs, list(range(len(spec)))
+
+
+CNN_LABELS = [[1, 0, 0], [0, 0, 1]]
+
+
+@gen('CNN')
+def _cnn():
+    c = Cases('CNN')
+    for dt in ['float32', 'float64']:
+        def build(x, k1, b1, k2, b2, w, b):
+            h = nn.relu(nn.bias_add(nn.conv2d(x, k1, 1, 'SAME'), b1))           # [2, 6, 6, 4]
+            h = nn.max_pool2d(h, 2, 2, 'VALID')                                  # [2, 3, 3, 4]
+            h = nn.relu(nn.bias_add(nn.conv2d(h, k2, 1, 'VALID'), b2))          # [2, 2, 2, 5]
+            logits = tf.matmul(tf.reshape(h, [2, 20]), w) + b                    # [2, 3]
+            xent = nn.softmax_cross_entropy_with_logits(labels=tf.constant(CNN_LABELS, x.dtype), logits=logits)
+            return tf.reduce_mean(xent)
+        inputs, xs = model('CNN', dt, [('x', [2, 6, 6, 2], -1, 1), ('k1', [3, 3, 2, 4], -0.5, 0.5), ('b1', [4], -0.1, 0.1),
+                                       ('k2', [2, 2, 4, 5], -0.5, 0.5), ('b2', [5], -0.1, 0.1), ('w', [20, 3], -0.5, 0.5),
+                                       ('b', [3], -0.1, 0.1)], build)
+        c.case(dt, build, inputs, xs, loss=True)
+    return c
+
+
+@gen('TransformerBlock')
+def _transformer():
+    c = Cases('TransformerBlock')
+    B, T, D, H = 2, 4, 8, 2   # batch, sequence, model width, heads (of D / H = 4)
+    for dt in ['float32', 'float64']:
+        def dense(t, w, b=None):
+            y = tf.matmul(tf.reshape(t, [B * T, -1]), w)
+            return tf.reshape(y if b is None else y + b, [B, T, -1])
+
+        def heads(t):
+            return tf.transpose(tf.reshape(t, [B, T, H, D // H]), [0, 2, 1, 3])  # [B, H, T, D/H]
+
+        def build(x, wq, wk, wv, wo, gamma, beta, w1, b1, w2, b2, target):
+            q, k, v = heads(dense(x, wq)), heads(dense(x, wk)), heads(dense(x, wv))
+            scores = tf.raw_ops.BatchMatMulV2(x=q, y=k, adj_y=True) * (1 / np.sqrt(D // H))
+            att = tf.raw_ops.BatchMatMulV2(x=nn.softmax(scores), y=v)              # [B, H, T, D/H]
+            h = x + dense(tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B, T, D]), wo)
+            mean = tf.reduce_mean(h, -1, keepdims=True)
+            var = tf.reduce_mean(tf.math.squared_difference(h, mean), -1, keepdims=True)
+            h = (h - mean) * tf.math.rsqrt(var + 1e-5) * gamma + beta
+            u = dense(h, w1, b1)
+            gelu = 0.5 * u * (1 + tf.math.erf(u / np.sqrt(2)))
+            out = h + dense(gelu, w2, b2)
+            return tf.reduce_mean(tf.math.squared_difference(out, target))
+        inputs, xs = model('TransformerBlock', dt, [
+            ('x', [B, T, D], -1, 1), ('wq', [D, D], -0.5, 0.5), ('wk', [D, D], -0.5, 0.5), ('wv', [D, D], -0.5, 0.5),
+            ('wo', [D, D], -0.5, 0.5), ('gamma', [D], 0.5, 1.5), ('beta', [D], -0.1, 0.1), ('w1', [D, 2 * D], -0.5, 0.5),
+            ('b1', [2 * D], -0.1, 0.1), ('w2', [2 * D, D], -0.5, 0.5), ('b2', [D], -0.1, 0.1)], build,
+            consts=[('target', [B, T, D], -1, 1)])
+        c.case(dt, build, inputs, xs, loss=True)
     return c
 
 
