@@ -24,11 +24,16 @@ export interface Engine {
 }
 
 export const PROBE_LEN = 64;
-export const probeOf = (data: ArrayLike<number>): Probe => ({ length: data.length, head: Array.from(data, Number).slice(0, PROBE_LEN) });
+export const probeOf = (data: ArrayLike<number>): Probe =>
+  ({ length: data.length, head: Array.from({ length: Math.min(data.length, PROBE_LEN) }, (_, i) => Number(data[i])) });
 /** The probe of `calls` consecutive calls' outputs, concatenated (a training row: the losses of its first steps). */
 export async function probeCalls(calls: number, call: () => ArrayLike<number> | Promise<ArrayLike<number>>): Promise<Probe> {
+  if (calls === 1) return probeOf(await call());
   const out: number[] = [];
-  for (let i = 0; i < calls; i++) out.push(...Array.from(await call(), Number));
+  for (let i = 0; i < calls; i++) {
+    const v = await call();
+    for (let j = 0; j < v.length; j++) out.push(Number(v[j]));  // no spread: outputs may be 16M values
+  }
   return probeOf(out);
 }
 
