@@ -134,7 +134,7 @@ Status run_typed(KernelContext& ctx, const Tensor& a, const Tensor& b) {
   switch (ctx.node.op) {
 #define TL_CASE(op, Functor, dtypes)                                                     \
   case OpId::op:                                                                         \
-    if constexpr ((dtypes & dtype_bit(D)) != 0) return run_op<Functor, D>(ctx, a, b);    \
+    if constexpr (((dtypes) & dtype_bit(D)) != 0) return run_op<Functor, D>(ctx, a, b);    \
     break;
     TL_BINARY_OPS(TL_CASE)
 #undef TL_CASE

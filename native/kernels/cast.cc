@@ -62,6 +62,7 @@ bool visit(DType t, F&& f) {
     case DType::u8: f(Tag<uint8_t>{}); return true;
     case DType::i64: f(Tag<int64_t>{}); return true;
     case DType::boolean: f(BoolTag{}); return true;
+    case DType::str: break;  // Cast takes no strings (refused when the graph is built)
   }
   return false;
 }

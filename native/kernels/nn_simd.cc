@@ -2,26 +2,13 @@
 #include "cpu.h"
 #include "depthwise.h"
 #include "pool.h"
+#include "nn_vec.h"
+#include "simd/vec_scalar.h"
 
 namespace tl {
-namespace {
-struct V1 {
-  typedef float T;
-  static constexpr int W = 1;
-  static T load(const float* p) { return *p; }
-  static void store(float* p, T v) { *p = v; }
-  static T zero() { return 0.f; }
-  static T fma(T a, T b, T c) { return a * b + c; }
-  static T add(T a, T b) { return a + b; }
-  static T set1(float v) { return v; }
-  static T max(T a, T b) { return a > b ? a : b; }
-  static T min(T a, T b) { return a < b ? a : b; }
-  static T div(T a, T b) { return a / b; }
-};
-}  // namespace
 
-void depthwise_rows_f32__scalar(const DwArgs& a, int64_t r0, int64_t r1) { depthwise_rows<V1>(a, r0, r1); }
-int64_t pool_rows_f32__scalar(const PoolArgs& a, int64_t r0, int64_t r1) { return pool_rows<V1>(a, r0, r1); }
+void depthwise_rows_f32__scalar(const DwArgs& a, int64_t r0, int64_t r1) { depthwise_rows<NnVec<VecScalar>>(a, r0, r1); }
+int64_t pool_rows_f32__scalar(const PoolArgs& a, int64_t r0, int64_t r1) { return pool_rows<NnVec<VecScalar>>(a, r0, r1); }
 
 DwRowsFn depthwise_rows_f32_fn() {
   switch (cpu_isa()) {

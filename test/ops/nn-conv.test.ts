@@ -7,21 +7,7 @@ import * as tf from 'tensorloom';
 import { makeNode } from '../../lib/ops/builders';
 import { opDef } from '../../lib/ops/schema';
 import { Arr, Lcg, mismatch, randomData, sizeOf } from '../reference/ops';
-import { constOf, runOnce } from './helpers';
-
-type Pad = 'SAME' | 'VALID' | [number, number, number, number];  // explicit: top, bottom, left, right
-
-/** TF's windowed output size and leading pad of one dimension. */
-function dim(size: number, k: number, s: number, d: number, pad: Pad, axis: 0 | 1): [number, number] {
-  const eff = (k - 1) * d + 1;
-  if (pad === 'VALID') return [Math.trunc((size - eff + s) / s), 0];
-  if (pad === 'SAME') {
-    const out = Math.ceil(size / s);
-    return [out, Math.floor(Math.max((out - 1) * s + eff - size, 0) / 2)];
-  }
-  const [before, after] = axis === 0 ? [pad[0], pad[1]] : [pad[2], pad[3]];
-  return [Math.trunc((size + before + after - eff + s) / s), before];
-}
+import { Pad, constOf, dim, runOnce } from './helpers';
 
 /**
  * Naive NHWC convolution; `depthwise` takes an [h, w, in, mult] filter. Also returns Σ|terms|
