@@ -113,19 +113,31 @@ async function startTf(notes: string[], facts: string[][]): Promise<Engine | nul
   }
 }
 
-async function startIsaChild(level: string, notes: string[]): Promise<Engine | null> {
-  const proc = spawn(process.execPath, [__filename, '--serve-tensorloom', '--threads', String(THREADS)],
-    { env: { ...process.env, TL_ISA: level } });
-  const server = new LineServer(proc, `tensorloom child TL_ISA=${level}`);
+/** An engine served by a child node process running this file with `args` (a LineServer). */
+async function startChild(name: string, args: string[], env: Record<string, string>, notes: string[], expect?: (h: Record<string, unknown>) => void): Promise<Engine | null> {
+  const proc = spawn(process.execPath, [__filename, ...args, '--threads', String(THREADS)], { env: { ...process.env, ...env } });
+  const server = new LineServer(proc, `${name} child`);
   try {
-    const h = await server.header;
-    if (h.isa !== level) throw new Error(`it runs ${h.isa}`);
-    return remoteEngine(`tensorloom ${level}`, server);
+    expect?.(await server.header);
+    return remoteEngine(name, server);
   } catch (e) {
-    notes.push(`tensorloom ${level} column skipped: ${errText(e)}`);
+    notes.push(`${name} column skipped: ${errText(e)}`);
     server.close();
     return null;
   }
+}
+
+const startIsaChild = (level: string, notes: string[]) =>
+  startChild(`tensorloom ${level}`, ['--serve-tensorloom'], { TL_ISA: level }, notes, (h) => { if (h.isa !== level) throw new Error(`it runs ${h.isa}`); });
+
+/** The tfjs engine on one backend, for a child process (--serve-tfjs cpu|wasm). */
+async function tfjsChildEngine(backend: 'cpu' | 'wasm'): Promise<Engine> {
+  console.log = console.info = console.error;   // stdout carries the protocol: tfjs's banners go to stderr
+  const tfjs = peerRequire('@tensorflow/tfjs');
+  if (backend === 'wasm') peerRequire('@tensorflow/tfjs-backend-wasm').setThreadsCount?.(THREADS);
+  await tfjs.setBackend(backend);
+  tfjs.tensor([0]).dispose();   // the cpu backend's first write prints its "install our node backend" banner
+  return tfjsEngine(tfjs, backend);
 }
 
 /** Prepares, cross-checks and times every column on one row; the cells and the medians. */
@@ -207,17 +219,16 @@ async function main(): Promise<void> {
   if (tfEngine) cols.push({ engine: tfEngine });
   const ort = peer('onnxruntime-node', ['onnxruntime'], notes);
   if (ort) { cols.push({ engine: ortEngine(ort, THREADS) }); facts.push(['onnxruntime', `onnxruntime-node ${peerVersion('onnxruntime-node')}, intraOpNumThreads ${THREADS}, graph optimization all`]); }
+  // tfjs runs in child processes: in this one, its background threads and heap work after each
+  // turn slowed whichever engine came next (tensorloom's matmul 1024 measured 7.5 ms without tfjs
+  // loaded here and 20 ms with it).
   const tfjs = peer('@tensorflow/tfjs', ['tfjs-cpu', 'tfjs'], notes);
   if (tfjs) {
-    await tfjs.setBackend('cpu');
-    tfjs.tensor([0]).dispose();   // the cpu backend's first write prints its "install our node backend" banner: before the table
-    cols.push({ engine: tfjsEngine(tfjs, 'cpu') });
-    const wasm = peer('@tensorflow/tfjs-backend-wasm', ['tfjs-wasm', 'tfjs'], notes);
-    if (wasm) {
-      wasm.setThreadsCount?.(THREADS);
-      cols.push({ engine: tfjsEngine(tfjs, 'wasm') });
-    }
-    facts.push(['tfjs', `@tensorflow/tfjs ${peerVersion('@tensorflow/tfjs')}${wasm ? `, tfjs-backend-wasm ${peerVersion('@tensorflow/tfjs-backend-wasm')}` : ''}; fused matMul/conv2d where tfjs has them`]);
+    const cpu = await startChild('tfjs-cpu', ['--serve-tfjs', 'cpu'], {}, notes);
+    if (cpu) cols.push({ engine: cpu });
+    const wasm = peer('@tensorflow/tfjs-backend-wasm', ['tfjs-wasm', 'tfjs'], notes) ? await startChild('tfjs-wasm', ['--serve-tfjs', 'wasm'], {}, notes) : null;
+    if (wasm) cols.push({ engine: wasm });
+    facts.push(['tfjs', `@tensorflow/tfjs ${peerVersion('@tensorflow/tfjs')}${wasm ? `, tfjs-backend-wasm ${peerVersion('@tensorflow/tfjs-backend-wasm')}` : ''}; fused matMul/conv2d where tfjs has them; each backend in its own child process`]);
   }
   cols.push({ engine: tensorloomEngine(THREADS) });
   if (flag('isa')) {
@@ -269,4 +280,5 @@ async function main(): Promise<void> {
 }
 
 if (flag('serve-tensorloom')) serveEngine(tensorloomEngine(THREADS), { isa: tf.isa() }).catch((e) => { console.error(e); process.exit(1); });
+else if (option('serve-tfjs')) tfjsChildEngine(option('serve-tfjs') as 'cpu' | 'wasm').then((e) => serveEngine(e, {})).catch((e) => { console.error(e); process.exit(1); });
 else main().catch((e) => { console.error(e); process.exit(1); });
