@@ -214,10 +214,12 @@ bool foldable(const Node& n) {
 // Per node of the plan: data uses of its outputs by kept nodes (inputs from fed tensors do not
 // count), the last such consumer (node, input), and whether anything else pins it (a fetch, a
 // target, a control edge, a fed output).
+// With `steps`, a node that runs as a fused step (the remapper's) reads that step's inputs.
 struct Uses {
   std::vector<int> uses, consumer, consumer_input;
   std::vector<char> pinned;
-  Uses(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, const NodeView& g, const std::vector<char>& needed) {
+  Uses(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, const NodeView& g, const std::vector<char>& needed,
+       const std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>>* steps = nullptr) {
     const int n = static_cast<int>(g.size());
     uses.assign(n, 0);
     consumer.assign(n, -1);
@@ -226,8 +228,10 @@ struct Uses {
     for (int id = 0; id < n; id++) {
       if (!needed[id]) continue;
       const Node& nd = *g[id];
-      for (size_t j = 0; j < nd.inputs.size(); j++) {
-        const TensorRef& in = nd.inputs[j];
+      const auto* step = steps && steps->count(id) ? &steps->at(id) : nullptr;
+      const std::vector<TensorRef>& ins = step ? step->first->inputs : nd.inputs;
+      for (size_t j = 0; j < ins.size(); j++) {
+        const TensorRef& in = ins[j];
         if (fed.count(ref_key(in.node, in.index))) continue;
         uses[in.node]++;
         consumer[in.node] = id;
@@ -512,29 +516,11 @@ void Session::fuse_elementwise(const RunRequest& req, const std::unordered_map<i
                                std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>>* fused,
                                Plan* plan) {
   const int n = static_cast<int>(g.size());
-  auto key = [](int node, int index) { return (static_cast<int64_t>(node) << 16) | index; };
   // Uses as in fuse_bias_activation, but through the inputs of the steps that will run (a
   // remapper step reads its head's inputs).
-  auto inputs_of = [&](int id) -> const std::vector<TensorRef>& {
-    auto f = fused->find(id);
-    return f != fused->end() ? f->second.first->inputs : g[id]->inputs;
-  };
-  std::vector<int> uses(n, 0), consumer(n, -1), consumer_input(n, -1);
-  std::vector<char> pinned(n, 0);
-  for (int id = 0; id < n; id++) {
-    if (!(*needed)[id]) continue;
-    const std::vector<TensorRef>& ins = inputs_of(id);
-    for (size_t j = 0; j < ins.size(); j++) {
-      if (fed.count(key(ins[j].node, ins[j].index))) continue;
-      uses[ins[j].node]++;
-      consumer[ins[j].node] = id;
-      consumer_input[ins[j].node] = static_cast<int>(j);
-    }
-    for (int c : g[id]->control_inputs) pinned[c] = 1;
-  }
-  for (auto& f : req.fetches) pinned[f.node] = 1;
-  for (int t : req.targets) pinned[t] = 1;
-  for (auto& f : req.feeds) pinned[f.node] = 1;
+  const Uses u(req, fed, g, *needed, fused);
+  const std::vector<int>&uses = u.uses, &consumer = u.consumer, &consumer_input = u.consumer_input;
+  const std::vector<char>& pinned = u.pinned;
   auto link = [&](int id) {
     if (!(*needed)[id] || fused->count(id)) return false;
     const Node& nd = *g[id];
@@ -554,7 +540,7 @@ void Session::fuse_elementwise(const RunRequest& req, const std::unordered_map<i
     if (taken[h] || !link(h)) continue;
     std::vector<int> chain{h};
     for (int c = next(h); c >= 0 && !taken[c]; c = next(c)) chain.push_back(c);
-    while (chain.size() > 1 && fed.count(key(chain.back(), 0))) chain.pop_back();
+    while (chain.size() > 1 && fed.count(ref_key(chain.back(), 0))) chain.pop_back();
     if (chain.size() < 2) continue;
     const int tail = chain.back();
     auto node = std::make_shared<Node>(*g[tail]);
