@@ -242,21 +242,74 @@ Napi::Array small_array(Napi::Env env, const tl::Tensor& t) {
   return a;
 }
 
-// Finalizer of a handed-over value: the block goes back to the caching allocator (alloc.h), and
-// V8 stops counting it as external memory.
+// Fetched blocks handed to JS as external ArrayBuffers. N-API runs their finalizers from a
+// setImmediate after the GC that collected them, so a loop of runs that never yields to the
+// event loop would take a fresh block (and fault in fresh pages) for every large output. A weak
+// reference to the ArrayBuffer, though, is cleared by that GC itself: each run first reclaims
+// the blocks whose ArrayBuffers are gone (reclaim()), and the finalizer, when it comes, finds
+// the block already returned. Neither frees a block JS can still reach: a handed-over
+// ArrayBuffer cannot be transferred (postMessage copies it), so its bytes live exactly as long
+// as the object. JS thread only.
+struct HandOver {
+  std::shared_ptr<tl::Buffer> buf;  // null once returned
+  int64_t counted = 0;              // told to V8 as external memory
+  void give_back(napi_env env) {
+    if (!buf) return;
+    int64_t ignored;
+    napi_adjust_external_memory(env, -counted, &ignored);
+    buf.reset();
+  }
+};
+
+class HandOvers {
+ public:
+  void add(napi_env env, napi_value ab, std::shared_ptr<HandOver> h) {
+    napi_ref weak;
+    if (napi_create_reference(env, ab, 0, &weak) != napi_ok) return;  // the finalizer still returns it
+    live_.push_back({std::move(h), weak});
+  }
+  void reclaim(napi_env env) {
+    if (live_.empty()) return;
+    size_t kept = 0;
+    for (auto& e : live_) {
+      // Not napi_get_reference_value: a handle taken during incremental marking would mark the
+      // ArrayBuffer live for that cycle. Ref() answers 0 once the GC has cleared the reference.
+      uint32_t count = 1, ignored;
+      if (napi_reference_ref(env, e.weak, &count) != napi_ok) count = 1;
+      else if (count > 0) napi_reference_unref(env, e.weak, &ignored);
+      if (count == 0) {
+        e.h->give_back(env);
+        napi_delete_reference(env, e.weak);
+      } else {
+        live_[kept++] = std::move(e);
+      }
+    }
+    live_.resize(kept);
+  }
+
+ private:
+  struct Entry {
+    std::shared_ptr<HandOver> h;
+    napi_ref weak;
+  };
+  std::vector<Entry> live_;
+};
+
+HandOvers* hand_overs(Napi::Env env);  // the environment's (EnvState), or null
+void reclaim_hand_overs(Napi::Env env);
+
 void release_buffer(napi_env env, void*, void* hint) {
-  auto* holder = static_cast<std::shared_ptr<tl::Buffer>*>(hint);
-  int64_t ignored;
-  napi_adjust_external_memory(env, -static_cast<int64_t>((*holder)->capacity), &ignored);
-  delete holder;
+  auto* h = static_cast<std::shared_ptr<HandOver>*>(hint);
+  (*h)->give_back(env);
+  delete h;
 }
 
 // A fetched value's bytes as an ArrayBuffer. Large ones (where V8's own ArrayBuffer::New would
 // abort the process when it cannot allocate) are not allocated by V8: the tensor's own block when
 // nothing else holds it (zero-copy), else a fresh native copy, whose failure is an error.
 // Below this size a fetched value is copied into memory V8 allocates: a block handed over returns
-// to the caching allocator only at the next GC, so until then each run maps fresh pages, and
-// for small values the copy is cheaper than those page faults.
+// to the caching allocator only after a GC, so until then each run maps fresh pages, and for
+// small values the copy is cheaper than those page faults.
 constexpr size_t kHandOverBytes = size_t{16} << 20;
 
 Napi::Value fetched_buffer(Napi::Env env, tl::Tensor& t) {
@@ -277,16 +330,21 @@ Napi::Value fetched_buffer(Napi::Env env, tl::Tensor& t) {
                                                                       tl::shape_str(t.shape) + " and type " + tl::dtype_tf_name(t.dtype)));
     std::memcpy(buf->data, t.raw(), bytes);
   }
-  auto* holder = new std::shared_ptr<tl::Buffer>(std::move(buf));
+  auto h = std::make_shared<HandOver>();
+  h->counted = static_cast<int64_t>(buf->capacity ? buf->capacity : bytes);
+  void* data = buf->data;
+  h->buf = std::move(buf);
+  auto* hint = new std::shared_ptr<HandOver>(h);
   napi_value ab;
-  napi_status st = napi_create_external_arraybuffer(env, (*holder)->data, bytes, release_buffer, holder, &ab);
+  napi_status st = napi_create_external_arraybuffer(env, data, bytes, release_buffer, hint, &ab);
   if (st != napi_ok) {
-    delete holder;
+    delete hint;
     throw status_error(env, tl::make_error(tl::kResourceExhausted, "Cannot hand a fetched value of " + std::to_string(bytes) + " bytes to JavaScript"));
   }
   // Told to V8 so its GC runs soon enough to return such blocks to the pool for the next runs.
   int64_t ignored;
-  napi_adjust_external_memory(env, static_cast<int64_t>((*holder)->capacity), &ignored);
+  napi_adjust_external_memory(env, h->counted, &ignored);
+  if (HandOvers* ho = hand_overs(env)) ho->add(env, ab, std::move(h));
   return Napi::Value(env, ab);
 }
 
@@ -472,6 +530,7 @@ Napi::Value GraphValidate(const Napi::CallbackInfo& info) {
 
 Napi::Value SessionRun(const Napi::CallbackInfo& info) {
   SessionPtr s = session_of(info[0]);
+  reclaim_hand_overs(info.Env());
   tl::RunRequest req = parse_request(info, /*copy=*/false);
   tl::RunResult res;
   Status st = safe_run(*s, req, &res);
@@ -581,6 +640,7 @@ class EnvState {
   }
   void set_run_callback(Napi::Function f) { run_cb_ = Napi::Persistent(f); }
   bool has_run_callback() const { return !run_cb_.IsEmpty(); }
+  HandOvers& hand_overs() { return hand_overs_; }
 
   void add_session(const SessionPtr& s) {
     std::lock_guard<std::mutex> lk(mu_);
@@ -803,11 +863,22 @@ class EnvState {
   bool stopping_ = false, wake_pending_ = false;
   napi_threadsafe_function tsfn_ = nullptr;
   int64_t pending_ = 0;  // JS thread only: submitted, not yet settled
+  HandOvers hand_overs_;
 };
 
 EnvState* env_state(Napi::Env env) {
   auto* p = env.GetInstanceData<std::shared_ptr<EnvState>>();
   return p ? p->get() : nullptr;
+}
+
+HandOvers* hand_overs(Napi::Env env) {
+  EnvState* st = env_state(env);
+  return st ? &st->hand_overs() : nullptr;
+}
+
+// Called as each run starts, before it allocates: see HandOvers.
+void reclaim_hand_overs(Napi::Env env) {
+  if (HandOvers* ho = hand_overs(env)) ho->reclaim(env);
 }
 
 Napi::Value SessionCreate(const Napi::CallbackInfo& info) {
@@ -831,6 +902,7 @@ Napi::Value SessionRunAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto r = std::make_unique<AsyncRun>();
   r->session = session_of(info[0]);
+  reclaim_hand_overs(env);
   r->req = parse_request(info, /*copy=*/true);
   napi_value promise;
   NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &r->deferred, &promise), Napi::Value());
@@ -880,6 +952,7 @@ Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
   Prepared& p = prepared_of(info[0]);
   SessionPtr s = live_session(env, p);
   EnvState* st = env_state(env);
+  if (st) st->hand_overs().reclaim(env);
   double* io = st ? st->io() : nullptr;
   tl::RunRequest req;
   read_feed_values(env, info[1], p.sig.feeds.size(), /*copy=*/false, io, &req);
@@ -905,6 +978,7 @@ Napi::Value RunPreparedAsync(const Napi::CallbackInfo& info) {
   if (!st || !st->has_run_callback()) throw Napi::Error::New(env, "runPreparedAsync needs setRunCallback first");
   auto r = std::make_unique<AsyncRun>();
   r->session = live_session(env, *p);
+  st->hand_overs().reclaim(env);
   read_feed_values(env, info[1], p->sig.feeds.size(), /*copy=*/true, st->io(), &r->req);
   read_run_flags(info[2], info[3], &r->req);
   r->id = info[4].IsNumber() ? info[4].As<Napi::Number>().DoubleValue() : 0;

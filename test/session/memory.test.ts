@@ -5,6 +5,8 @@
 // against plain-JS results at small and pooled (>= 256 KiB) sizes.
 import { describe, expect, it } from 'vitest';
 import * as tf from 'tensorloom';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const SMALL = 1000, LARGE = 1 << 17;  // 4 KB and 512 KiB of float32
 
@@ -12,6 +14,11 @@ function ramp(n: number, seed: number): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = Math.sin(i * 0.37 + seed) * 4;
   return a;
+}
+/** A full, non-incremental GC (as --expose-gc gives). */
+function forcedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }
 const relu = (x: number) => (x > 0 ? x : 0);
 const f32 = (xs: ArrayLike<number>) => Float32Array.from(xs);
@@ -163,6 +170,32 @@ describe('caching allocator', () => {
       const d = k.data as Float32Array;
       expect([d[0], d[n >> 1], d[n - 1]]).toEqual([want[i], want[i], want[i]]);
     });
+    sess.close();
+  });
+
+  it('a dropped fetched block returns to the pool at the GC, without a turn of the event loop', () => {
+    // N-API runs finalizers from a setImmediate; a loop of sync runs never reaches it. The run
+    // reclaims blocks whose ArrayBuffers the GC has collected, so the next run reuses them.
+    const gc = forcedGc();
+    const n = (16 << 20) / 4;
+    const g = new tf.Graph();
+    const [a, y] = g.asDefault(() => {
+      const a = tf.placeholder('float32', [n]);
+      return [a, tf.nn.relu(tf.add(a, tf.constant(-1)))];
+    });
+    const sess = new tf.Session({ graph: g });
+    const A = new Float32Array(n).fill(3);
+    const held = sess.run(y, [[a, A]]);
+    sess.run(y, [[a, A]]);   // dropped at once
+    gc();
+    A.fill(5);
+    const [out, meta] = traced(sess, y, [[a, A]]);
+    expect(meta.memory.poolMisses).toBe(0);   // the Add's output is the dropped run's block
+    expect(meta.memory.poolHits).toBeGreaterThan(0);
+    // The held value was not reclaimed: its bytes are untouched by the runs after it.
+    const h = held.data as Float32Array, o = out.data as Float32Array;
+    expect([h[0], h[n >> 1], h[n - 1]]).toEqual([2, 2, 2]);
+    expect([o[0], o[n >> 1], o[n - 1]]).toEqual([4, 4, 4]);
     sess.close();
   });
 
