@@ -35,6 +35,8 @@ void matmul_kernel6x16_f32__avx2(int64_t kc, const float* a, const float* b, flo
 void matmul_kernel8x12_f32__neon(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
 void matmul_kernel14x32_f32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                                     bool accumulate, int mr, int nr);
+void matmul_row_packed_f32__avx512(int64_t kc, const float* a, const float* b, int64_t slivers, int nr_last,
+                                   float* c, bool accumulate);
 
 namespace {
 
@@ -52,6 +54,11 @@ template <class T>
 using MicroFn = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate, int mr, int nr);
 template <class T>
 using FullTileFn = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool accumulate);
+// One row of C (kc-long A row read in place) against `slivers` packed B slivers, the last one
+// nr_last columns wide: the M == 1 product with cached packed weights, where an MR-row A sliver
+// would only waste cache.
+template <class T>
+using RowFn = void (*)(int64_t kc, const T* a, const T* b, int64_t slivers, int nr_last, T* c, bool accumulate);
 
 // Portable micro-kernel: the fixed-size accumulator tile stays in registers and the j loop
 // vectorises at the baseline ISA.
@@ -152,7 +159,8 @@ class Gemm {
  public:
   // exact_rows: the micro-kernel reads only the mr rows of a partial A sliver, so packing need
   // not zero its padding.
-  Gemm(MicroFn<T> micro, Blocking blk, bool exact_rows) : micro_(micro), blk_(blk), exact_rows_(exact_rows) {}
+  Gemm(MicroFn<T> micro, Blocking blk, bool exact_rows, RowFn<T> row = nullptr)
+      : micro_(micro), row_(row), blk_(blk), exact_rows_(exact_rows) {}
 
   // b_const: B is immutable for the session's life (a Const's zero-copy view), so its packed
   // form may be cached.
@@ -191,6 +199,13 @@ class Gemm {
       const int64_t r0 = g.rows(ti, m), r1 = g.rows(ti + 1, m);
       const int64_t j0 = std::max(g.cols(tj, n), jc) - jc, j1 = std::min(g.cols(tj + 1, n), jc + nc) - jc;
       if (j0 >= j1) return;
+      if (row_ && m == 1 && a.cs == 1 && prepacked) {
+        const int64_t slivers = (j1 - j0 + NR - 1) / NR;
+        T* cb = c + jc + j0;
+        row_(kc, a.p + pc, bp + j0 * kc, slivers, static_cast<int>(j1 - j0 - (slivers - 1) * NR), cb, pc > 0);
+        if (pc + kc >= k) epi(cb, 1, j1 - j0, n, jc + j0);
+        return;
+      }
       T* ap = static_cast<T*>(abuf->data) + t * kc_max * mc_max;
       const int64_t mc = even_block(r1 - r0, blk_.mc, MR);
       for (int64_t i0 = r0; i0 < r1; i0 += mc) {
@@ -366,6 +381,7 @@ class Gemm {
   }
 
   MicroFn<T> micro_;
+  RowFn<T> row_;
   Blocking blk_;
   bool exact_rows_;
 };
@@ -446,7 +462,7 @@ Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T>
     // AVX-512: 14x32 tile (28 zmm accumulators). kc up to 512 (measured on Zen 5: 4-8% faster
     // than 256-320 at 512..1024, from fewer passes over C), so the 64 KiB B sliver streams from
     // L2 next to the 28 KiB A sliver in L1; the A block of <= 14*12 rows is <= 336 KiB (L2).
-    if (isa == Isa::avx512) return Gemm<float, 14, 32>(matmul_kernel14x32_f32__avx512, {168, 512, 4096}, true).run(ctx, m, n, k, a, b, c, b_const, epi);
+    if (isa == Isa::avx512) return Gemm<float, 14, 32>(matmul_kernel14x32_f32__avx512, {168, 512, 4096}, true, matmul_row_packed_f32__avx512).run(ctx, m, n, k, a, b, c, b_const, epi);
     if (isa == Isa::avx2) return Gemm<float, 6, 16>(via_scratch<float, 6, 16, matmul_kernel6x16_f32__avx2>, {144, 256, 4080}, false).run(ctx, m, n, k, a, b, c, b_const, epi);
   }
 #elif defined(__aarch64__)

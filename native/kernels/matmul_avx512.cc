@@ -11,6 +11,9 @@
 #include <cstdint>
 #include <utility>
 
+
+
+
 namespace tl {
 
 namespace {
@@ -106,6 +109,63 @@ void matmul_kernel14x32_f32__avx512(int64_t kc, const float* a, const float* b, 
                                     bool accumulate, int mr, int nr) {
   static constexpr auto table = tile_table(std::make_integer_sequence<int, 14>());
   table[mr - 1](kc, a, b, c, ldc, accumulate, nr);
+}
+
+namespace {
+
+// S slivers (kc x 32 packed B each, back to back) of one row of C: even and odd k accumulate
+// apart (2S x 2 chains in flight), then add; columns past nr of the last sliver are not stored.
+template <int S>
+void row_slivers(int64_t kc, const float* a, const float* b, float* c, bool accumulate, int nr) {
+  __m512 e[S][2], o[S][2];
+  for (int s = 0; s < S; ++s) e[s][0] = e[s][1] = o[s][0] = o[s][1] = _mm512_setzero_ps();
+  int64_t k = 0;
+  for (; k + 2 <= kc; k += 2) {
+    const __m512 x = _mm512_set1_ps(a[k]), y = _mm512_set1_ps(a[k + 1]);
+#pragma GCC unroll 2
+    for (int s = 0; s < S; ++s) {
+      const float* p = b + s * 32 * kc + 32 * k;
+      e[s][0] = _mm512_fmadd_ps(x, _mm512_load_ps(p), e[s][0]);
+      e[s][1] = _mm512_fmadd_ps(x, _mm512_load_ps(p + 16), e[s][1]);
+      o[s][0] = _mm512_fmadd_ps(y, _mm512_load_ps(p + 32), o[s][0]);
+      o[s][1] = _mm512_fmadd_ps(y, _mm512_load_ps(p + 48), o[s][1]);
+    }
+  }
+  if (k < kc) {
+    const __m512 x = _mm512_set1_ps(a[k]);
+    for (int s = 0; s < S; ++s) {
+      const float* p = b + s * 32 * kc + 32 * k;
+      e[s][0] = _mm512_fmadd_ps(x, _mm512_load_ps(p), e[s][0]);
+      e[s][1] = _mm512_fmadd_ps(x, _mm512_load_ps(p + 16), e[s][1]);
+    }
+  }
+  for (int s = 0; s < S; ++s) {
+    const int w = s + 1 < S ? 32 : nr;
+    const __mmask16 m0 = w >= 16 ? __mmask16(0xffff) : __mmask16((1u << w) - 1);
+    const __mmask16 m1 = w >= 32 ? __mmask16(0xffff) : w <= 16 ? __mmask16(0) : __mmask16((1u << (w - 16)) - 1);
+    float* p = c + 32 * s;
+    __m512 lo = _mm512_add_ps(e[s][0], o[s][0]), hi = _mm512_add_ps(e[s][1], o[s][1]);
+    if (accumulate) {
+      lo = _mm512_add_ps(lo, _mm512_maskz_loadu_ps(m0, p));
+      hi = _mm512_add_ps(hi, _mm512_maskz_loadu_ps(m1, p + 16));
+    }
+    _mm512_mask_storeu_ps(p, m0, lo);
+    _mm512_mask_storeu_ps(p + 16, m1, hi);
+  }
+}
+
+}  // namespace
+
+// One row of C against `slivers` packed B slivers (the last with nr_last valid columns):
+// c[j] = or += sum_k a[k] * B[k][j]. The GEMV of M == 1 with cached packed weights: A is read in
+// place (no 14-row sliver whose lines would compete with B's stream in L1), two slivers at a time
+// keep eight accumulator chains in flight, and every column's sum is taken in the same order as
+// the 14x32 kernel's one-row tile (even and odd k apart, then added).
+void matmul_row_packed_f32__avx512(int64_t kc, const float* a, const float* b, int64_t slivers, int nr_last,
+                                   float* c, bool accumulate) {
+  int64_t s = 0;
+  for (; s + 2 <= slivers; s += 2) row_slivers<2>(kc, a, b + s * 32 * kc, c + 32 * s, accumulate, s + 2 == slivers ? nr_last : 32);
+  if (s < slivers) row_slivers<1>(kc, a, b + s * 32 * kc, c + 32 * s, accumulate, nr_last);
 }
 
 // y[j] = sum_k v[k] * x[k*ldx + j] for j < n: 64-column strips keep y in registers while the
