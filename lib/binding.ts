@@ -25,6 +25,8 @@ export interface NativeTrace {
   folded: Int32Array;
   /** (conv, mul) id pairs: the Mul ran as the convolution, with the filter scaled (folded). */
   scaled: Int32Array;
+  /** (batch norm, conv, bias) id triples: the batch norm ran as BiasAdd(conv, bias), its scale folded into the filter. */
+  normed: Int32Array;
   /** Per (pad, conv) 10 numbers: their ids and the 8 explicit_paddings the conv ran with on the Pad's input. */
   padded: Float64Array;
   /** With the executed list: per folded node (in `folded` order) its value as [dtype, shape, data]. */

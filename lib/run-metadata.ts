@@ -142,7 +142,9 @@ export function fusedNodeDef(chain: readonly Operation[], defOf: (op: Operation)
   const [head, mid] = chain, tail = chain[chain.length - 1];
   const d = defOf(head);
   if (!(d.op in FUSED_TYPE)) return elementwiseNodeDef(chain);
-  const bias = mid.inputs[0].op === head ? mid.inputs[1] : mid.inputs[0];
+  // The mid node's other data input as it ran (a folded batch norm's: its shift).
+  const midInputs = defOf(mid).input.filter((x) => !x.startsWith('^'));
+  const bias = midInputs[0] === head.name ? midInputs[1] : midInputs[0];
   const dataInputs = d.input.filter((x) => !x.startsWith('^'));
   const controls = [...new Set([...d.input.filter((x) => x.startsWith('^')), ...chain.flatMap((o) => o.controlInputs.map((c) => `^${c.name}`))])];
   const fusedOps = ['BiasAdd', ...(chain.length > 2 ? [tail.type] : [])];
@@ -150,7 +152,7 @@ export function fusedNodeDef(chain: readonly Operation[], defOf: (op: Operation)
   if (tail.type === 'LeakyRelu') attr.leakyrelu_alpha = { f: tail.getAttr('alpha') as number };
   return {
     name: tail.name, op: FUSED_TYPE[d.op], device: d.device,
-    input: [...dataInputs, bias.valueIndex === 0 ? bias.op.name : bias.name, ...controls], attr,
+    input: [...dataInputs, bias, ...controls], attr,
   };
 }
 
@@ -167,10 +169,12 @@ export class PlanNodes {
   readonly #folded = new Map<number, number>();   // node id -> index in foldedValues
   readonly #scaled = new Map<number, Operation>(); // mul id -> the conv it runs as
   readonly #padded = new Map<number, [Operation, number[]]>(); // conv id -> the Pad it absorbed, explicit_paddings
-  constructor(readonly graph: Graph, readonly tr: Pick<NativeTrace, 'fused' | 'folded' | 'scaled' | 'padded' | 'foldedValues'>) {
+  readonly #normed = new Map<number, [Operation, Operation]>(); // batch norm id -> the conv and shift it runs as a BiasAdd of
+  constructor(readonly graph: Graph, readonly tr: Pick<NativeTrace, 'fused' | 'folded' | 'scaled' | 'padded' | 'foldedValues'> & { normed?: Int32Array }) {
     this.fused = fusedChains(graph, tr.fused);
     (tr.folded ?? []).forEach((id, i) => this.#folded.set(id, i));
     for (let i = 0; tr.scaled && i < tr.scaled.length; i += 2) this.#scaled.set(tr.scaled[i + 1], graph.opAt(tr.scaled[i]));
+    for (let i = 0; tr.normed && i < tr.normed.length; i += 3) this.#normed.set(tr.normed[i], [graph.opAt(tr.normed[i + 1]), graph.opAt(tr.normed[i + 2])]);
     for (let i = 0; tr.padded && i < tr.padded.length; i += 10)
       this.#padded.set(tr.padded[i + 1], [graph.opAt(tr.padded[i]), Array.from(tr.padded.subarray(i + 2, i + 10))]);
   }
@@ -188,8 +192,13 @@ export class PlanNodes {
       }
       return { name: op.name, op: 'Const', input: [], device: '', attr };
     }
-    const conv = this.#scaled.get(op.id);
     const ctl = (o: Operation) => o.controlInputs.map((c) => `^${c.name}`);
+    const normed = this.#normed.get(op.id);
+    if (normed) {
+      const attr = { T: { type: dtypeCode('float32') }, data_format: { s: ENC.encode('NHWC') } } as NodeDefObject['attr'];
+      return { name: op.name, op: 'BiasAdd', device: '', input: [normed[0].name, normed[1].name, ...ctl(op)], attr };
+    }
+    const conv = this.#scaled.get(op.id);
     const d = conv ? { ...nodeDef(conv), name: op.name } : nodeDef(op);
     if (conv) d.input = [...d.input, ...ctl(op)];  // the conv's inputs and controls, then the Mul's controls
     const padded = this.#padded.get(op.id);
@@ -201,6 +210,8 @@ export class PlanNodes {
   /** The tensors a node reads as it ran (a folded node none, a Mul run as a conv the conv's). */
   inputsOf(op: Operation): Tensor[] {
     if (this.#folded.has(op.id)) return [];
+    const normed = this.#normed.get(op.id);
+    if (normed) return [normed[0].outputs[0], normed[1].outputs[0]];
     const inputs = (this.#scaled.get(op.id) ?? op).inputs;
     const padded = this.#padded.get(op.id);
     return padded ? [padded[0].inputs[0], ...inputs.slice(1)] : inputs;
@@ -212,7 +223,8 @@ export class PlanNodes {
   }
   /** The step's timeline label ("name = Type(inputs)"). */
   label(id: number): string {
-    if (!this.fused.has(id) && !this.#folded.has(id) && !this.#scaled.has(id) && !this.#padded.has(id)) return timelineLabel(this.graph.opAt(id));
+    if (!this.fused.has(id) && !this.#folded.has(id) && !this.#scaled.has(id) && !this.#padded.has(id) && !this.#normed.has(id))
+      return timelineLabel(this.graph.opAt(id));
     const d = this.stepDef(id);
     return `${d.name} = ${d.op}(${d.input.join(', ')})`;
   }

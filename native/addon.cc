@@ -436,6 +436,10 @@ Napi::Value result_to_js(Napi::Env env, tl::RunResult& r) {
     auto scaled = Napi::Int32Array::New(env, 2 * r.scaled.size());
     for (size_t i = 0; i < r.scaled.size(); i++) { scaled[2 * i] = r.scaled[i].first; scaled[2 * i + 1] = r.scaled[i].second; }
     tr.Set("scaled", scaled);
+    auto normed = Napi::Int32Array::New(env, 3 * r.normed.size());
+    for (size_t i = 0; i < r.normed.size(); i++)
+      for (size_t j = 0; j < 3; j++) normed[3 * i + j] = r.normed[i][j];
+    tr.Set("normed", normed);
     auto padded = Napi::Float64Array::New(env, 10 * r.padded.size());  // pad, conv, 8 explicit_paddings
     for (size_t i = 0; i < r.padded.size(); i++)
       for (size_t j = 0; j < 10; j++) padded[10 * i + j] = static_cast<double>(r.padded[i][j]);
@@ -680,7 +684,8 @@ class EnvState {
         for (unsigned i = 0; i < n; i++) threads_.emplace_back([this] { work(); });
       }
       for (AsyncRun* r : inbox_) queue_.push_back(r);
-      wake = sleepers_ > 0;
+      queued_.store(queue_.size(), std::memory_order_release);
+      wake = sleepers_ > 0 && !spinning_;  // a spinning run thread takes the work without a wake-up
     }
     inbox_.clear();
     if (wake) cv_.notify_one();  // it wakes another when it leaves work in the queue
@@ -716,11 +721,28 @@ class EnvState {
   }
 
  private:
-  static constexpr int64_t kDeliverNs = 100000, kShareNs = 50000;
+  static constexpr int64_t kDeliverNs = 100000, kShareNs = 50000, kSpinNs = 100000;
 
   void work() {
     std::unique_lock<std::mutex> lk(mu_);
     for (;;) {
+      // One run thread at a time waits for kSpinNs before it sleeps: runs submitted back to back
+      // (a loop awaiting each batch, a busy server) then start without a futex wake-up, which on
+      // a VM with idle vCPUs costs tens of microseconds per batch.
+      static const long spin_ns = getenv("TL_SPIN_NS") ? atol(getenv("TL_SPIN_NS")) : kSpinNs;
+      if (spin_ns > 0 && queue_.empty() && !stopping_ && !spinning_) {
+        spinning_ = true;
+        lk.unlock();
+        const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(spin_ns);
+        while (queued_.load(std::memory_order_acquire) == 0 && !stopping_flag_.load(std::memory_order_relaxed)) {
+          // Yields rather than spins hot: a busy machine's other threads (the JS thread that
+          // will settle these runs, above all) get the core, an idle one keeps it awake.
+          std::this_thread::yield();
+          if (std::chrono::steady_clock::now() >= until) break;
+        }
+        lk.lock();
+        spinning_ = false;
+      }
       sleepers_++;
       cv_.wait(lk, [this] { return stopping_ || !queue_.empty(); });
       sleepers_--;
@@ -737,6 +759,7 @@ class EnvState {
       }
       std::vector<AsyncRun*> share(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+      queued_.store(queue_.size(), std::memory_order_release);
       const bool more = !queue_.empty() && sleepers_ > 0;
       lk.unlock();
       if (more) cv_.notify_one();
@@ -853,6 +876,8 @@ class EnvState {
   Napi::FunctionReference run_cb_;
   std::atomic<bool> stopping_flag_{false};
   int sleepers_ = 0;                       // run threads waiting for work (under mu_)
+  bool spinning_ = false;                  // a run thread polls queued_ before sleeping (under mu_)
+  std::atomic<size_t> queued_{0};          // queue_.size(), for the spinning thread
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::weak_ptr<tl::Session>> sessions_;

@@ -3,6 +3,7 @@
 #include "alloc.h"
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <string>
@@ -397,6 +398,122 @@ Status Session::fold_constants(const RunRequest& req, const std::unordered_map<i
   return Status::OK();
 }
 
+namespace {
+// After a rewrite that stopped reading some constants: a kept Const that no node reads and
+// nothing pins was read only by rewritten nodes, and is dropped (from the folded list too).
+void prune_unread_constants(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, const NodeView& g,
+                            std::vector<char>* needed, Plan* plan) {
+  const Uses after(req, fed, g, *needed);
+  for (int id = 0; id < static_cast<int>(g.size()); id++)
+    if ((*needed)[id] && const_value(*g[id]) && !after.pinned[id] && after.uses[id] == 0) (*needed)[id] = 0;
+  plan->folded.erase(std::remove_if(plan->folded.begin(), plan->folded.end(), [&](int id) { return !(*needed)[id]; }), plan->folded.end());
+  std::sort(plan->folded.begin(), plan->folded.end());
+}
+}  // namespace
+
+// TF's FoldBatchNorms (the graph transform for frozen inference graphs): an inference
+// FusedBatchNormV3 (is_training false, NHWC, float) of a Conv2D or DepthwiseConv2dNative (NHWC,
+// float), directly or through a BiasAdd of a constant, whose scale, offset, mean and variance
+// are constants of one value per output channel and whose other outputs nothing reads, runs as
+// BiasAdd(conv, shift) under its own name: the filter (a constant only the conv reads) holds
+// filter · f and the offset node (or another parameter only this batch norm reads) the shift
+// (b − mean) · f + offset, with f = scale / sqrt(variance + epsilon) computed as the batch norm
+// kernel does. The remapper then fuses the conv, the BiasAdd and an activation into one step.
+// The conv and a BiasAdd between may have no other reader and must not be fetched, fed, a
+// target or a control input.
+void Session::fold_batchnorm_into_conv(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, NodeView* g,
+                                       std::vector<char>* needed, Plan* plan) {
+  const int n = static_cast<int>(g->size());
+  const Uses u(req, fed, *g, *needed);
+  // Batch norms with an output other than y read, fetched or fed.
+  std::vector<char> extra(n, 0);
+  auto mark = [&](const TensorRef& r) { if (r.index != 0) extra[r.node] = 1; };
+  for (int id = 0; id < n; id++)
+    if ((*needed)[id]) for (const TensorRef& in : (*g)[id]->inputs) mark(in);
+  for (const TensorRef& f : req.fetches) mark(f);
+  for (const TensorRef& f : req.feeds) extra[f.node] = 1;
+  bool any = false;
+  for (int m = 0; m < n; m++) {
+    if (!(*needed)[m] || (*g)[m]->op != OpId::FusedBatchNormV3 || extra[m]) continue;
+    const Node& bn = *(*g)[m];
+    // attrs: T, U, epsilon, exponential_avg_factor, data_format, is_training
+    if (bn.attrs.size() < 6 || bn.attrs[0].type != DType::f32 || bn.attrs[1].type != DType::f32 || bn.attrs[4].s != "NHWC" ||
+        bn.attrs[5].b || bn.inputs.size() != 5)
+      continue;
+    const Node* src = (*g)[bn.inputs[0].node].get();
+    const Node* bias_add = nullptr;
+    if (src->op == OpId::BiasAdd) {
+      if (bn.inputs[0].index != 0 || u.single_consumer(src->index) != m || data_format(*src) != "NHWC") continue;
+      bias_add = src;
+      src = (*g)[bias_add->inputs[0].node].get();
+      if (bias_add->inputs[0].index != 0 || u.single_consumer(src->index) != bias_add->index) continue;
+    } else if (bn.inputs[0].index != 0 || u.single_consumer(src->index) != m) {
+      continue;
+    }
+    const Node& conv = *src;
+    if ((conv.op != OpId::Conv2D && conv.op != OpId::DepthwiseConv2dNative) || conv.out_dtypes[0] != DType::f32 ||
+        data_format(conv) != "NHWC")
+      continue;
+    const TensorRef fref = conv.inputs[1];
+    const Tensor* filter = const_value(*(*g)[fref.node]);
+    if (!filter || filter->dtype != DType::f32 || fed.count(ref_key(fref.node, fref.index)) || u.single_consumer(fref.node) != conv.index ||
+        fed.count(ref_key(conv.index, 0)))
+      continue;
+    const int64_t channels = conv_channels(conv, *filter);
+    auto vec = [&](const TensorRef& r) -> const float* {
+      const Tensor* t = const_value(*(*g)[r.node]);
+      if (!t || t->dtype != DType::f32 || t->shape.size() != 1 || t->shape[0] != channels || fed.count(ref_key(r.node, r.index))) return nullptr;
+      return t->data<float>();
+    };
+    const float *scale = vec(bn.inputs[1]), *offset = vec(bn.inputs[2]), *mean = vec(bn.inputs[3]), *var = vec(bn.inputs[4]);
+    const float* b = bias_add ? vec(bias_add->inputs[1]) : nullptr;
+    if (channels <= 0 || !scale || !offset || !mean || !var || (bias_add && (!b || fed.count(ref_key(bias_add->index, 0))))) continue;
+    // The node that will hold the shift: a parameter only this batch norm reads.
+    int holder = -1;
+    for (int j : {2, 3, 4, 1})
+      if (holder < 0 && u.single_consumer(bn.inputs[j].node) == m) holder = bn.inputs[j].node;
+    if (holder < 0) continue;
+    auto wbuf = Buffer::allocate(filter->bytes());
+    auto bbuf = Buffer::allocate(sizeof(float) * static_cast<size_t>(channels));
+    if (!wbuf || !bbuf) continue;
+    const float epsilon = static_cast<float>(bn.attrs[2].f);
+    Tensor w{DType::f32, filter->shape, std::move(wbuf)}, shift{DType::f32, {channels}, std::move(bbuf)};
+    std::vector<float> fac(static_cast<size_t>(channels));
+    for (int64_t c = 0; c < channels; c++) {
+      fac[c] = (1.0f / std::sqrt(var[c] + epsilon)) * scale[c];  // as kernel_batchnorm
+      shift.data<float>()[c] = ((b ? b[c] : 0.0f) - mean[c]) * fac[c] + offset[c];
+    }
+    const float* f = filter->data<float>();
+    for (int64_t i = 0, size = filter->num_elements(); i < size; i++) w.data<float>()[i] = f[i] * fac[i % channels];
+    auto node = std::make_shared<Node>();
+    node->index = m;
+    node->name = bn.name;
+    node->op = OpId::BiasAdd;
+    node->type_name = "BiasAdd";
+    node->inputs = {TensorRef{conv.index, 0}, TensorRef{holder, 0}};
+    node->control_inputs = bn.control_inputs;
+    if (bias_add) node->control_inputs.insert(node->control_inputs.end(), bias_add->control_inputs.begin(), bias_add->control_inputs.end());
+    node->out_dtypes = {DType::f32};
+    node->out_ranks = {bn.out_ranks[0]};
+    node->out_shapes = {bn.out_shapes[0]};
+    node->attrs.resize(2);  // BiasAdd's attrs: T, data_format
+    node->attrs[0].kind = AttrKind::type;
+    node->attrs[0].type = DType::f32;
+    node->attrs[1].kind = AttrKind::s;
+    node->attrs[1].s = "NHWC";
+    (*g)[fref.node] = folded_const(*(*g)[fref.node], std::move(w));
+    (*g)[holder] = folded_const(*(*g)[holder], std::move(shift));
+    (*g)[m] = std::move(node);
+    if (bias_add) (*needed)[bias_add->index] = 0;
+    for (int id : {fref.node, holder})
+      if (std::find(plan->folded.begin(), plan->folded.end(), id) == plan->folded.end()) plan->folded.push_back(id);
+    plan->normed.push_back({m, conv.index, holder});
+    any = true;
+  }
+  // The other parameters (and a BiasAdd's bias) nothing else reads are pruned.
+  if (any) prune_unread_constants(req, fed, *g, needed, plan);
+}
+
 // TF's MulConvPushDown (constant folding): Mul(conv, s) (either order) of a Conv2D or
 // DepthwiseConv2dNative (float or double, NHWC) whose filter is a constant only it reads, by a
 // constant s of one value per output channel (shape [C], [1, 1, 1, C], ... or a single value),
@@ -450,13 +567,8 @@ void Session::fold_scale_into_filter(const RunRequest& req, const std::unordered
     plan->scaled.emplace_back(conv.index, m);
     if (std::find(plan->folded.begin(), plan->folded.end(), fref.node) == plan->folded.end()) plan->folded.push_back(fref.node);
   }
-  // A scale nothing else reads is pruned (a kept constant that no node reads and nothing pins
-  // was read only by a rewritten Mul).
-  const Uses after(req, fed, *g, *needed);
-  for (int id = 0; id < n; id++)
-    if ((*needed)[id] && const_value(*(*g)[id]) && !after.pinned[id] && after.uses[id] == 0) (*needed)[id] = 0;
-  plan->folded.erase(std::remove_if(plan->folded.begin(), plan->folded.end(), [&](int id) { return !(*needed)[id]; }), plan->folded.end());
-  std::sort(plan->folded.begin(), plan->folded.end());
+  // A scale nothing else reads is pruned.
+  prune_unread_constants(req, fed, *g, needed, plan);
 }
 
 // A Pad (float or double) whose sizes are a constant [4, 2] with no batch or channel padding,
@@ -642,6 +754,7 @@ Status Session::build_plan(const RunRequest& req, Plan* plan) {
   NodeView g = nodes_;  // the plan's rewrites replace entries
   if (constant_folding_) {
     TL_RETURN_IF_ERROR(fold_constants(req, fed, &g, &needed, plan));
+    fold_batchnorm_into_conv(req, fed, &g, &needed, plan);
     fold_scale_into_filter(req, fed, &g, &needed, plan);
   }
   std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>> fused;
@@ -1111,6 +1224,7 @@ Status Session::execute(const Plan& plan_ref, ThreadPool* pool_ptr, const RunReq
     out->fused = plan->fused;
     out->folded = plan->folded;
     out->scaled = plan->scaled;
+    out->normed = plan->normed;
     out->padded = plan->padded;
     if (req.want_executed)
       for (auto& s : plan->steps)

@@ -7,6 +7,7 @@
 // runs (plans are cached, values never are: stateful ops run every time); all per-run state
 // lives in run()'s frame.
 #pragma once
+#include <array>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -57,6 +58,7 @@ struct RunResult {
   std::vector<int> folded;
   std::vector<Tensor> folded_values;
   std::vector<std::pair<int, int>> scaled;
+  std::vector<std::array<int, 3>> normed;    // (batch norm, conv, bias)
   std::vector<std::vector<int64_t>> padded;  // (pad, conv, 8 explicit_paddings)
 };
 
@@ -102,6 +104,9 @@ struct Plan {
   // node order, and (conv, mul) pairs: the Mul runs as the convolution with a scaled filter.
   std::vector<int> folded;
   std::vector<std::pair<int, int>> scaled;
+  // (batch norm, conv, bias): an inference FusedBatchNormV3 runs as BiasAdd(conv, bias), its
+  // scale folded into the conv's filter and its shift into the bias node (fold_batchnorm_into_conv).
+  std::vector<std::array<int, 3>> normed;
   // (pad, conv, its 8 explicit_paddings): the conv ran on the Pad's input with the Pad's sizes
   // as EXPLICIT padding.
   std::vector<std::vector<int64_t>> padded;
@@ -160,6 +165,8 @@ class Session {
                       Plan* plan);
   // TF's MulConvPushDown: a convolution times a constant per-channel vector runs as the
   // convolution of the scaled constant filter, in the Mul's place.
+  void fold_batchnorm_into_conv(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, NodeView* g,
+                                std::vector<char>* needed, Plan* plan);
   void fold_scale_into_filter(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, NodeView* g,
                               std::vector<char>* needed, Plan* plan);
   // A Pad of constant sizes read only by a VALID Conv2D / DepthwiseConv2dNative becomes that

@@ -2,14 +2,7 @@
 #include <algorithm>
 #include <map>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define TL_CPU_RELAX() _mm_pause()
-#elif defined(__aarch64__)
-#define TL_CPU_RELAX() asm volatile("yield")
-#else
-#define TL_CPU_RELAX() ((void)0)
-#endif
+#include "cpu.h"
 
 namespace tl {
 
@@ -47,7 +40,7 @@ void ThreadPool::run_chunks(Job& job) {
 
 void ThreadPool::worker_loop() {
   for (;;) {
-    for (int i = 0; i < kSpinIters && queued_.load(std::memory_order_acquire) == 0; ++i) TL_CPU_RELAX();
+    for (int i = 0; i < kSpinIters && queued_.load(std::memory_order_acquire) == 0; ++i) cpu_relax();
     std::shared_ptr<Job> job;
     {
       std::unique_lock<std::mutex> lk(mu_);
@@ -85,7 +78,7 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const Fn& fn) {
   }
   work_cv_.notify_all();
   run_chunks(*job);
-  for (int i = 0; i < kSpinIters && job->done.load(std::memory_order_acquire) != job->nchunks; ++i) TL_CPU_RELAX();
+  for (int i = 0; i < kSpinIters && job->done.load(std::memory_order_acquire) != job->nchunks; ++i) cpu_relax();
   std::unique_lock<std::mutex> lk(mu_);
   done_cv_.wait(lk, [&] { return job->done.load() == job->nchunks; });
   auto it = std::find(queue_.begin(), queue_.end(), job);

@@ -1,6 +1,7 @@
 // Plan-time rewrites: constant folding (native fold_constants / fold_scale_into_filter, TF's grappler
 // constant folding with MulConvPushDown), the remapper's Add of a constant channel vector after a
-// convolution (TF's oneDNN remapper; frozen Keras batch norm) and a Pad folded into a VALID
+// convolution (TF's oneDNN remapper; frozen Keras batch norm), an inference FusedBatchNormV3
+// folded into the convolution before it (TF's FoldBatchNorms) and a Pad folded into a VALID
 // convolution's EXPLICIT padding: results equal the plan without rewrites (rewriteOptions
 // constantFolding / remapping 'OFF') to rounding; the partition graphs and the trace show the
 // folded Consts (with their values) and the rewritten steps; stateful ops, fetched nodes,
@@ -222,6 +223,81 @@ describe('a per-channel Mul and Add after a convolution (frozen batch norm)', ()
     for (const n of ['by_placeholder', 'by_map', 'shared']) expect(node(r.meta, n)!.op).toBe('Mul');
     for (const n of ['c1', 'c2', 'c3']) expect(node(r.meta, n)!.op).toBe('Conv2D');
     expect(node(r.meta, 'plus')!.op).toBe('Add');  // an Add after a Relu, not a conv: not a bias
+  });
+});
+
+describe('an inference FusedBatchNormV3 after a convolution (frozen TF1 graphs)', () => {
+  const img = tf.ndarray(values(2 * 6 * 6 * 3, 3), [2, 6, 6, 3], 'float32');
+  const EPS = 0.001;
+  /** conv [→ BiasAdd(b)] → FusedBatchNormV3(gamma, beta, mean, var; inference) [→ Relu]; the params as Consts. */
+  function bnGraph(o: { depthwise?: boolean; biasAdd?: boolean; relu?: boolean; training?: boolean; fetchMean?: boolean; fedMean?: boolean }) {
+    const cout = o.depthwise ? 6 : 4;
+    const w = values(o.depthwise ? 3 * 3 * 3 * 2 : 3 * 3 * 3 * 4, 5), b = values(cout, 1);
+    const gamma = values(cout, 7), beta = values(cout, 9), mean = values(cout, 11), variance = values(cout, 13).map((v) => 0.2 + Math.abs(v));
+    const feeds: [tf.Tensor, tf.NDArray][] = [];
+    const r = compare(() => {
+      const x = tf.placeholder('float32', [null, 6, 6, 3], 'x');
+      feeds.push([x, img]);
+      const f = tf.constant(w, 'float32', o.depthwise ? [3, 3, 3, 2] : [3, 3, 3, 4], 'w');
+      let h = o.depthwise ? tf.nn.depthwiseConv2d(x, f, [1, 1, 1, 1], 'SAME', { name: 'conv' }) : tf.nn.conv2d(x, f, 1, 'SAME', { name: 'conv' });
+      if (o.biasAdd) h = tf.nn.biasAdd(h, tf.constant(b, 'float32', [cout], 'b'), { name: 'bias' });
+      let m: tf.Tensor = tf.constant(mean, 'float32', [cout], 'mean');
+      if (o.fedMean) { m = tf.placeholder('float32', [cout], 'mean_in'); feeds.push([m, tf.ndarray(mean, [cout], 'float32')]); }
+      const [y, bm] = tf.nn.fusedBatchNorm(h, tf.constant(gamma, 'float32', [cout], 'gamma'), tf.constant(beta, 'float32', [cout], 'beta'),
+        m, tf.constant(variance, 'float32', [cout], 'var'), { isTraining: !!o.training, epsilon: EPS, name: 'bn' });
+      const out = o.relu ? tf.nn.relu(y, 'act') : y;
+      return { feeds, fetches: o.fetchMean ? [out, bm] : [out] };
+    });
+    const fac = gamma.map((g, c) => Math.fround(Math.fround(1 / Math.fround(Math.sqrt(Math.fround(variance[c] + EPS)))) * g));
+    const shift = beta.map((be, c) => ((o.biasAdd ? b[c] : 0) - mean[c]) * fac[c] + be);
+    return { r, w, fac, shift, cout };
+  }
+
+  for (const depthwise of [false, true]) {
+    it(`${depthwise ? 'DepthwiseConv2dNative' : 'Conv2D'} → batch norm → Relu: the scale goes into the filter, the shift and Relu into one fused step`, () => {
+      const { r, w, fac, shift, cout } = bnGraph({ depthwise, relu: true });
+      expectClose(f32(r.on[0]), f32(r.off[0]));
+      expectClose(f32(r.again[0]), f32(r.off[0]));
+      const types = nodes(r.meta).map((n) => n.op);
+      expect(types).not.toContain('FusedBatchNormV3');
+      const fused = node(r.meta, 'act')!;
+      expect(fused.op).toBe(depthwise ? '_FusedDepthwiseConv2dNative' : '_FusedConv2D');
+      expect(fused.input).toEqual(['_arg_x_0_0', 'w', 'beta']);
+      const ops = (fused.attr.fused_ops.list!.s as Uint8Array[]).map((x) => new TextDecoder().decode(x));
+      expect(ops).toEqual(['BiasAdd', 'Relu']);
+      expectClose(constValue(r.meta, 'w').data, w.map((v, i) => v * fac[i % cout]), 1e-6);
+      expectClose(constValue(r.meta, 'beta').data, shift, 1e-6);
+      for (const gone of ['gamma', 'mean', 'var', 'conv', 'bn']) expect(node(r.meta, gone)).toBeUndefined();
+      expect(labels(r.meta).some((l) => l.startsWith(`act = ${fused.op}(x, w, beta)`))).toBe(true);
+    });
+  }
+
+  it('through a BiasAdd, the batch norm fetched itself; without remapping it runs as BiasAdd(conv, shift) under its name', () => {
+    const { r, shift } = bnGraph({ biasAdd: true });
+    expectClose(f32(r.on[0]), f32(r.off[0]));
+    expect(node(r.meta, 'bn')!.op).toBe('_FusedConv2D');
+    expect(node(r.meta, 'bias')).toBeUndefined();
+    expectClose(constValue(r.meta, 'beta').data, shift, 1e-6);
+    const g = r.graph;
+    const x = g.getOperationByName('x').outputs[0], y = g.getOperationByName('bn').outputs[0];
+    const sess = new tf.Session({ graph: g, config: { graphOptions: { rewriteOptions: { remapping: 'OFF' } } } });
+    const meta = new tf.RunMetadata();
+    const out = sess.run(y, [[x, img]], { outputPartitionGraphs: true, traceLevel: 'FULL_TRACE' }, meta) as tf.NDArray;
+    sess.close();
+    expectClose(f32(out), f32(r.off[0]));
+    expect(node(meta, 'bn')!.op).toBe('BiasAdd');
+    expect(node(meta, 'bn')!.input).toEqual(['conv', 'beta']);
+    expect(node(meta, 'conv')!.op).toBe('Conv2D');
+    expect(labels(meta)).toContain('bn = BiasAdd(conv, beta)');
+  });
+
+  it('leaves training, a read batch statistic and a fed parameter alone', () => {
+    for (const o of [{ training: true }, { fetchMean: true }, { fedMean: true }]) {
+      const { r } = bnGraph({ ...o, relu: true });
+      r.on.forEach((v, i) => expectClose(f32(v), f32(r.off[i])));
+      expect(node(r.meta, 'bn')!.op).toBe('FusedBatchNormV3');
+      expect(node(r.meta, 'conv')!.op).toBe('Conv2D');
+    }
   });
 });
 
