@@ -412,7 +412,7 @@ void prune_unread_constants(const RunRequest& req, const std::unordered_map<int6
 }  // namespace
 
 // TF's FoldBatchNorms (the graph transform for frozen inference graphs): an inference
-// FusedBatchNormV3 (is_training false, NHWC, float) of a Conv2D or DepthwiseConv2dNative (NHWC,
+// FusedBatchNorm, V2 or V3 (is_training false, NHWC, float) of a Conv2D or DepthwiseConv2dNative (NHWC,
 // float), directly or through a BiasAdd of a constant, whose scale, offset, mean and variance
 // are constants of one value per output channel and whose other outputs nothing reads, runs as
 // BiasAdd(conv, shift) under its own name: the filter (a constant only the conv reads) holds
@@ -434,11 +434,13 @@ void Session::fold_batchnorm_into_conv(const RunRequest& req, const std::unorder
   for (const TensorRef& f : req.feeds) extra[f.node] = 1;
   bool any = false;
   for (int m = 0; m < n; m++) {
-    if (!(*needed)[m] || (*g)[m]->op != OpId::FusedBatchNormV3 || extra[m]) continue;
+    const OpId op = (*g)[m]->op;
+    if (!(*needed)[m] || extra[m] || (op != OpId::FusedBatchNormV3 && op != OpId::FusedBatchNormV2 && op != OpId::FusedBatchNorm)) continue;
     const Node& bn = *(*g)[m];
-    // attrs: T, U, epsilon, exponential_avg_factor, data_format, is_training
-    if (bn.attrs.size() < 6 || bn.attrs[0].type != DType::f32 || bn.attrs[1].type != DType::f32 || bn.attrs[4].s != "NHWC" ||
-        bn.attrs[5].b || bn.inputs.size() != 5)
+    // attrs: T, U (not FusedBatchNorm's), epsilon, exponential_avg_factor, data_format, is_training
+    const size_t a = op == OpId::FusedBatchNorm ? 1 : 2;
+    if (bn.attrs.size() < a + 4 || bn.attrs[0].type != DType::f32 || bn.attrs[a - 1].type != DType::f32 || bn.attrs[a + 2].s != "NHWC" ||
+        bn.attrs[a + 3].b || bn.inputs.size() != 5)
       continue;
     const Node* src = (*g)[bn.inputs[0].node].get();
     const Node* bias_add = nullptr;
@@ -476,7 +478,7 @@ void Session::fold_batchnorm_into_conv(const RunRequest& req, const std::unorder
     auto wbuf = Buffer::allocate(filter->bytes());
     auto bbuf = Buffer::allocate(sizeof(float) * static_cast<size_t>(channels));
     if (!wbuf || !bbuf) continue;
-    const float epsilon = static_cast<float>(bn.attrs[2].f);
+    const float epsilon = static_cast<float>(bn.attrs[a].f);
     Tensor w{DType::f32, filter->shape, std::move(wbuf)}, shift{DType::f32, {channels}, std::move(bbuf)};
     std::vector<float> fac(static_cast<size_t>(channels));
     for (int64_t c = 0; c < channels; c++) {

@@ -1,4 +1,4 @@
-// FusedBatchNormV3 (float): y = (x - mean) · scale / sqrt(variance + epsilon) + offset per channel.
+// FusedBatchNormV3, V2 and FusedBatchNorm (float): y = (x - mean) · scale / sqrt(variance + epsilon) + offset per channel.
 // Inference uses the given mean and variance (and returns them); training uses the batch's
 // statistics, returns the running mean/variance update (variance Bessel-corrected, blended by
 // exponential_avg_factor) and saves the batch mean and biased variance in reserve_space_1/2,
@@ -68,9 +68,11 @@ Status kernel_batchnorm(KernelContext& ctx) {
   const Tensor& offset = ctx.input(2);
   const Tensor& est_mean = ctx.input(3);
   const Tensor& est_var = ctx.input(4);
-  const float epsilon = static_cast<float>(ctx.attr(2).f), factor = static_cast<float>(ctx.attr(3).f);
-  const std::string& format = ctx.attr(4).s;
-  const bool training = ctx.attr(5).b;
+  // Attrs (epsilon, exponential_avg_factor, data_format, is_training) follow T and U; FusedBatchNorm has no U.
+  const int a = ctx.node.op == OpId::FusedBatchNorm ? 1 : 2;
+  const float epsilon = static_cast<float>(ctx.attr(a).f), factor = static_cast<float>(ctx.attr(a + 1).f);
+  const std::string& format = ctx.attr(a + 2).s;
+  const bool training = ctx.attr(a + 3).b;
   if (format != "NHWC" && format != "NCHW" && format != "NDHWC" && format != "NCDHW") return ctx.invalid("Invalid data format");
   if (x.shape.size() != 4 && x.shape.size() != 5) return ctx.invalid("input must be 4 or 5-dimensional" + shape_str(x.shape));
   const struct { const Tensor& t; const char* name; } vecs[] = {
@@ -103,8 +105,10 @@ Status kernel_batchnorm(KernelContext& ctx) {
   TL_RETURN_IF_ERROR(ctx.allocate_output(2, {b.c}, &batch_var));
   TL_RETURN_IF_ERROR(ctx.allocate_output(3, {b.c}, &saved_mean));
   TL_RETURN_IF_ERROR(ctx.allocate_output(4, {b.c}, &saved_var));
-  TL_RETURN_IF_ERROR(ctx.allocate_output(5, {}, &reserve3));
-  *reserve3->data<float>() = 0;
+  if (ctx.outputs.size() > 5) {  // V3's reserve_space_3 (a placeholder, as on TF's CPU)
+    TL_RETURN_IF_ERROR(ctx.allocate_output(5, {}, &reserve3));
+    *reserve3->data<float>() = 0;
+  }
   float* bm = batch_mean->data<float>();
   float* bv = batch_var->data<float>();
   float* sm = saved_mean->data<float>();

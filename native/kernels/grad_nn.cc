@@ -406,10 +406,12 @@ Status kernel_batchnorm_grad(KernelContext& ctx) {
   const Tensor& scale = ctx.input(2);
   const Tensor& mean_t = ctx.input(3);
   const Tensor& var_t = ctx.input(4);
-  const float epsilon = static_cast<float>(ctx.attr(2).f);
-  const std::string& format = ctx.attr(3).s;
-  const bool training = ctx.attr(4).b;
-  if (x.dtype != DType::f32) return ctx.invalid("FusedBatchNormGradV3 supports float only");
+  // Attrs (epsilon, data_format, is_training) follow T and U; FusedBatchNormGrad has no U.
+  const int a = ctx.node.op == OpId::FusedBatchNormGrad ? 1 : 2;
+  const float epsilon = static_cast<float>(ctx.attr(a).f);
+  const std::string& format = ctx.attr(a + 1).s;
+  const bool training = ctx.attr(a + 2).b;
+  if (x.dtype != DType::f32) return ctx.invalid(std::string(ctx.node.type_name) + " supports float only");
   const size_t rank = format.size();
   if (format != "NHWC" && format != "NCHW" && format != "NDHWC" && format != "NCDHW") return ctx.invalid("Invalid data format");
   if (x.shape.size() != rank) return ctx.invalid("input must be " + std::to_string(rank) + "-dimensional" + shape_str(x.shape));

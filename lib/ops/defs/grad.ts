@@ -59,6 +59,14 @@ const rank4 = (i: number): ShapeFn => (c) => {
 };
 const CONV_ATTRS = ["padding: {'SAME', 'VALID', 'EXPLICIT'}", 'explicit_paddings: list(int) = []', "data_format: {'NHWC', 'NCHW'} = 'NHWC'"];
 
+/** FusedBatchNormGrad*: x_backprop like x, the per-channel gradients, empty reserve outputs. */
+const batchNormGradShape: ShapeFn = (c) => {
+  const x = mergeShapes(c.inputs[0].shape, c.inputs[1].shape, (m) => c.fail(m));
+  const nc = c.attr<string>('data_format').startsWith('NC');
+  const ch = x === null ? null : x[nc ? 1 : x.length - 1];
+  return [x, [ch], [ch], [0], [0]];
+};
+
 export const GRAD_OPS: readonly OpDef[] = [
   activationGrad(600, 'ReluGrad', '{float, double, int32, uint8, int64}'),
   activationGrad(601, 'Relu6Grad', '{float, double, int32, uint8, int64}'),
@@ -98,11 +106,16 @@ export const GRAD_OPS: readonly OpDef[] = [
     in: ['y_backprop: T', 'x: T', 'scale: float', 'reserve_space_1: U', 'reserve_space_2: U', 'reserve_space_3: U'],
     out: ['x_backprop: T', 'scale_backprop: U', 'offset_backprop: U', 'reserve_space_4: U', 'reserve_space_5: U'],
     attrs: ['T: {half, bfloat16, float}', 'U: {float}', 'epsilon: float = 0.0001', "data_format: {'NHWC', 'NCHW', 'NDHWC', 'NCDHW'} = 'NHWC'",
-      'is_training: bool = true'],
-    shape: (c) => {
-      const x = mergeShapes(c.inputs[0].shape, c.inputs[1].shape, (m) => c.fail(m));
-      const nc = c.attr<string>('data_format').startsWith('NC');
-      const ch = x === null ? null : x[nc ? 1 : x.length - 1];
-      return [x, [ch], [ch], [0], [0]];
-    } }),
+      'is_training: bool = true'], shape: batchNormGradShape }),
+  // The gradients of FusedBatchNorm and V2 (TF1 training graphs): V3's without reserve_space_3.
+  op(623, 'FusedBatchNormGrad', 'batchnorm_grad', {
+    in: ['y_backprop: T', 'x: T', 'scale: T', 'reserve_space_1: T', 'reserve_space_2: T'],
+    out: ['x_backprop: T', 'scale_backprop: T', 'offset_backprop: T', 'reserve_space_3: T', 'reserve_space_4: T'],
+    attrs: ['T: {float}', 'epsilon: float = 0.0001', "data_format: {'NHWC', 'NCHW'} = 'NHWC'", 'is_training: bool = true'],
+    shape: batchNormGradShape }),
+  op(624, 'FusedBatchNormGradV2', 'batchnorm_grad', {
+    in: ['y_backprop: T', 'x: T', 'scale: float', 'reserve_space_1: U', 'reserve_space_2: U'],
+    out: ['x_backprop: T', 'scale_backprop: U', 'offset_backprop: U', 'reserve_space_3: U', 'reserve_space_4: U'],
+    attrs: ['T: {half, bfloat16, float}', 'U: {float}', 'epsilon: float = 0.0001', "data_format: {'NHWC', 'NCHW'} = 'NHWC'",
+      'is_training: bool = true'], shape: batchNormGradShape }),
 ];

@@ -238,6 +238,17 @@ export const NN_OPS: readonly OpDef[] = [
     out: ['y: T', 'batch_mean: U', 'batch_variance: U', 'reserve_space_1: U', 'reserve_space_2: U', 'reserve_space_3: U'],
     attrs: ['T: {half, bfloat16, float}', 'U: {bfloat16, float}', 'epsilon: float = 0.0001', 'exponential_avg_factor: float = 1',
       "data_format: {'NHWC', 'NCHW', 'NDHWC', 'NCDHW'} = 'NHWC'", 'is_training: bool = true'], shape: fusedBatchNormShape }),
+  // The older batch norms of TF1 graphs: V3 without reserve_space_3 (FusedBatchNorm also without U).
+  op(311, 'FusedBatchNorm', 'batchnorm', {
+    in: ['x: T', 'scale: T', 'offset: T', 'mean: T', 'variance: T'],
+    out: ['y: T', 'batch_mean: T', 'batch_variance: T', 'reserve_space_1: T', 'reserve_space_2: T'],
+    attrs: ['T: {float}', 'epsilon: float = 0.0001', 'exponential_avg_factor: float = 1', "data_format: {'NHWC', 'NCHW'} = 'NHWC'",
+      'is_training: bool = true'], shape: (c) => fusedBatchNormShape(c).slice(0, 5) }),
+  op(312, 'FusedBatchNormV2', 'batchnorm', {
+    in: ['x: T', 'scale: U', 'offset: U', 'mean: U', 'variance: U'],
+    out: ['y: T', 'batch_mean: U', 'batch_variance: U', 'reserve_space_1: U', 'reserve_space_2: U'],
+    attrs: ['T: {half, bfloat16, float}', 'U: {float}', 'epsilon: float = 0.0001', 'exponential_avg_factor: float = 1',
+      "data_format: {'NHWC', 'NCHW'} = 'NHWC'", 'is_training: bool = true'], shape: (c) => fusedBatchNormShape(c).slice(0, 5) }),
   op(307, 'LRN', 'lrn', { in: ['input: T'], out: ['output: T'],
     attrs: ['depth_radius: int = 5', 'bias: float = 1', 'alpha: float = 1', 'beta: float = 0.5', 'T: {half, bfloat16, float} = float'],
     shape: lrnShape }),

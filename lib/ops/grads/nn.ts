@@ -76,14 +76,22 @@ registerGradient('Conv2DBackpropInput', (op, grads) => {
     explicit_paddings: op.getAttr('explicit_paddings'), data_format: op.getAttr('data_format'), dilations: op.getAttr('dilations') };
   return [null, node('Conv2DBackpropFilter', [g, shapeOf(f), dy], common).outputs[0], node('Conv2D', [g, f], common).outputs[0]];
 });
-registerGradient('FusedBatchNormV3', (op, grads) => {
-  const [x, scale, , mean, variance] = op.inputs, g = g0(grads);
-  const training = op.getAttr('is_training') as boolean;
-  const outs = node('FusedBatchNormGradV3', [g, x, scale, training ? op.outputs[3] : mean, training ? op.outputs[4] : variance, op.outputs[5]], {
-    T: g.dtype, U: scale.dtype, epsilon: op.getAttr('epsilon'), data_format: op.getAttr('data_format'), is_training: training,
-  }).outputs;
-  return [outs[0], outs[1], outs[2], null, null];
-});
+// Each batch norm's gradient op as TF's: FusedBatchNormGrad, V2 or V3 (its reserve_space_3 too).
+const BATCH_NORM_GRAD: Record<string, string> = {
+  FusedBatchNorm: 'FusedBatchNormGrad', FusedBatchNormV2: 'FusedBatchNormGradV2', FusedBatchNormV3: 'FusedBatchNormGradV3',
+};
+for (const [type, gradType] of Object.entries(BATCH_NORM_GRAD)) {
+  registerGradient(type, (op, grads) => {
+    const [x, scale, , mean, variance] = op.inputs, g = g0(grads);
+    const training = op.getAttr('is_training') as boolean;
+    const ins = [g, x, scale, training ? op.outputs[3] : mean, training ? op.outputs[4] : variance];
+    if (type === 'FusedBatchNormV3') ins.push(op.outputs[5]);
+    const attrs: Record<string, unknown> = { T: g.dtype, epsilon: op.getAttr('epsilon'), data_format: op.getAttr('data_format'), is_training: training };
+    if (type !== 'FusedBatchNorm') attrs.U = scale.dtype;
+    const outs = node(gradType, ins, attrs).outputs;
+    return [outs[0], outs[1], outs[2], null, null];
+  });
+}
 registerGradient('DepthwiseConv2dNative', (op, grads) => {
   const [x, f] = op.inputs, g = g0(grads);
   const attrs = { T: g.dtype, strides: op.getAttr('strides'), padding: op.getAttr('padding'), explicit_paddings: op.getAttr('explicit_paddings'),
