@@ -136,21 +136,27 @@ const ENC = new TextEncoder();
 
 /**
  * TF's NodeDef of a fused step: the head's inputs and attrs plus the bias (`num_args` 1), and
- * `fused_ops` ["BiasAdd"] or ["BiasAdd", "<activation>"] (with LeakyRelu's `leakyrelu_alpha`).
+ * `fused_ops` ["BiasAdd"] or ["BiasAdd", "<activation>"] (with LeakyRelu's `leakyrelu_alpha`;
+ * "GeluExact" for Keras' Mul/Neg/Mul/Erfc/Mul chain). A MatMul whose Reshape was absorbed
+ * (Tensordot) lists "Reshape" first and reads the Reshape's shape after the bias.
  */
 export function fusedNodeDef(chain: readonly Operation[], defOf: (op: Operation) => NodeDefObject = nodeDef): NodeDefObject {
-  const [head, mid] = chain, tail = chain[chain.length - 1];
+  const head = chain[0], tail = chain[chain.length - 1];
   const d = defOf(head);
   if (!(d.op in FUSED_TYPE)) return elementwiseNodeDef(chain);
-  const bias = mid.inputs[0].op === head ? mid.inputs[1] : mid.inputs[0];
+  const reshape = chain[1].type === 'Reshape' ? chain[1] : undefined;
+  const mid = chain[reshape ? 2 : 1], before = reshape ?? head;
+  const ref = (t: Tensor) => (t.valueIndex === 0 ? t.op.name : t.name);
+  const bias = mid.inputs[0].op === before ? mid.inputs[1] : mid.inputs[0];
   const dataInputs = d.input.filter((x) => !x.startsWith('^'));
   const controls = [...new Set([...d.input.filter((x) => x.startsWith('^')), ...chain.flatMap((o) => o.controlInputs.map((c) => `^${c.name}`))])];
-  const fusedOps = ['BiasAdd', ...(chain.length > 2 ? [tail.type] : [])];
+  const act = chain.some((o) => o.type === 'Erfc') ? 'GeluExact' : tail !== mid ? tail.type : undefined;
+  const fusedOps = [...(reshape ? ['Reshape'] : []), 'BiasAdd', ...(act ? [act] : [])];
   const attr = { ...d.attr, num_args: { i: 1 }, fused_ops: { list: { s: fusedOps.map((x) => ENC.encode(x)) } } } as NodeDefObject['attr'];
   if (tail.type === 'LeakyRelu') attr.leakyrelu_alpha = { f: tail.getAttr('alpha') as number };
   return {
     name: tail.name, op: FUSED_TYPE[d.op], device: d.device,
-    input: [...dataInputs, bias.valueIndex === 0 ? bias.op.name : bias.name, ...controls], attr,
+    input: [...dataInputs, ref(bias), ...(reshape ? [ref(reshape.inputs[1])] : []), ...controls], attr,
   };
 }
 

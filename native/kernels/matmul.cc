@@ -471,15 +471,10 @@ Epilogue<T> epilogue_of(const KernelContext& ctx) {
   return {ctx.fusion, ctx.input(ctx.fusion->bias_input).template data<T>()};
 }
 
-template <class T, class U = wrap_t<T>>
-Status dispatch(KernelContext& ctx, const Tensor& ta, const Tensor& tb, bool tr_a, bool tr_b,
-                int64_t m, int64_t n, int64_t k) {
-  if (ctx.fusion) TL_RETURN_IF_ERROR(check_fused_bias(ctx, n));
-  Tensor* out;
-  TL_RETURN_IF_ERROR(ctx.allocate_output(0, {m, n}, &out));
-  if (m == 0 || n == 0) return Status::OK();
-  U* c = reinterpret_cast<U*>(out->data<T>());
-  const Epilogue<U> epi = epilogue_of<U>(ctx);
+// C (m x n, allocated) = op(A) op(B), then the epilogue.
+template <class T, class U>
+Status dispatch_product(KernelContext& ctx, const Tensor& ta, const Tensor& tb, bool tr_a, bool tr_b, int64_t m, int64_t n,
+                        int64_t k, U* c, const Epilogue<U>& epi) {
   if (k == 0) {
     std::memset(c, 0, sizeof(U) * m * n);
     epi(c, m, n, n, 0);
@@ -490,6 +485,30 @@ Status dispatch(KernelContext& ctx, const Tensor& ta, const Tensor& tb, bool tr_
   View<U> a = tr_a ? View<U>{pa, 1, m} : View<U>{pa, k, 1};
   View<U> b = tr_b ? View<U>{pb, 1, k} : View<U>{pb, n, 1};
   return matmul_typed<U>(ctx, m, n, k, a, b, c, n, is_graph_constant(tb), epi);
+}
+
+template <class T, class U = wrap_t<T>>
+Status dispatch(KernelContext& ctx, const Tensor& ta, const Tensor& tb, bool tr_a, bool tr_b,
+                int64_t m, int64_t n, int64_t k) {
+  // An absorbed Reshape (Fusion::shape_input) gives the output its shape; the bias goes along
+  // its last dim, in the product's blocks when that is n, else in one pass after it.
+  Shape shape{m, n};
+  if (ctx.fusion && ctx.fusion->shape_input >= 0) {
+    TL_RETURN_IF_ERROR(reshape_shape(ctx, {m, n}, ctx.input(ctx.fusion->shape_input), &shape));
+    if (shape.size() < 2) return ctx.invalid("Input tensor must be at least 2D: " + shape_str(shape));
+  }
+  const int64_t channels = shape.back();
+  if (ctx.fusion) TL_RETURN_IF_ERROR(check_fused_bias(ctx, channels));
+  Tensor* out;
+  TL_RETURN_IF_ERROR(ctx.allocate_output(0, shape, &out));
+  if (m == 0 || n == 0) return Status::OK();
+  U* c = reinterpret_cast<U*>(out->data<T>());
+  if (ctx.fusion && channels != n) {
+    TL_RETURN_IF_ERROR((dispatch_product<T, U>(ctx, ta, tb, tr_a, tr_b, m, n, k, c, Epilogue<U>{})));
+    epilogue_of<U>(ctx)(c, m * n / channels, channels, channels, 0);
+    return Status::OK();
+  }
+  return dispatch_product<T, U>(ctx, ta, tb, tr_a, tr_b, m, n, k, c, epilogue_of<U>(ctx));
 }
 
 }  // namespace
