@@ -131,7 +131,7 @@ export function fusedChains(graph: Graph, fused: Int32Array | undefined): Map<nu
   return out;
 }
 
-const FUSED_TYPE: Record<string, string> = { MatMul: '_FusedMatMul', Conv2D: '_FusedConv2D', DepthwiseConv2dNative: '_FusedDepthwiseConv2dNative' };
+const FUSED_TYPE: Record<string, string> = { MatMul: '_FusedMatMul', BatchMatMulV2: '_FusedBatchMatMulV2', Conv2D: '_FusedConv2D', DepthwiseConv2dNative: '_FusedDepthwiseConv2dNative' };
 const ENC = new TextEncoder();
 
 /**

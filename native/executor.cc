@@ -166,6 +166,7 @@ const std::string& data_format(const Node& n) {
 const char* fused_type(OpId head) {
   switch (head) {
     case OpId::MatMul: return "_FusedMatMul";
+    case OpId::BatchMatMulV2: return "_FusedBatchMatMulV2";
     case OpId::Conv2D: return "_FusedConv2D";
     default: return "_FusedDepthwiseConv2dNative";
   }
@@ -321,23 +322,38 @@ void Session::fuse_bias_activation(const RunRequest& req, const std::unordered_m
   for (int h = 0; h < n; h++) {
     if (!(*needed)[h]) continue;
     const Node& head = *g[h];
-    if (head.op != OpId::MatMul && head.op != OpId::Conv2D && head.op != OpId::DepthwiseConv2dNative) continue;
+    const bool conv = head.op == OpId::Conv2D || head.op == OpId::DepthwiseConv2dNative;
+    // BatchMatMulV2 of a matrix y without adjoints: one product, as a MatMul.
+    const bool bmm = head.op == OpId::BatchMatMulV2 && !head.attrs[1].b && !head.attrs[2].b &&
+                     g[head.inputs[1].node]->out_ranks[head.inputs[1].index] == 2;
+    if (head.op != OpId::MatMul && !conv && !bmm) continue;
     if (!is_float(head.out_dtypes[0]) || data_format(head) != "NHWC") continue;
     int m = single_consumer(h);
     if (m < 0) continue;
-    // Tensordot's MatMul -> Reshape -> BiasAdd: the step takes the Reshape's shape.
+    // Tensordot's MatMul -> Reshape -> BiasAdd (or EinsumDense's -> Add of a constant shaped as
+    // the output's last dims): the step takes the Reshape's shape.
     int reshape = -1;
-    if (head.op == OpId::MatMul && g[m]->op == OpId::Reshape && consumer_input[h] == 0) {
+    if (!conv && g[m]->op == OpId::Reshape && consumer_input[h] == 0) {
       reshape = m;
       m = single_consumer(reshape);
-      if (m < 0 || g[m]->op != OpId::BiasAdd) continue;
+      if (m < 0) continue;
     }
     const int before = reshape >= 0 ? reshape : h;  // what the BiasAdd reads
     const Node& mid = *g[m];
     TensorRef bias;
+    bool trailing = false;
     if (mid.op == OpId::BiasAdd && consumer_input[before] == 0 && data_format(mid) == "NHWC") {
       bias = mid.inputs[1];
-    } else if ((mid.op == OpId::AddV2 || mid.op == OpId::Add) && head.op != OpId::MatMul) {
+    } else if ((mid.op == OpId::AddV2 || mid.op == OpId::Add) && reshape >= 0) {
+      bias = mid.inputs[1 - consumer_input[reshape]];
+      const Tensor* b = const_value(*g[bias.node]);
+      const int rank = g[reshape]->out_ranks[0];
+      const Shape& rs = g[reshape]->out_shapes[0];
+      if (!b || fed.count(key(bias.node, 0)) || b->dtype != head.out_dtypes[0] || b->shape.empty() || rank < 0 ||
+          b->shape.size() > static_cast<size_t>(rank) || !std::equal(b->shape.begin(), b->shape.end(), rs.end() - b->shape.size()))
+        continue;
+      trailing = true;
+    } else if ((mid.op == OpId::AddV2 || mid.op == OpId::Add) && conv) {
       bias = mid.inputs[1 - consumer_input[h]];
       const Tensor* b = const_value(*g[bias.node]);
       const Tensor* f = const_value(*g[head.inputs[1].node]);
@@ -373,6 +389,7 @@ void Session::fuse_bias_activation(const RunRequest& req, const std::unordered_m
     node->type_name = fused_type(head.op);
     node->inputs.push_back(bias);
     fusion->bias_input = static_cast<int>(node->inputs.size()) - 1;
+    fusion->bias_trailing = trailing;
     if (reshape >= 0) {
       node->inputs.push_back(g[reshape]->inputs[1]);
       fusion->shape_input = static_cast<int>(node->inputs.size()) - 1;

@@ -52,9 +52,11 @@ struct ChainLink {
   bool value_first = true;
 };
 //
-// A MatMul step may also absorb a Reshape between it and the BiasAdd (Tensordot's MatMul ->
-// Reshape -> BiasAdd): shape_input >= 0 is the step's input holding the Reshape's sizes, its
-// output takes that shape, and the bias applies along the reshaped last dim. act == Erfc stands
+// A MatMul or BatchMatMulV2 (matrix y, no adjoints) step may also absorb a Reshape between it
+// and the BiasAdd (Tensordot's MatMul -> Reshape -> BiasAdd): shape_input >= 0 is the step's
+// input holding the Reshape's sizes, its output takes that shape, and the bias applies along
+// the reshaped last dim; or, after such a Reshape, an Add of a constant shaped as the output's
+// last dims (bias_trailing: Keras' EinsumDense bias, one value per column). act == Erfc stands
 // for the exact GELU as Keras writes it, (gelu_a·x)·erfc((−x)·gelu_c) (a = ½, c = 1/√2), in
 // that order of operations.
 struct Fusion {
@@ -62,6 +64,7 @@ struct Fusion {
   OpId act = OpId::NoOp;
   float alpha = 0;
   int shape_input = -1;
+  bool bias_trailing = false;
   double gelu_a = 0, gelu_c = 0;
   std::vector<ChainLink> chain;  // non-empty for an elementwise chain
 };

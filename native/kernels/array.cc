@@ -102,8 +102,8 @@ Status reshape_shape(const KernelContext& ctx, const Shape& in_shape, const Tens
       return ctx.invalid("Reshape to " + shape_str(shape) + " overflows the number of elements");
     }
   }
-  int64_t n = 1;
-  for (int64_t d : in_shape) n *= d;  // of an allocated tensor: no overflow
+  int64_t n;
+  if (!shape_num_elements(in_shape, &n)) return ctx.invalid("Input to reshape has too many elements: " + shape_str(in_shape));
   if (unknown >= 0) {
     // The input's element count, leaving out its zero dims when the requested shape has one.
     int64_t in_n = 1;

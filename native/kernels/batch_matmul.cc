@@ -65,10 +65,15 @@ Status kernel_batch_matmul(KernelContext& ctx) {
   Shape out_shape = batch;
   out_shape.push_back(m);
   out_shape.push_back(n);
+  auto count = [](const Shape& s) { int64_t c = 1; for (int64_t d : s) c *= d; return c; };  // of allocated tensors
+  if (ctx.fusion) {
+    // A remapper step (the plan checked: y a matrix, no adjoints): one [batch*m, k] product.
+    if (ry != 2 || adj_x || adj_y) return ctx.invalid("a fused BatchMatMulV2 needs a matrix y and no adjoints");
+    return fused_matmul(ctx, x, y, count(batch) * m, n, k, out_shape);
+  }
   Tensor* out;
   TL_RETURN_IF_ERROR(ctx.allocate_output(0, out_shape, &out));
   if (out->num_elements() == 0) return Status::OK();
-  auto count = [](const Shape& s) { int64_t c = 1; for (int64_t d : s) c *= d; return c; };  // of allocated tensors
   const int64_t n_out = count(batch);
   if (!adj_x && n_out > 1 && count(yb) == 1) {
     // One y for every batch (rank 2, or batch dims all 1) and x's rows contiguous across the

@@ -32,6 +32,11 @@ struct StridedBatch {
 Status gemm_batched_strided(KernelContext& ctx, DType dt, int64_t batch, int64_t m, int64_t n, int64_t k,
                             const StridedBatch& a, const StridedBatch& b, void* c, int64_t ldc, const int64_t* c_off);
 
+// A fused step's product (KernelContext::fusion: bias, activation, absorbed Reshape) of the
+// row-major f32/f64 matrices a [m, k] and b [k, n], whose unfused output has shape `shape` (m x n
+// elements). Defined in matmul.cc.
+Status fused_matmul(KernelContext& ctx, const Tensor& a, const Tensor& b, int64_t m, int64_t n, int64_t k, const Shape& shape);
+
 // numpy broadcasting of two batch shapes (right-aligned; equal dims or one of them 1). Fills the
 // output batch shape and, when xi/yi are given, per output batch (row-major) the index of the x
 // and y matrix it reads. False if the shapes do not broadcast or the count overflows. Defined

@@ -487,18 +487,28 @@ Status dispatch_product(KernelContext& ctx, const Tensor& ta, const Tensor& tb, 
   return matmul_typed<U>(ctx, m, n, k, a, b, c, n, is_graph_constant(tb), epi);
 }
 
+// The product's output has shape `natural` (m x n elements) unless a fused step absorbed a
+// Reshape (Fusion::shape_input), which gives it that Reshape's shape; a bias goes along its
+// last dim, in the product's blocks when that is n, else in one pass after it.
 template <class T, class U = wrap_t<T>>
 Status dispatch(KernelContext& ctx, const Tensor& ta, const Tensor& tb, bool tr_a, bool tr_b,
-                int64_t m, int64_t n, int64_t k) {
-  // An absorbed Reshape (Fusion::shape_input) gives the output its shape; the bias goes along
-  // its last dim, in the product's blocks when that is n, else in one pass after it.
-  Shape shape{m, n};
+                int64_t m, int64_t n, int64_t k, const Shape& natural) {
+  Shape shape = natural;
   if (ctx.fusion && ctx.fusion->shape_input >= 0) {
-    TL_RETURN_IF_ERROR(reshape_shape(ctx, {m, n}, ctx.input(ctx.fusion->shape_input), &shape));
+    TL_RETURN_IF_ERROR(reshape_shape(ctx, natural, ctx.input(ctx.fusion->shape_input), &shape));
     if (shape.size() < 2) return ctx.invalid("Input tensor must be at least 2D: " + shape_str(shape));
   }
-  const int64_t channels = shape.back();
-  if (ctx.fusion) TL_RETURN_IF_ERROR(check_fused_bias(ctx, channels));
+  int64_t channels = shape.back();
+  if (ctx.fusion && ctx.fusion->bias_trailing) {
+    // An Add of a constant shaped as the output's last dims: one bias value per column.
+    const Shape& bs = ctx.input(ctx.fusion->bias_input).shape;
+    channels = 1;
+    for (int64_t d : bs) channels *= d;
+    if (bs.size() > shape.size() || !std::equal(bs.begin(), bs.end(), shape.end() - bs.size()))
+      return ctx.invalid("Incompatible shapes: " + shape_str(shape) + " vs. " + shape_str(bs));
+  } else if (ctx.fusion) {
+    TL_RETURN_IF_ERROR(check_fused_bias(ctx, channels));
+  }
   Tensor* out;
   TL_RETURN_IF_ERROR(ctx.allocate_output(0, shape, &out));
   if (m == 0 || n == 0) return Status::OK();
@@ -551,6 +561,14 @@ MicroGemmF32 micro_gemm_f32() {
   return {4, 8, micro_generic<float, 4, 8>};
 }
 
+Status fused_matmul(KernelContext& ctx, const Tensor& a, const Tensor& b, int64_t m, int64_t n, int64_t k, const Shape& shape) {
+  switch (a.dtype) {
+    case DType::f32: return dispatch<float>(ctx, a, b, false, false, m, n, k, shape);
+    case DType::f64: return dispatch<double>(ctx, a, b, false, false, m, n, k, shape);
+    default: return ctx.invalid(std::string("fused matrix product not supported for dtype ") + dtype_tf_name(a.dtype));
+  }
+}
+
 Status kernel_matmul(KernelContext& ctx) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
@@ -567,10 +585,10 @@ Status kernel_matmul(KernelContext& ctx) {
     return ctx.invalid("Matrix size-incompatible: In[0]: " + shape_str(a.shape) + ", In[1]: " + shape_str(b.shape));
   }
   switch (a.dtype) {
-    case DType::f32: return dispatch<float>(ctx, a, b, tr_a, tr_b, m, n, k);
-    case DType::f64: return dispatch<double>(ctx, a, b, tr_a, tr_b, m, n, k);
-    case DType::i32: return dispatch<int32_t>(ctx, a, b, tr_a, tr_b, m, n, k);
-    case DType::i64: return dispatch<int64_t>(ctx, a, b, tr_a, tr_b, m, n, k);
+    case DType::f32: return dispatch<float>(ctx, a, b, tr_a, tr_b, m, n, k, {m, n});
+    case DType::f64: return dispatch<double>(ctx, a, b, tr_a, tr_b, m, n, k, {m, n});
+    case DType::i32: return dispatch<int32_t>(ctx, a, b, tr_a, tr_b, m, n, k, {m, n});
+    case DType::i64: return dispatch<int64_t>(ctx, a, b, tr_a, tr_b, m, n, k, {m, n});
     default:
       return ctx.invalid(std::string("MatMul not supported for dtype ") + dtype_tf_name(a.dtype));
   }

@@ -196,6 +196,50 @@ describe('plan-time fusion', () => {
     sess.close();
   });
 
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`BatchMatMulV2 of a matrix (Keras EinsumDense) + Reshape + Add of a trailing-dims constant, or + BiasAdd + Relu (${dtype})`, () => {
+      const xv3 = tf.ndarray(values(2 * 3 * 5, 9), [2, 3, 5], dtype);
+      const wv = values(40, 5), bv = values(8, 6);
+      const w8 = () => tf.constant(tf.ndarray(wv, [5, 8], dtype));
+      const { on, off, meta } = both(() => {
+        const xp = tf.placeholder(dtype, [null, 3, 5]);
+        const bmm = tf.batchMatMul(xp, w8());
+        const heads = tf.add(tf.reshape(bmm, [-1, 3, 2, 4]), tf.constant(tf.ndarray(bv, [2, 4], dtype)));
+        const dense = tf.nn.relu(tf.nn.biasAdd(tf.batchMatMul(xp, w8()), tf.constant(tf.ndarray(bv, [8], dtype))));
+        return { feeds: [[xp, xv3]], fetches: [heads, dense] };
+      });
+      on.forEach((v, i) => expect(Array.from(v.data as Float32Array)).toEqual(Array.from(off[i].data as Float32Array)));
+      expect(on[0].shape).toEqual([2, 3, 2, 4]);
+      expect(on[1].shape).toEqual([2, 3, 8]);
+      const fused = meta.partitionGraphs[0].node.filter((n) => n.op === '_FusedBatchMatMulV2');
+      expect(fused.map((n) => (n.attr.fused_ops.list!.s as Uint8Array[]).map((s) => new TextDecoder().decode(s)))).toEqual([['Reshape', 'BiasAdd'], ['BiasAdd', 'Relu']]);
+      expect(types(meta)).not.toContain('BatchMatMulV2');
+      const xd = Array.from(xv3.data as Float32Array);
+      for (let r = 0; r < 6; r++) {
+        for (let j = 0; j < 8; j++) {
+          let z = bv[j];
+          for (let p = 0; p < 5; p++) z += xd[r * 5 + p] * wv[p * 8 + j];
+          expect((on[0].data as Float32Array)[r * 8 + j]).toBeCloseTo(z, 5);
+          expect((on[1].data as Float32Array)[r * 8 + j]).toBeCloseTo(Math.max(z, 0), 5);
+        }
+      }
+    });
+  }
+
+  it('BatchMatMulV2 with an adjoint, a batched y, or an Add that broadcasts is not fused', () => {
+    const xv3 = tf.ndarray(values(2 * 3 * 5, 9), [2, 3, 5], 'float32');
+    const { on, off, meta } = both(() => {
+      const xp = tf.placeholder('float32', [2, 3, 5]);
+      const w = tf.constant(tf.ndarray(values(40, 5), [8, 5], 'float32'));
+      const adj = tf.nn.biasAdd(tf.batchMatMul(xp, w, { adjY: true }), tf.constant(values(8, 1)));
+      const batched = tf.nn.biasAdd(tf.batchMatMul(xp, tf.constant(tf.ndarray(values(80, 2), [2, 5, 8], 'float32'))), tf.constant(values(8, 3)));
+      const grows = tf.add(tf.reshape(tf.batchMatMul(xp, tf.transpose(w)), [2, 3, 2, 4]), tf.constant(tf.ndarray(values(12, 4), [3, 1, 4], 'float32')));
+      return { feeds: [[xp, xv3]], fetches: [adj, batched, grows] };
+    });
+    on.forEach((v, i) => expect(Array.from(v.data as Float32Array)).toEqual(Array.from(off[i].data as Float32Array)));
+    expect(types(meta)).not.toContain('_FusedBatchMatMulV2');
+  });
+
   it('rejects an unknown remapping toggle', () => {
     expect(() => new tf.Session({ config: { graphOptions: { rewriteOptions: { remapping: 'MAYBE' as 'ON' } } } })).toThrow(tf.errors.InvalidArgumentError);
     expect(() => new tf.Session({ config: { graphOptions: { rewriteOption: {} } as object } })).toThrow(TypeError);
