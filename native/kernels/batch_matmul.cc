@@ -69,7 +69,12 @@ Status kernel_batch_matmul(KernelContext& ctx) {
   if (ctx.fusion) {
     // A remapper step (the plan checked: y a matrix, no adjoints): one [batch*m, k] product.
     if (ry != 2 || adj_x || adj_y) return ctx.invalid("a fused BatchMatMulV2 needs a matrix y and no adjoints");
-    return fused_matmul(ctx, x, y, count(batch) * m, n, k, out_shape);
+    int64_t rows;
+    if (mul_overflow(count(batch), m, &rows)) {  // x is empty (k == 0): fails as the output allocation
+      Tensor* unused;
+      return ctx.allocate_output(0, out_shape, &unused);
+    }
+    return fused_matmul(ctx, x, y, rows, n, k, out_shape);
   }
   Tensor* out;
   TL_RETURN_IF_ERROR(ctx.allocate_output(0, out_shape, &out));

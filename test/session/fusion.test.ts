@@ -226,6 +226,21 @@ describe('plan-time fusion', () => {
     });
   }
 
+  it('fused BatchMatMulV2 with an empty batch or k = 0 (the output is the bias)', () => {
+    for (const [xs, ws] of [[[0, 3, 5], [5, 8]], [[2, 3, 0], [0, 8]]]) {
+      const { on, off, meta } = both(() => {
+        const xp = tf.placeholder('float32', [null, 3, xs[2]]);
+        const y = tf.add(tf.reshape(tf.batchMatMul(xp, tf.constant(tf.ndarray(new Float32Array(ws[0] * 8), ws, 'float32'))), [-1, 3, 2, 4]),
+          tf.constant(tf.ndarray(values(8, 2), [2, 4], 'float32')));
+        return { feeds: [[xp, tf.ndarray(new Float32Array(xs[0] * xs[1] * xs[2]), xs, 'float32')]], fetches: [y] };
+      });
+      expect(on[0].shape).toEqual([xs[0], 3, 2, 4]);
+      expect(Array.from(on[0].data as Float32Array)).toEqual(Array.from(off[0].data as Float32Array));
+      if (xs[0] > 0) expect(Array.from(on[0].data as Float32Array).slice(0, 8)).toEqual(Array.from(Float32Array.from(values(8, 2))));
+      expect(types(meta)).toContain('_FusedBatchMatMulV2');
+    }
+  });
+
   it('BatchMatMulV2 with an adjoint, a batched y, or an Add that broadcasts is not fused', () => {
     const xv3 = tf.ndarray(values(2 * 3 * 5, 9), [2, 3, 5], 'float32');
     const { on, off, meta } = both(() => {
