@@ -131,28 +131,34 @@ export function fusedChains(graph: Graph, fused: Int32Array | undefined): Map<nu
   return out;
 }
 
-const FUSED_TYPE: Record<string, string> = { MatMul: '_FusedMatMul', Conv2D: '_FusedConv2D', DepthwiseConv2dNative: '_FusedDepthwiseConv2dNative' };
+const FUSED_TYPE: Record<string, string> = { MatMul: '_FusedMatMul', BatchMatMulV2: '_FusedBatchMatMulV2', Conv2D: '_FusedConv2D', DepthwiseConv2dNative: '_FusedDepthwiseConv2dNative' };
 const ENC = new TextEncoder();
 
 /**
  * TF's NodeDef of a fused step: the head's inputs and attrs plus the bias (`num_args` 1), and
- * `fused_ops` ["BiasAdd"] or ["BiasAdd", "<activation>"] (with LeakyRelu's `leakyrelu_alpha`).
+ * `fused_ops` ["BiasAdd"] or ["BiasAdd", "<activation>"] (with LeakyRelu's `leakyrelu_alpha`;
+ * "GeluExact" for Keras' Mul/Neg/Mul/Erfc/Mul chain). A MatMul whose Reshape was absorbed
+ * (Tensordot) lists "Reshape" first and reads the Reshape's shape after the bias.
  */
 export function fusedNodeDef(chain: readonly Operation[], defOf: (op: Operation) => NodeDefObject = nodeDef): NodeDefObject {
-  const [head, mid] = chain, tail = chain[chain.length - 1];
+  const head = chain[0], tail = chain[chain.length - 1];
   const d = defOf(head);
   if (!(d.op in FUSED_TYPE)) return elementwiseNodeDef(chain);
+  const reshape = chain[1].type === 'Reshape' ? chain[1] : undefined;
+  const mid = chain[reshape ? 2 : 1], before = reshape ?? head;
+  const ref = (t: Tensor) => (t.valueIndex === 0 ? t.op.name : t.name);
   // The mid node's other data input as it ran (a folded batch norm's: its shift).
   const midInputs = defOf(mid).input.filter((x) => !x.startsWith('^'));
-  const bias = midInputs[0] === head.name ? midInputs[1] : midInputs[0];
+  const bias = midInputs[0] === before.name ? midInputs[1] : midInputs[0];
   const dataInputs = d.input.filter((x) => !x.startsWith('^'));
   const controls = [...new Set([...d.input.filter((x) => x.startsWith('^')), ...chain.flatMap((o) => o.controlInputs.map((c) => `^${c.name}`))])];
-  const fusedOps = ['BiasAdd', ...(chain.length > 2 ? [tail.type] : [])];
+  const act = chain.some((o) => o.type === 'Erfc') ? 'GeluExact' : tail !== mid ? tail.type : undefined;
+  const fusedOps = [...(reshape ? ['Reshape'] : []), 'BiasAdd', ...(act ? [act] : [])];
   const attr = { ...d.attr, num_args: { i: 1 }, fused_ops: { list: { s: fusedOps.map((x) => ENC.encode(x)) } } } as NodeDefObject['attr'];
   if (tail.type === 'LeakyRelu') attr.leakyrelu_alpha = { f: tail.getAttr('alpha') as number };
   return {
     name: tail.name, op: FUSED_TYPE[d.op], device: d.device,
-    input: [...dataInputs, bias, ...controls], attr,
+    input: [...dataInputs, bias, ...(reshape ? [ref(reshape.inputs[1])] : []), ...controls], attr,
   };
 }
 

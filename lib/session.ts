@@ -27,8 +27,10 @@ export interface SessionConfig {
   operationTimeoutInMs?: number;
   /**
    * TF's GraphOptions.rewrite_options: `remapping: 'OFF'` keeps MatMul / Conv2D /
-   * DepthwiseConv2dNative + BiasAdd (+ activation) as separate steps instead of one fused
-   * `_FusedMatMul` / `_FusedConv2D` kernel (on by default, as TF's remapper).
+   * DepthwiseConv2dNative / BatchMatMulV2 of a matrix + BiasAdd (+ activation, or Keras' exact
+   * GELU; a Tensordot's Reshape before the bias included) as separate steps instead of one fused
+   * `_FusedMatMul` / `_FusedConv2D` / `_FusedBatchMatMulV2` kernel (on by default, as TF's
+   * remapper).
    * `constantFolding: 'OFF'` runs every node of a constant subgraph on every run instead of
    * computing it once per plan (TF's constant folding, also folding a per-channel Mul into the
    * preceding convolution's constant filter; on by default).

@@ -167,6 +167,7 @@ const std::string& data_format(const Node& n) {
 const char* fused_type(OpId head) {
   switch (head) {
     case OpId::MatMul: return "_FusedMatMul";
+    case OpId::BatchMatMulV2: return "_FusedBatchMatMulV2";
     case OpId::Conv2D: return "_FusedConv2D";
     default: return "_FusedDepthwiseConv2dNative";
   }
@@ -261,10 +262,12 @@ int64_t conv_channels(const Node& conv, const Tensor& filter) {
 // or, for the convolutions, an Add/AddV2 of a constant vector of its channel count (as TF's
 // oneDNN remapper: frozen Keras graphs fold batch norm to such an Add; an Add of anything else,
 // e.g. a variable, keeps its nodes as in TF), optionally followed by an activation that is that
-// one's only consumer, runs as one step: the head's kernel with a bias + activation epilogue,
+// one's only consumer (or the exact GELU as Keras writes it: Mul, Neg, Mul, Erfc, Mul, TF's
+// GeluExact), runs as one step: the head's kernel with a bias + activation epilogue,
 // named like the last node, whose outputs it produces. Nothing absorbed before the tail may be
 // fetched, fed, a target, a control input or read by another node; the step runs at the tail's
-// place in the node order, after every input of the chain.
+// place in the node order, after every input of the chain. A MatMul's BiasAdd may also come
+// after a Reshape of its product (Tensordot), which the step then does.
 void Session::fuse_bias_activation(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, const NodeView& g,
                                    std::vector<char>* needed,
                                    std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>>* fused,
@@ -276,18 +279,82 @@ void Session::fuse_bias_activation(const RunRequest& req, const std::unordered_m
   auto single_consumer = [&](int id) { return u.single_consumer(id); };
   auto is_float = [](DType t) { return t == DType::f32 || t == DType::f64; };
 
+  // Per node, the (node, input) pairs that read it among the nodes this plan runs.
+  std::vector<std::vector<std::pair<int, int>>> readers(n);
+  for (int id = 0; id < n; id++) {
+    if (!(*needed)[id]) continue;
+    const auto& ins = g[id]->inputs;
+    for (size_t j = 0; j < ins.size(); j++)
+      if (!fed.count(key(ins[j].node, ins[j].index))) readers[ins[j].node].push_back({id, static_cast<int>(j)});
+  }
+  // A rank-0 constant of dtype dt (not fed), as a double.
+  auto scalar = [&](const TensorRef& r, DType dt, double* v) {
+    const Tensor* t = const_value(*g[r.node]);
+    if (!t || r.index != 0 || fed.count(key(r.node, 0)) || !t->shape.empty() || t->dtype != dt) return false;
+    *v = dt == DType::f32 ? static_cast<double>(t->data<float>()[0]) : t->data<double>()[0];
+    return true;
+  };
+  // The exact GELU as Keras writes it on x: Mul(a, x), Neg(x) -> Mul(·, c) -> Erfc, and their
+  // Mul (operands in either order), every intermediate read only inside. Its tail (or -1), with
+  // its nodes appended to `chain` and a, c set in `f`.
+  auto gelu = [&](int x, Fusion* f, std::vector<int>* chain) {
+    if (u.pinned[x] || readers[x].size() != 2) return -1;
+    const DType dt = g[x]->out_dtypes[0];
+    int mul = -1, neg = -1;
+    double a = 0, c = 0;
+    for (auto [r, j] : readers[x]) {
+      if (g[r]->op == OpId::Neg) neg = r;
+      else if (g[r]->op == OpId::Mul && scalar(g[r]->inputs[1 - j], dt, &a)) mul = r;
+    }
+    if (mul < 0 || neg < 0) return -1;
+    const int mul1 = single_consumer(neg);
+    if (mul1 < 0 || g[mul1]->op != OpId::Mul || !scalar(g[mul1]->inputs[1 - consumer_input[neg]], dt, &c)) return -1;
+    const int e = single_consumer(mul1);
+    if (e < 0 || g[e]->op != OpId::Erfc) return -1;
+    const int t = single_consumer(e);
+    if (t < 0 || g[t]->op != OpId::Mul || single_consumer(mul) != t || g[t]->out_dtypes[0] != dt) return -1;
+    f->act = OpId::Erfc;
+    f->gelu_a = a;
+    f->gelu_c = c;
+    chain->insert(chain->end(), {mul, neg, mul1, e, t});
+    return t;
+  };
+
   for (int h = 0; h < n; h++) {
     if (!(*needed)[h]) continue;
     const Node& head = *g[h];
-    if (head.op != OpId::MatMul && head.op != OpId::Conv2D && head.op != OpId::DepthwiseConv2dNative) continue;
+    const bool conv = head.op == OpId::Conv2D || head.op == OpId::DepthwiseConv2dNative;
+    // BatchMatMulV2 of a matrix y without adjoints: one product, as a MatMul.
+    const bool bmm = head.op == OpId::BatchMatMulV2 && !head.attrs[1].b && !head.attrs[2].b &&
+                     g[head.inputs[1].node]->out_ranks[head.inputs[1].index] == 2;
+    if (head.op != OpId::MatMul && !conv && !bmm) continue;
     if (!is_float(head.out_dtypes[0]) || data_format(head) != "NHWC") continue;
-    const int m = single_consumer(h);
+    int m = single_consumer(h);
     if (m < 0) continue;
+    // Tensordot's MatMul -> Reshape -> BiasAdd (or EinsumDense's -> Add of a constant shaped as
+    // the output's last dims): the step takes the Reshape's shape.
+    int reshape = -1;
+    if (!conv && g[m]->op == OpId::Reshape && consumer_input[h] == 0) {
+      reshape = m;
+      m = single_consumer(reshape);
+      if (m < 0) continue;
+    }
+    const int before = reshape >= 0 ? reshape : h;  // what the BiasAdd reads
     const Node& mid = *g[m];
     TensorRef bias;
-    if (mid.op == OpId::BiasAdd && consumer_input[h] == 0 && data_format(mid) == "NHWC") {
+    bool trailing = false;
+    if (mid.op == OpId::BiasAdd && consumer_input[before] == 0 && data_format(mid) == "NHWC") {
       bias = mid.inputs[1];
-    } else if ((mid.op == OpId::AddV2 || mid.op == OpId::Add) && head.op != OpId::MatMul) {
+    } else if ((mid.op == OpId::AddV2 || mid.op == OpId::Add) && reshape >= 0) {
+      bias = mid.inputs[1 - consumer_input[reshape]];
+      const Tensor* b = const_value(*g[bias.node]);
+      const int rank = g[reshape]->out_ranks[0];
+      const Shape& rs = g[reshape]->out_shapes[0];
+      if (!b || fed.count(key(bias.node, 0)) || b->dtype != head.out_dtypes[0] || b->shape.empty() || rank < 0 ||
+          b->shape.size() > static_cast<size_t>(rank) || !std::equal(b->shape.begin(), b->shape.end(), rs.end() - b->shape.size()))
+        continue;
+      trailing = true;
+    } else if ((mid.op == OpId::AddV2 || mid.op == OpId::Add) && conv) {
       bias = mid.inputs[1 - consumer_input[h]];
       const Tensor* b = const_value(*g[bias.node]);
       const Tensor* f = const_value(*g[head.inputs[1].node]);
@@ -299,9 +366,21 @@ void Session::fuse_bias_activation(const RunRequest& req, const std::unordered_m
     } else {
       continue;
     }
+    auto fusion = std::make_shared<Fusion>();
+    std::vector<int> chain{h};
+    if (reshape >= 0) chain.push_back(reshape);
+    chain.push_back(m);
     int tail = m;
     const int t = single_consumer(m);
-    if (t >= 0 && fusable_activation(g[t]->op) && consumer_input[m] == 0) tail = t;  // the tail itself may be fetched
+    if (t >= 0 && fusable_activation(g[t]->op) && consumer_input[m] == 0) {
+      tail = t;  // the tail itself may be fetched
+      fusion->act = g[t]->op;
+      if (fusion->act == OpId::LeakyRelu) fusion->alpha = static_cast<float>(g[t]->attrs[0].f);
+      chain.push_back(t);
+    } else if (mid.op == OpId::BiasAdd) {
+      const int gt = gelu(m, fusion.get(), &chain);
+      if (gt >= 0) tail = gt;
+    }
     // The chain's outputs must not be fed (a fed tensor replaces its producer).
     if (fed.count(key(tail, 0))) continue;
 
@@ -310,19 +389,18 @@ void Session::fuse_bias_activation(const RunRequest& req, const std::unordered_m
     node->name = g[tail]->name;
     node->type_name = fused_type(head.op);
     node->inputs.push_back(bias);
+    fusion->bias_input = static_cast<int>(node->inputs.size()) - 1;
+    fusion->bias_trailing = trailing;
+    if (reshape >= 0) {
+      node->inputs.push_back(g[reshape]->inputs[1]);
+      fusion->shape_input = static_cast<int>(node->inputs.size()) - 1;
+    }
     node->out_dtypes = g[tail]->out_dtypes;
     node->out_ranks = g[tail]->out_ranks;
     node->out_shapes = g[tail]->out_shapes;
-    auto fusion = std::make_shared<Fusion>();
-    fusion->bias_input = static_cast<int>(node->inputs.size()) - 1;
-    if (tail != m) {
-      fusion->act = g[tail]->op;
-      if (fusion->act == OpId::LeakyRelu) fusion->alpha = static_cast<float>(g[tail]->attrs[0].f);
-    }
-    (*needed)[h] = 0;
-    if (tail != m) (*needed)[m] = 0;  // a BiasAdd tail is the fused step itself
+    for (int id : chain) if (id != tail) (*needed)[id] = 0;  // the tail is the fused step itself
     (*fused)[tail] = {std::move(node), std::move(fusion)};
-    plan->fused.push_back(tail == m ? std::vector<int>{h, m} : std::vector<int>{h, m, tail});
+    plan->fused.push_back(std::move(chain));
   }
 }
 

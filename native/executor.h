@@ -93,8 +93,8 @@ struct Plan {
   // (node, name) for the error of fetching an uninitialized variable.
   std::vector<char> ref_slots;
   std::vector<std::pair<int, std::string>> fetch_producers;
-  // Each fused step's nodes, head first (MatMul/Conv2D/DepthwiseConv2dNative, BiasAdd, [act];
-  // or an elementwise chain).
+  // Each fused step's nodes, head first (MatMul/Conv2D/DepthwiseConv2dNative, [Reshape],
+  // BiasAdd, [act, or GELU's Mul, Neg, Mul, Erfc, Mul]; or an elementwise chain).
   std::vector<std::vector<int>> fused;
   // Filled by the runs (Session::inter_op_lanes): the moving average of its run time (-1: not
   // run yet) and how many steps may run at once (its widest dependency level; -1: not known).

@@ -51,10 +51,21 @@ struct ChainLink {
   int other = -1;                    // binary links after the head: the step's input index
   bool value_first = true;
 };
+//
+// A MatMul or BatchMatMulV2 (matrix y, no adjoints) step may also absorb a Reshape between it
+// and the BiasAdd (Tensordot's MatMul -> Reshape -> BiasAdd): shape_input >= 0 is the step's
+// input holding the Reshape's sizes, its output takes that shape, and the bias applies along
+// the reshaped last dim; or, after such a Reshape, an Add of a constant shaped as the output's
+// last dims (bias_trailing: Keras' EinsumDense bias, one value per column). act == Erfc stands
+// for the exact GELU as Keras writes it, (gelu_a·x)·erfc((−x)·gelu_c) (a = ½, c = 1/√2), in
+// that order of operations.
 struct Fusion {
   int bias_input = 2;
   OpId act = OpId::NoOp;
   float alpha = 0;
+  int shape_input = -1;
+  bool bias_trailing = false;
+  double gelu_a = 0, gelu_c = 0;
   std::vector<ChainLink> chain;  // non-empty for an elementwise chain
 };
 
@@ -126,6 +137,9 @@ Status check_fused_bias(const KernelContext& ctx, int64_t channels);
 // and activation on one block of its output (unary.cc; the activation's own loop, SIMD or not).
 void fused_epilogue(const Fusion& f, float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias);
 void fused_epilogue(const Fusion& f, double* y, int64_t rows, int64_t cols, int64_t ld, const double* bias);
+// Reshape's output shape for an input of shape `in` and the sizes tensor (-1 inferred), with
+// Reshape's errors (array.cc).
+Status reshape_shape(const KernelContext& ctx, const Shape& in, const Tensor& sizes, Shape* out);
 // The ops a Fusion may end with.
 bool fusable_activation(OpId op);
 // Ops an elementwise chain may hold (f32, with a SIMD loop, or BiasAdd), and the chain's kernel

@@ -49,7 +49,7 @@ static void read_dims(const Tensor& t, Shape* out) {
 }
 
 // Reads a 1-D int32/int64 shape tensor (Reshape's sizes, Fill's dims).
-static Status read_shape(KernelContext& ctx, const Tensor& sizes, const char* what, Shape* shape) {
+static Status read_shape(const KernelContext& ctx, const Tensor& sizes, const char* what, Shape* shape) {
   if (sizes.shape.size() != 1) return ctx.invalid(std::string(what) + " must be 1-D, not " + shape_str(sizes.shape));
   if (sizes.num_elements() > kMaxRank) return ctx.invalid(std::string(what) + " has rank " + std::to_string(sizes.num_elements()) + ", above the maximum rank");
   if (sizes.dtype == DType::i32) read_dims<int32_t>(sizes, shape);
@@ -83,10 +83,10 @@ Status kernel_fill(KernelContext& ctx) {
 
 // TF's ReshapeOp::ValidateSizes: zero sizes stay out of the product, so a -1 next to a 0 is still
 // inferred from the other dims ([0, 3] -> [0, -1] gives [0, 3]).
-Status kernel_reshape(KernelContext& ctx) {
-  const Tensor& in = ctx.input(0);
-  Shape shape;
-  TL_RETURN_IF_ERROR(read_shape(ctx, ctx.input(1), "sizes input", &shape));
+Status reshape_shape(const KernelContext& ctx, const Shape& in_shape, const Tensor& sizes, Shape* out) {
+  out->clear();
+  Shape& shape = *out;
+  TL_RETURN_IF_ERROR(read_shape(ctx, sizes, "sizes input", &shape));
   int unknown = -1;
   int64_t product = 1;
   bool sizes_zero = false;
@@ -102,12 +102,13 @@ Status kernel_reshape(KernelContext& ctx) {
       return ctx.invalid("Reshape to " + shape_str(shape) + " overflows the number of elements");
     }
   }
-  const int64_t n = in.num_elements();
+  int64_t n;
+  if (!shape_num_elements(in_shape, &n)) return ctx.invalid("Input to reshape has too many elements: " + shape_str(in_shape));
   if (unknown >= 0) {
     // The input's element count, leaving out its zero dims when the requested shape has one.
     int64_t in_n = 1;
     bool in_zero = false, overflow = false;
-    for (int64_t d : in.shape) {
+    for (int64_t d : in_shape) {
       if (d > 0 || !sizes_zero) overflow |= mul_overflow(in_n, d, &in_n);
       else in_zero = true;
     }
@@ -121,6 +122,13 @@ Status kernel_reshape(KernelContext& ctx) {
   if (!shape_num_elements(shape, &total) || total != n)
     return ctx.invalid("Input to reshape is a tensor with " + std::to_string(n) + " values, but the requested shape has " +
                        (shape_num_elements(shape, &total) ? std::to_string(total) : std::string("too many")));
+  return Status::OK();
+}
+
+Status kernel_reshape(KernelContext& ctx) {
+  const Tensor& in = ctx.input(0);
+  Shape shape;
+  TL_RETURN_IF_ERROR(reshape_shape(ctx, in.shape, ctx.input(1), &shape));
   ctx.alias_output(0, in, shape);
   return Status::OK();
 }

@@ -1,6 +1,7 @@
 // BatchMatMulV2: output[..., m, n] = adj(x)[..., m, k] * adj(y)[..., k, n], the batch dims
 // broadcast as numpy does. Each batch's product runs on the MatMul engine (gemm_batched);
-// broadcast operands are read in place (per-batch offsets), never materialised.
+// broadcast operands are read in place (per-batch offsets), never materialised; one y shared by
+// every batch makes a single product.
 #include "batch_matmul.h"
 
 namespace tl {
@@ -64,9 +65,28 @@ Status kernel_batch_matmul(KernelContext& ctx) {
   Shape out_shape = batch;
   out_shape.push_back(m);
   out_shape.push_back(n);
+  auto count = [](const Shape& s) { int64_t c = 1; for (int64_t d : s) c *= d; return c; };  // of allocated tensors
+  if (ctx.fusion) {
+    // A remapper step (the plan checked: y a matrix, no adjoints): one [batch*m, k] product.
+    if (ry != 2 || adj_x || adj_y) return ctx.invalid("a fused BatchMatMulV2 needs a matrix y and no adjoints");
+    int64_t rows;
+    if (mul_overflow(count(batch), m, &rows)) {  // x is empty (k == 0): fails as the output allocation
+      Tensor* unused;
+      return ctx.allocate_output(0, out_shape, &unused);
+    }
+    return fused_matmul(ctx, x, y, rows, n, k, out_shape);
+  }
   Tensor* out;
   TL_RETURN_IF_ERROR(ctx.allocate_output(0, out_shape, &out));
   if (out->num_elements() == 0) return Status::OK();
+  const int64_t n_out = count(batch);
+  if (!adj_x && n_out > 1 && count(yb) == 1) {
+    // One y for every batch (rank 2, or batch dims all 1) and x's rows contiguous across the
+    // batch: a single product [batch*m, k] x [k, n], so constant weights are packed once and
+    // cached, as MatMul's.
+    const int64_t zero = 0;
+    return gemm_batched(ctx, x.dtype, 1, n_out * m, n, k, x.raw(), false, &zero, y.raw(), adj_y, &zero, out->raw());
+  }
   std::vector<int64_t> xi, yi;
   broadcast_batches(xb, yb, &batch, &xi, &yi);
   // Matrix indices -> element offsets (the sizes are those of allocated inputs: no overflow).

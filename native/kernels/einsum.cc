@@ -309,6 +309,62 @@ class Einsum {
     return buf;
   }
 
+  // The labels' combined (size, element stride) as one index, in `labels` order, given per-label
+  // strides; false unless each label's stride is the next one's times its size (size-1 labels
+  // don't count). No labels: size 1, stride 0.
+  bool merged(const std::vector<int>& labels, const std::vector<int64_t>& stride, int64_t* size, int64_t* st) const {
+    *size = 1;
+    *st = 0;
+    bool first = true;
+    for (size_t i = labels.size(); i-- > 0;) {  // innermost first
+      const int l = labels[i];
+      if (dim_[l] == 1) continue;
+      if (first) *st = stride[l];
+      else if (stride[l] != *st * *size) return false;
+      first = false;
+      *size *= dim_[l];
+    }
+    return true;
+  }
+
+  // C = A·B with each operand and the output read or written in place through strides: the
+  // free labels of A (rows), of B (columns) and the contract labels must each merge into one
+  // strided index in both places they occur, C's columns must be contiguous, and no label may be
+  // summed alone. Batch labels give each product's offsets (any strides). *done when it ran.
+  template <class T>
+  Status strided_product(const std::vector<int>& batch, const std::vector<int>& free_a, const std::vector<int>& free_b,
+                         const std::vector<int>& contract, const std::vector<int>& reduce_a, const std::vector<int>& reduce_b,
+                         T* y, bool* done) {
+    *done = false;
+    auto big = [&](int l) { return dim_[l] != 1; };
+    if (std::any_of(reduce_a.begin(), reduce_a.end(), big) || std::any_of(reduce_b.begin(), reduce_b.end(), big)) return Status::OK();
+    const Operand &a = ops_[0], &b = ops_[1];
+    int64_t m, n, k, m2, n2, k2, a_rs, a_cs, b_rs, b_cs, c_rs, c_cs;
+    if (!merged(free_a, a.stride, &m, &a_rs) || !merged(free_a, out_stride_, &m2, &c_rs) ||
+        !merged(free_b, b.stride, &n, &b_cs) || !merged(free_b, out_stride_, &n2, &c_cs) ||
+        !merged(contract, a.stride, &k, &a_cs) || !merged(contract, b.stride, &k2, &b_rs))
+      return Status::OK();
+    if (n > 1 && c_cs != 1) return Status::OK();
+    if (m == 1) c_rs = n;  // any row stride will do for one row
+    // Batch offsets: an odometer over the batch labels.
+    const int64_t nb = size_of(batch);
+    std::vector<int64_t> a_off(nb), b_off(nb), c_off(nb), idx(batch.size(), 0);
+    int64_t oa = 0, ob = 0, oc = 0;
+    for (int64_t i = 0; i < nb; ++i) {
+      a_off[i] = oa; b_off[i] = ob; c_off[i] = oc;
+      for (size_t d = batch.size(); d-- > 0;) {
+        const int l = batch[d];
+        oa += a.stride[l]; ob += b.stride[l]; oc += out_stride_[l];
+        if (++idx[d] < dim_[l]) break;
+        oa -= a.stride[l] * dim_[l]; ob -= b.stride[l] * dim_[l]; oc -= out_stride_[l] * dim_[l];
+        idx[d] = 0;
+      }
+    }
+    *done = true;
+    return gemm_batched_strided(ctx_, a.t->dtype, nb, m, n, k, StridedBatch{a.t->raw(), a_rs, a_cs, a_off.data()},
+                                StridedBatch{b.t->raw(), b_rs, b_cs, b_off.data()}, y, c_rs, c_off.data());
+  }
+
   template <class T>
   Status compute(Tensor* out) {
     T* y = out->data<T>();
@@ -340,6 +396,14 @@ class Einsum {
       for (int l = 0; l < nlab; ++l) if (b.has[l] && !a.has[l] && !out_has_[l]) reduce_b.push_back(l);
     };
     classify();
+    // In place when the operands and the output are strided matrices: no gathers or scatter.
+    for (int swap = 0; swap < 2 && !inflate_; ++swap) {
+      if (swap) { std::swap(ops_[0], ops_[1]); classify(); }
+      bool done = false;
+      TL_RETURN_IF_ERROR(strided_product<T>(batch, free_a, free_b, contract, reduce_a, reduce_b, y, &done));
+      if (done) return Status::OK();
+      if (swap) { std::swap(ops_[0], ops_[1]); classify(); }
+    }
     bool direct = !inflate_ && same_layout(out_order_, cat({&batch, &free_a, &free_b}));
     if (!direct && !inflate_ && same_layout(out_order_, cat({&batch, &free_b, &free_a}))) {
       std::swap(ops_[0], ops_[1]);

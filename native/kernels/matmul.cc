@@ -163,8 +163,9 @@ class Gemm {
       : micro_(micro), row_(row), blk_(blk), exact_rows_(exact_rows) {}
 
   // b_const: B is immutable for the session's life (a Const's zero-copy view), so its packed
-  // form may be cached.
-  Status run(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c, bool b_const, const Epilogue<T>& epi) {
+  // form may be cached. Row r of C starts at c + r * ldc (ldc >= n).
+  Status run(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c, int64_t ldc, bool b_const,
+             const Epilogue<T>& epi) {
     // Every thread computes one rectangle of C (a grid of whole tiles), packing the A rows it
     // needs itself; B is packed once per block for all (or comes packed from the cache).
     const Grid g = grid(ctx, m, n, k);
@@ -203,7 +204,7 @@ class Gemm {
         const int64_t slivers = (j1 - j0 + NR - 1) / NR;
         T* cb = c + jc + j0;
         row_(kc, a.p + pc, bp + j0 * kc, slivers, static_cast<int>(j1 - j0 - (slivers - 1) * NR), cb, pc > 0);
-        if (pc + kc >= k) epi(cb, 1, j1 - j0, n, jc + j0);
+        if (pc + kc >= k) epi(cb, 1, j1 - j0, ldc, jc + j0);
         return;
       }
       T* ap = static_cast<T*>(abuf->data) + t * kc_max * mc_max;
@@ -213,9 +214,9 @@ class Gemm {
         const int64_t mcur = std::min(mc, r1 - i0);
         if (shared_a) ap = static_cast<T*>(abuf->data) + pc * m_round + i0 * kc;
         else pack_a(a, i0, pc, mcur, kc, ap);
-        T* cb = c + i0 * n + jc;
-        macro(kc, mcur, ap, bp, j0, j1, nc, cb, n, pc > 0);
-        if (pc + kc >= k) epi(cb + j0, mcur, j1 - j0, n, jc + j0);  // finished block
+        T* cb = c + i0 * ldc + jc;
+        macro(kc, mcur, ap, bp, j0, j1, nc, cb, ldc, pc > 0);
+        if (pc + kc >= k) epi(cb + j0, mcur, j1 - j0, ldc, jc + j0);  // finished block
       }
     };
     if (prepacked) {
@@ -409,15 +410,16 @@ void gemv_dot(const T* x, int64_t ldx, const T* v, int64_t kdim, T* y, int64_t m
 constexpr int64_t kSmallFlops = 4096;       // below this, a direct triple loop wins
 constexpr int64_t kParallelFlops = 1 << 17;  // gemv work per parallel chunk
 
+// C's rows are ldc apart (ldc >= n).
 template <class T>
-Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c, bool b_const,
-                    const Epilogue<T>& epi) {
+Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T> a, View<T> b, T* c, int64_t ldc,
+                    bool b_const, const Epilogue<T>& epi) {
   // Only f32 has SIMD kernels; every other type stays on the portable ones.
   const Isa isa = std::is_same_v<T, float> ? cpu_isa() : Isa::scalar;
   // A row times constant weights under AVX-512 takes the GEMM path below: its 1-row tiles
   // stream the cached packed weights sequentially, which beats reading them in place.
   const bool packed_row = m == 1 && b_const && isa == Isa::avx512;
-  if ((m == 1 && !packed_row) || n == 1) {
+  if ((m == 1 && !packed_row) || (n == 1 && ldc == 1)) {
     // Vector operand is contiguous either way; the matrix decides between axpy and dot form.
     using Fn = void (*)(const T*, int64_t, const T*, int64_t, T*, int64_t);
     Fn axpy = gemv_axpy<T>, dot = gemv_dot<T>;
@@ -449,10 +451,10 @@ Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T>
       for (int64_t j = 0; j < n; ++j) {
         T acc = T(0);
         for (int64_t p = 0; p < k; ++p) acc += a.at(i, p) * b.at(p, j);
-        c[i * n + j] = acc;
+        c[i * ldc + j] = acc;
       }
     }
-    epi(c, m, n, n, 0);
+    epi(c, m, n, ldc, 0);
     return Status::OK();
   }
   // Per-ISA tile and blocking: the B sliver (NR x kc) stays in L1 (or L2), the A block (mc x kc)
@@ -462,17 +464,17 @@ Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T>
     // AVX-512: 14x32 tile (28 zmm accumulators). kc up to 512 (measured on Zen 5: 4-8% faster
     // than 256-320 at 512..1024, from fewer passes over C), so the 64 KiB B sliver streams from
     // L2 next to the 28 KiB A sliver in L1; the A block of <= 14*12 rows is <= 336 KiB (L2).
-    if (isa == Isa::avx512) return Gemm<float, 14, 32>(matmul_kernel14x32_f32__avx512, {168, 512, 4096}, true, matmul_row_packed_f32__avx512).run(ctx, m, n, k, a, b, c, b_const, epi);
-    if (isa == Isa::avx2) return Gemm<float, 6, 16>(via_scratch<float, 6, 16, matmul_kernel6x16_f32__avx2>, {144, 256, 4080}, false).run(ctx, m, n, k, a, b, c, b_const, epi);
+    if (isa == Isa::avx512) return Gemm<float, 14, 32>(matmul_kernel14x32_f32__avx512, {168, 512, 4096}, true, matmul_row_packed_f32__avx512).run(ctx, m, n, k, a, b, c, ldc, b_const, epi);
+    if (isa == Isa::avx2) return Gemm<float, 6, 16>(via_scratch<float, 6, 16, matmul_kernel6x16_f32__avx2>, {144, 256, 4080}, false).run(ctx, m, n, k, a, b, c, ldc, b_const, epi);
   }
 #elif defined(__aarch64__)
   if constexpr (std::is_same_v<T, float>) {
-    if (isa == Isa::neon) return Gemm<float, 8, 12>(via_scratch<float, 8, 12, matmul_kernel8x12_f32__neon>, {128, 256, 4032}, false).run(ctx, m, n, k, a, b, c, b_const, epi);
+    if (isa == Isa::neon) return Gemm<float, 8, 12>(via_scratch<float, 8, 12, matmul_kernel8x12_f32__neon>, {128, 256, 4032}, false).run(ctx, m, n, k, a, b, c, ldc, b_const, epi);
   }
 #endif
   (void)isa;
   constexpr int kNR = 16 / sizeof(T) * 2;  // two baseline (128-bit) vectors per row
-  return Gemm<T, 4, kNR>(via_scratch<T, 4, kNR, micro_generic<T, 4, kNR>>, {128, 256, 2048}, false).run(ctx, m, n, k, a, b, c, b_const, epi);
+  return Gemm<T, 4, kNR>(via_scratch<T, 4, kNR, micro_generic<T, 4, kNR>>, {128, 256, 2048}, false).run(ctx, m, n, k, a, b, c, ldc, b_const, epi);
 }
 
 // A view of the graph blob (a Const, or an alias of one): immutable while the session lives.
@@ -485,15 +487,10 @@ Epilogue<T> epilogue_of(const KernelContext& ctx) {
   return {ctx.fusion, ctx.input(ctx.fusion->bias_input).template data<T>()};
 }
 
-template <class T, class U = wrap_t<T>>
-Status dispatch(KernelContext& ctx, const Tensor& ta, const Tensor& tb, bool tr_a, bool tr_b,
-                int64_t m, int64_t n, int64_t k) {
-  if (ctx.fusion) TL_RETURN_IF_ERROR(check_fused_bias(ctx, n));
-  Tensor* out;
-  TL_RETURN_IF_ERROR(ctx.allocate_output(0, {m, n}, &out));
-  if (m == 0 || n == 0) return Status::OK();
-  U* c = reinterpret_cast<U*>(out->data<T>());
-  const Epilogue<U> epi = epilogue_of<U>(ctx);
+// C (m x n, allocated) = op(A) op(B), then the epilogue.
+template <class T, class U>
+Status dispatch_product(KernelContext& ctx, const Tensor& ta, const Tensor& tb, bool tr_a, bool tr_b, int64_t m, int64_t n,
+                        int64_t k, U* c, const Epilogue<U>& epi) {
   if (k == 0) {
     std::memset(c, 0, sizeof(U) * m * n);
     epi(c, m, n, n, 0);
@@ -503,7 +500,41 @@ Status dispatch(KernelContext& ctx, const Tensor& ta, const Tensor& tb, bool tr_
   const U* pb = reinterpret_cast<const U*>(tb.data<T>());
   View<U> a = tr_a ? View<U>{pa, 1, m} : View<U>{pa, k, 1};
   View<U> b = tr_b ? View<U>{pb, 1, k} : View<U>{pb, n, 1};
-  return matmul_typed<U>(ctx, m, n, k, a, b, c, is_graph_constant(tb), epi);
+  return matmul_typed<U>(ctx, m, n, k, a, b, c, n, is_graph_constant(tb), epi);
+}
+
+// The product's output has shape `natural` (m x n elements) unless a fused step absorbed a
+// Reshape (Fusion::shape_input), which gives it that Reshape's shape; a bias goes along its
+// last dim, in the product's blocks when that is n, else in one pass after it.
+template <class T, class U = wrap_t<T>>
+Status dispatch(KernelContext& ctx, const Tensor& ta, const Tensor& tb, bool tr_a, bool tr_b,
+                int64_t m, int64_t n, int64_t k, const Shape& natural) {
+  Shape shape = natural;
+  if (ctx.fusion && ctx.fusion->shape_input >= 0) {
+    TL_RETURN_IF_ERROR(reshape_shape(ctx, natural, ctx.input(ctx.fusion->shape_input), &shape));
+    if (shape.size() < 2) return ctx.invalid("Input tensor must be at least 2D: " + shape_str(shape));
+  }
+  int64_t channels = shape.back();
+  if (ctx.fusion && ctx.fusion->bias_trailing) {
+    // An Add of a constant shaped as the output's last dims: one bias value per column.
+    const Shape& bs = ctx.input(ctx.fusion->bias_input).shape;
+    channels = 1;
+    for (int64_t d : bs) channels *= d;
+    if (bs.size() > shape.size() || !std::equal(bs.begin(), bs.end(), shape.end() - bs.size()))
+      return ctx.invalid("Incompatible shapes: " + shape_str(shape) + " vs. " + shape_str(bs));
+  } else if (ctx.fusion) {
+    TL_RETURN_IF_ERROR(check_fused_bias(ctx, channels));
+  }
+  Tensor* out;
+  TL_RETURN_IF_ERROR(ctx.allocate_output(0, shape, &out));
+  if (m == 0 || n == 0) return Status::OK();
+  U* c = reinterpret_cast<U*>(out->data<T>());
+  if (ctx.fusion && channels != n) {
+    TL_RETURN_IF_ERROR((dispatch_product<T, U>(ctx, ta, tb, tr_a, tr_b, m, n, k, c, Epilogue<U>{})));
+    epilogue_of<U>(ctx)(c, m * n / channels, channels, channels, 0);
+    return Status::OK();
+  }
+  return dispatch_product<T, U>(ctx, ta, tb, tr_a, tr_b, m, n, k, c, epilogue_of<U>(ctx));
 }
 
 }  // namespace
@@ -518,7 +549,7 @@ Status gemm_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const T* 
     epi(c, m, n, n, 0);
     return Status::OK();
   }
-  return matmul_typed<T>(ctx, m, n, k, View<T>{a, k, 1}, View<T>{b, n, 1}, c,
+  return matmul_typed<T>(ctx, m, n, k, View<T>{a, k, 1}, View<T>{b, n, 1}, c, n,
                          b == ctx.input(1).raw() && is_graph_constant(ctx.input(1)), epi);
 }
 }  // namespace
@@ -546,6 +577,14 @@ MicroGemmF32 micro_gemm_f32() {
   return {4, 8, micro_generic<float, 4, 8>};
 }
 
+Status fused_matmul(KernelContext& ctx, const Tensor& a, const Tensor& b, int64_t m, int64_t n, int64_t k, const Shape& shape) {
+  switch (a.dtype) {
+    case DType::f32: return dispatch<float>(ctx, a, b, false, false, m, n, k, shape);
+    case DType::f64: return dispatch<double>(ctx, a, b, false, false, m, n, k, shape);
+    default: return ctx.invalid(std::string("fused matrix product not supported for dtype ") + dtype_tf_name(a.dtype));
+  }
+}
+
 Status kernel_matmul(KernelContext& ctx) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
@@ -562,10 +601,10 @@ Status kernel_matmul(KernelContext& ctx) {
     return ctx.invalid("Matrix size-incompatible: In[0]: " + shape_str(a.shape) + ", In[1]: " + shape_str(b.shape));
   }
   switch (a.dtype) {
-    case DType::f32: return dispatch<float>(ctx, a, b, tr_a, tr_b, m, n, k);
-    case DType::f64: return dispatch<double>(ctx, a, b, tr_a, tr_b, m, n, k);
-    case DType::i32: return dispatch<int32_t>(ctx, a, b, tr_a, tr_b, m, n, k);
-    case DType::i64: return dispatch<int64_t>(ctx, a, b, tr_a, tr_b, m, n, k);
+    case DType::f32: return dispatch<float>(ctx, a, b, tr_a, tr_b, m, n, k, {m, n});
+    case DType::f64: return dispatch<double>(ctx, a, b, tr_a, tr_b, m, n, k, {m, n});
+    case DType::i32: return dispatch<int32_t>(ctx, a, b, tr_a, tr_b, m, n, k, {m, n});
+    case DType::i64: return dispatch<int64_t>(ctx, a, b, tr_a, tr_b, m, n, k, {m, n});
     default:
       return ctx.invalid(std::string("MatMul not supported for dtype ") + dtype_tf_name(a.dtype));
   }
@@ -577,27 +616,31 @@ constexpr int64_t kTinyFlops = 64;            // per product: a plain loop beats
 constexpr int64_t kBatchSplitFlops = 1 << 20;  // per product: below, split the batch instead
 
 template <class T>
-Status gemm_batched_typed(KernelContext& ctx, int64_t batch, int64_t m, int64_t n, int64_t k,
-                          const T* a, bool trans_a, const int64_t* a_off,
-                          const T* b, bool trans_b, const int64_t* b_off, T* c) {
+Status gemm_batched_typed(KernelContext& ctx, int64_t batch, int64_t m, int64_t n, int64_t k, const StridedBatch& sa,
+                          const StridedBatch& sb, T* c, int64_t ldc, const int64_t* c_off) {
   if (m == 0 || n == 0 || batch == 0) return Status::OK();
+  const T* a = static_cast<const T*>(sa.p);
+  const T* b = static_cast<const T*>(sb.p);
+  auto view_a = [&](int64_t i) { return View<T>{a + sa.off[i], sa.rs, sa.cs}; };
+  auto view_b = [&](int64_t i) { return View<T>{b + sb.off[i], sb.rs, sb.cs}; };
+  auto out = [&](int64_t i) { return c + (c_off ? c_off[i] : i * m * ldc); };
   if (k == 0) {
-    std::memset(c, 0, sizeof(T) * batch * m * n);
+    for (int64_t i = 0; i < batch; ++i) {
+      for (int64_t r = 0; r < m; ++r) std::memset(out(i) + r * ldc, 0, sizeof(T) * n);
+    }
     return Status::OK();
   }
-  auto view_a = [&](int64_t i) { return trans_a ? View<T>{a + a_off[i], 1, m} : View<T>{a + a_off[i], k, 1}; };
-  auto view_b = [&](int64_t i) { return trans_b ? View<T>{b + b_off[i], 1, k} : View<T>{b + b_off[i], n, 1}; };
   const int64_t flops = m * n * k;
   if (flops <= kTinyFlops) {
     auto body = [&](int64_t s, int64_t e) {
       for (int64_t i = s; i < e; ++i) {
         const View<T> va = view_a(i), vb = view_b(i);
-        T* ci = c + i * m * n;
+        T* ci = out(i);
         for (int64_t r = 0; r < m; ++r) {
           for (int64_t q = 0; q < n; ++q) {
             T acc = T(0);
             for (int64_t p = 0; p < k; ++p) acc += va.at(r, p) * vb.at(p, q);
-            ci[r * n + q] = acc;
+            ci[r * ldc + q] = acc;
           }
         }
       }
@@ -606,16 +649,21 @@ Status gemm_batched_typed(KernelContext& ctx, int64_t batch, int64_t m, int64_t 
     if (batch <= grain) body(0, batch); else ctx.run.parallel_for(batch, grain, body);
     return ctx.run.should_stop() ? ctx.run.stop_status() : Status::OK();
   }
-  if (batch == 1 || flops >= kBatchSplitFlops) {
+  // Large products run one after another, each on the whole pool, unless the batch deals out
+  // evenly (or in many pieces) over the threads: then each product runs on one thread, with no
+  // synchronisation inside it.
+  const int threads = ctx.run.num_threads();
+  const bool split_batch = batch > 1 && (flops < kBatchSplitFlops || batch % threads == 0 || batch >= 4 * threads);
+  if (!split_batch) {
     // B is cacheable only when it is the whole constant input 1 (Einsum/BatchMatMul weights).
-    const bool b_const = batch == 1 && ctx.num_inputs() > 1 && b + b_off[0] == ctx.input(1).raw() &&
+    const bool b_const = batch == 1 && ctx.num_inputs() > 1 && b + sb.off[0] == ctx.input(1).raw() &&
                          is_graph_constant(ctx.input(1));
     for (int64_t i = 0; i < batch; ++i) {
-      TL_RETURN_IF_ERROR(matmul_typed<T>(ctx, m, n, k, view_a(i), view_b(i), c + i * m * n, b_const, Epilogue<T>{}));
+      TL_RETURN_IF_ERROR(matmul_typed<T>(ctx, m, n, k, view_a(i), view_b(i), out(i), ldc, b_const, Epilogue<T>{}));
     }
     return Status::OK();
   }
-  // Many mid-sized products: one per task, each on a pool-less context (no nested splitting).
+  // One product per task, each on a pool-less context (no nested splitting).
   std::mutex mu;
   Status first;
   auto body = [&](int64_t s, int64_t e) {
@@ -624,7 +672,7 @@ Status gemm_batched_typed(KernelContext& ctx, int64_t batch, int64_t m, int64_t 
     serial.cancel_flag = ctx.run.cancel_flag;
     KernelContext sub{ctx.node, ctx.inputs, ctx.outputs, serial};
     for (int64_t i = s; i < e; ++i) {
-      Status st = matmul_typed<T>(sub, m, n, k, view_a(i), view_b(i), c + i * m * n, false, Epilogue<T>{});
+      Status st = matmul_typed<T>(sub, m, n, k, view_a(i), view_b(i), out(i), ldc, false, Epilogue<T>{});
       if (!st.ok()) {
         std::lock_guard<std::mutex> lk(mu);
         if (first.ok()) first = st;
@@ -639,16 +687,14 @@ Status gemm_batched_typed(KernelContext& ctx, int64_t batch, int64_t m, int64_t 
 
 }  // namespace
 
-Status gemm_batched(KernelContext& ctx, DType dt, int64_t batch, int64_t m, int64_t n, int64_t k,
-                    const void* a, bool trans_a, const int64_t* a_off,
-                    const void* b, bool trans_b, const int64_t* b_off, void* c) {
+Status gemm_batched_strided(KernelContext& ctx, DType dt, int64_t batch, int64_t m, int64_t n, int64_t k,
+                            const StridedBatch& a, const StridedBatch& b, void* c, int64_t ldc, const int64_t* c_off) {
   // Integer types run as their unsigned twins so overflow wraps instead of being UB.
   switch (dt) {
-#define TL_GEMM_BATCHED(D, T)                                                                            \
-  case D: {                                                                                              \
-    using U = wrap_t<T>;                                                                                 \
-    return gemm_batched_typed<U>(ctx, batch, m, n, k, static_cast<const U*>(a), trans_a, a_off,          \
-                                 static_cast<const U*>(b), trans_b, b_off, static_cast<U*>(c));          \
+#define TL_GEMM_BATCHED(D, T)                                                                       \
+  case D: {                                                                                         \
+    using U = wrap_t<T>;                                                                            \
+    return gemm_batched_typed<U>(ctx, batch, m, n, k, a, b, static_cast<U*>(c), ldc, c_off);        \
   }
     TL_GEMM_BATCHED(DType::f32, float)
     TL_GEMM_BATCHED(DType::f64, double)
@@ -658,6 +704,14 @@ Status gemm_batched(KernelContext& ctx, DType dt, int64_t batch, int64_t m, int6
     default:
       return invalid_arg(std::string("matrix product not supported for dtype ") + dtype_tf_name(dt));
   }
+}
+
+Status gemm_batched(KernelContext& ctx, DType dt, int64_t batch, int64_t m, int64_t n, int64_t k,
+                    const void* a, bool trans_a, const int64_t* a_off,
+                    const void* b, bool trans_b, const int64_t* b_off, void* c) {
+  const StridedBatch sa = trans_a ? StridedBatch{a, 1, m, a_off} : StridedBatch{a, k, 1, a_off};
+  const StridedBatch sb = trans_b ? StridedBatch{b, 1, k, b_off} : StridedBatch{b, n, 1, b_off};
+  return gemm_batched_strided(ctx, dt, batch, m, n, k, sa, sb, c, n, nullptr);
 }
 
 }  // namespace tl

@@ -2,6 +2,8 @@
 // LogicalNot. A new op is one line of TL_UNARY_OPS (its functor in elementwise.h and the dtypes
 // it supports), plus one of TL_UNARY_SIMD when it has an f32 loop in the SIMD table (native/simd/,
 // at every ISA level). Everything else is a scalar loop the compiler vectorises at the baseline ISA.
+#include <algorithm>
+
 #include "elementwise.h"
 #include "kernel.h"
 
@@ -136,13 +138,35 @@ LoopFn<T, T> activation_loop(OpId act) {
   }
 }
 
+// The exact GELU (Fusion::act == Erfc) on n values: the Mul, Neg, Mul, Erfc, Mul nodes' own
+// arithmetic in their order, with Erfc's loop.
+template <class T>
+void gelu_exact(const Fusion& f, T* x, int64_t n) {
+  LoopFn<T, T> erfc = unary_loop<ErfcOp, T, T>;
+  if constexpr (std::is_same_v<T, float>) {
+    if (LoopF32 simd = simd_unary_for(OpId::Erfc)) erfc = simd;
+  }
+  const T a = static_cast<T>(f.gelu_a), c = static_cast<T>(f.gelu_c);
+  constexpr int64_t kChunk = 256;
+  T t[kChunk];
+  for (int64_t j0 = 0; j0 < n; j0 += kChunk) {
+    const int64_t len = std::min(kChunk, n - j0);
+    T* v = x + j0;
+    for (int64_t j = 0; j < len; ++j) t[j] = (-v[j]) * c;
+    erfc(t, t, len, 0);
+    for (int64_t j = 0; j < len; ++j) v[j] = (a * v[j]) * t[j];
+  }
+}
+
 template <class T>
 void epilogue(const Fusion& f, T* y, int64_t rows, int64_t cols, int64_t ld, const T* bias) {
-  const LoopFn<T, T> act = f.act == OpId::NoOp ? nullptr : activation_loop<T>(f.act);
+  const bool gelu = f.act == OpId::Erfc;
+  const LoopFn<T, T> act = f.act == OpId::NoOp || gelu ? nullptr : activation_loop<T>(f.act);
   for (int64_t r = 0; r < rows; ++r) {
     T* row = y + r * ld;
     for (int64_t j = 0; j < cols; ++j) row[j] = row[j] + bias[j];
-    if (act) act(row, row, cols, f.alpha);
+    if (gelu) gelu_exact(f, row, cols);
+    else if (act) act(row, row, cols, f.alpha);
   }
 }
 

@@ -28,6 +28,9 @@ describe('BatchMatMulV2 vs reference', () => {
     [[2, 1, 3, 4], [5, 4, 2]], [[4, 1, 3, 2], [3, 2, 6]], [[0, 3, 4], [1, 4, 5]], [[2, 3, 0], [2, 0, 5]], [[2, 0, 3], [3, 4]],
     [[300, 4, 4], [300, 4, 4]], [[6000, 2, 2], [6000, 2, 2]], [[64, 33, 17], [17, 40]], [[3, 130, 100], [3, 100, 90]],
     [[1, 1, 300], [1, 300, 1]],
+    // One y for every batch (rank 2 or batch dims all 1): a single [batch*m, k] product.
+    [[4, 3, 5], [1, 5, 6]], [[2, 3, 17, 9], [1, 1, 9, 7]], [[3, 40, 30], [30, 20]], [[1, 3, 4], [4, 5]],
+    [[2, 3, 0], [0, 5]], [[8, 128, 64], [64, 96]],
   ];
   for (const dtype of DTYPES) {
     for (const [sx, sy] of CASES) {
@@ -134,6 +137,20 @@ describe('Einsum vs reference', () => {
     ['bhqk,bkhd->bqhd', [[2, 3, 5, 6], [2, 6, 3, 4]]],
     ['abc,cd->abd', [[16, 40, 64], [64, 48]]],
     ['bij,bjk->bik', [[500, 3, 4], [500, 4, 2]]],
+    // Strided operands and outputs read and written in place (Keras attention: two batch labels,
+    // rows and columns interleaved with them), the operands swapped for the output's order, and
+    // contract labels that do not merge into one stride (gathered).
+    ['BTNH,BSNH->BNTS', [[2, 9, 3, 8], [2, 10, 3, 8]]],
+    ['BNTS,BSNH->BTNH', [[2, 3, 9, 10], [2, 10, 3, 8]]],
+    ['BTNH,BSNH->BNTS', [[1, 7, 2, 5], [1, 6, 2, 5]]],
+    ['BNTS,BSNH->BTNH', [[1, 2, 7, 6], [1, 6, 2, 5]]],
+    ['BTNH,BSNH->BNST', [[2, 5, 3, 4], [2, 6, 3, 4]]],
+    ['bij,bjk->kbi', [[3, 4, 5], [3, 5, 6]]],
+    ['abc,cbd->ad', [[3, 4, 5], [5, 4, 6]]],
+    ['BTNH,BSNH->BNTS', [[2, 3, 2, 0], [2, 4, 2, 0]]],
+    ['BTNH,BSNH->BNTS', [[2, 128, 4, 64], [2, 128, 4, 64]]],
+    ['BNTS,BSNH->BTNH', [[2, 4, 128, 128], [2, 128, 4, 64]]],
+    ['BNTS,BSNH->BTNH', [[3, 1, 40, 50], [3, 50, 1, 30]]],
   ];
   for (const dtype of DTYPES) {
     for (const [eq, shapes] of CASES) {
