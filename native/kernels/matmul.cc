@@ -37,6 +37,7 @@ void matmul_kernel14x32_f32__avx512(int64_t kc, const float* a, const float* b, 
                                     bool accumulate, int mr, int nr);
 void matmul_row_packed_f32__avx512(int64_t kc, const float* a, const float* b, int64_t slivers, int nr_last,
                                    float* c, bool accumulate);
+void matmul_transpose_pack_f32__avx512(const float* src, int64_t ld, int rows, int64_t kc, int w, float* dst);
 
 namespace {
 
@@ -283,16 +284,34 @@ class Gemm {
     return best;
   }
 
+  // dst[k * W + i] = src[i * ld + k] for i < rows, zeros for rows <= i < W: a sliver packed from
+  // rows that run along k (row-major A, column-major B).
+  static void transpose_pack(const T* src, int64_t ld, int rows, int64_t kc, int W, T* dst) {
+#if defined(__x86_64__) || defined(_M_X64)
+    if constexpr (std::is_same_v<T, float>) {
+      if (W <= 32 && cpu_isa() == Isa::avx512) return matmul_transpose_pack_f32__avx512(src, ld, rows, kc, W, dst);
+    }
+#endif
+    for (int i = 0; i < W; ++i) {
+      const T* s = src + i * ld;
+      if (i < rows) for (int64_t k = 0; k < kc; ++k) dst[k * W + i] = s[k];
+      else for (int64_t k = 0; k < kc; ++k) dst[k * W + i] = T(0);
+    }
+  }
+
   // A[i0:i0+mc, p0:p0+kc] -> MR-row slivers, k-major inside a sliver; padding rows are zeros
   // unless the micro-kernel never reads them.
   void pack_a(View<T> a, int64_t i0, int64_t p0, int64_t mc, int64_t kc, T* dst) const {
     for (int64_t ir = 0; ir < mc; ir += MR, dst += MR * kc) {
       const int64_t mr = std::min<int64_t>(MR, mc - ir);
       const T* src = a.p + (i0 + ir) * a.rs + p0 * a.cs;
-      if (a.cs == 1) {  // row-major A: start fetching the next sliver's rows (A often comes from memory)
+      if (a.cs == 1) {  // row-major A: each row runs along k
+        // Start fetching the next sliver's rows (A often comes from memory).
         for (int64_t i = MR; i < std::min<int64_t>(2 * MR, mc - ir); ++i) {
           for (int64_t k = 0; k < kc; k += 64 / sizeof(T)) __builtin_prefetch(src + i * a.rs + k);
         }
+        transpose_pack(src, a.rs, static_cast<int>(mr), kc, MR, dst);
+        continue;
       }
       if (a.rs == 1 && mr == MR) {  // transposed A: MR contiguous values per k
         for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * MR, src + k * a.cs, MR * sizeof(T));
@@ -354,6 +373,10 @@ class Gemm {
       const T* src = b.p + p0 * b.rs + (j0 + jr) * b.cs;
       if (b.cs == 1 && nr == NR) {  // row-major B: NR contiguous values per k
         for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * NR, src + k * b.rs, NR * sizeof(T));
+        continue;
+      }
+      if (b.rs == 1) {  // column-major B (transposed): each column runs along k
+        transpose_pack(src, b.cs, static_cast<int>(nr), kc, NR, dst);
         continue;
       }
       for (int j = 0; j < NR; ++j) {

@@ -7,6 +7,7 @@
 // GCC 12 reports its own masked-load intrinsics as maybe-uninitialized (a known false positive).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <utility>
@@ -166,6 +167,55 @@ void matmul_row_packed_f32__avx512(int64_t kc, const float* a, const float* b, i
   int64_t s = 0;
   for (; s + 2 <= slivers; s += 2) row_slivers<2>(kc, a, b + s * 32 * kc, c + 32 * s, accumulate, s + 2 == slivers ? nr_last : 32);
   if (s < slivers) row_slivers<1>(kc, a, b + s * 32 * kc, c + 32 * s, accumulate, nr_last);
+}
+
+namespace {
+
+// Transposes 16 rows of 16 floats in registers: afterwards r[c] holds column c.
+inline void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 8; ++i) {  // per 128-bit lane: pairs of rows interleaved
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {  // r[4i + j], lane L: rows 4i..4i+3 at column 4L + j
+    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (int j = 0; j < 4; ++j) {  // gather lane L of the four row groups: column 4L + j
+    const __m512 x0 = _mm512_shuffle_f32x4(r[j], r[4 + j], 0x88), x1 = _mm512_shuffle_f32x4(r[j], r[4 + j], 0xDD);
+    const __m512 y0 = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0x88), y1 = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0xDD);
+    t[j] = _mm512_shuffle_f32x4(x0, y0, 0x88);
+    t[8 + j] = _mm512_shuffle_f32x4(x0, y0, 0xDD);
+    t[4 + j] = _mm512_shuffle_f32x4(x1, y1, 0x88);
+    t[12 + j] = _mm512_shuffle_f32x4(x1, y1, 0xDD);
+  }
+  for (int c = 0; c < 16; ++c) r[c] = t[c];
+}
+
+}  // namespace
+
+// dst[k * w + i] = src[i * ld + k] for k < kc, i < rows, and 0 for rows <= i < w (w <= 32): a
+// GEMM sliver packed from rows that run along k (row-major A, column-major B), 16 x 16 blocks
+// transposed in registers instead of one strided store per element.
+void matmul_transpose_pack_f32__avx512(const float* src, int64_t ld, int rows, int64_t kc, int w, float* dst) {
+  for (int g = 0; g < w; g += 16) {
+    const int lanes = std::min(16, w - g);
+    const __mmask16 store_mask = lanes == 16 ? __mmask16(0xffff) : __mmask16((1u << lanes) - 1);
+    for (int64_t k0 = 0; k0 < kc; k0 += 16) {
+      const int kn = static_cast<int>(std::min<int64_t>(16, kc - k0));
+      const __mmask16 load_mask = kn == 16 ? __mmask16(0xffff) : __mmask16((1u << kn) - 1);
+      __m512 r[16];
+      for (int i = 0; i < 16; ++i)
+        r[i] = g + i < rows && i < lanes ? _mm512_maskz_loadu_ps(load_mask, src + (g + i) * ld + k0) : _mm512_setzero_ps();
+      transpose16(r);
+      for (int c = 0; c < kn; ++c) _mm512_mask_storeu_ps(dst + (k0 + c) * w + g, store_mask, r[c]);
+    }
+  }
 }
 
 // y[j] = sum_k v[k] * x[k*ldx + j] for j < n: 64-column strips keep y in registers while the
