@@ -13,6 +13,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include "alloc.h"
 #include "cpu.h"
 #include "executor.h"
 
@@ -307,10 +308,11 @@ void release_buffer(napi_env env, void*, void* hint) {
 // A fetched value's bytes as an ArrayBuffer. Large ones (where V8's own ArrayBuffer::New would
 // abort the process when it cannot allocate) are not allocated by V8: the tensor's own block when
 // nothing else holds it (zero-copy), else a fresh native copy, whose failure is an error.
-// Below this size a fetched value is copied into memory V8 allocates: a block handed over returns
-// to the caching allocator only after a GC, so until then each run maps fresh pages, and for
-// small values the copy is cheaper than those page faults.
-constexpr size_t kHandOverBytes = size_t{16} << 20;
+// From the pool's smallest size class up a value is handed over (HandOvers brings the block back
+// at the GC that collects it; V8 is told its size, so that comes soon): a 1 MiB output copied
+// into a fresh V8 ArrayBuffer cost a calloc, its page faults and the copy, ~7% of a 512 x 512
+// MatMul. Smaller values are copied (C-heap blocks, cheaper than the bookkeeping).
+constexpr size_t kHandOverBytes = tl::pool::kPoolMinBytes;
 
 Napi::Value fetched_buffer(Napi::Env env, tl::Tensor& t) {
   const size_t bytes = t.bytes();
