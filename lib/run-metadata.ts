@@ -143,6 +143,7 @@ const ENC = new TextEncoder();
 export function fusedNodeDef(chain: readonly Operation[], defOf: (op: Operation) => NodeDefObject = nodeDef): NodeDefObject {
   const head = chain[0], tail = chain[chain.length - 1];
   const d = defOf(head);
+  if (head.type === 'Mean') return layerNormNodeDef(chain);
   if (!(d.op in FUSED_TYPE)) return elementwiseNodeDef(chain);
   const reshape = chain[1].type === 'Reshape' ? chain[1] : undefined;
   const mid = chain[reshape ? 2 : 1], before = reshape ?? head;
@@ -234,6 +235,27 @@ export class PlanNodes {
     const d = this.stepDef(id);
     return `${d.name} = ${d.op}(${d.input.join(', ')})`;
   }
+}
+
+/**
+ * A layer norm's step (native fuse_layer_norm; TF's oneDNN remapper names it `_MklLayerNorm`):
+ * inputs x, scale, offset and the `epsilon` attr. The chain ends [.., Rsqrt, Mul s, Neg, Mul,
+ * AddV2 (+ offset), Mul (x · s), AddV2].
+ */
+function layerNormNodeDef(chain: readonly Operation[]): NodeDefObject {
+  const at = (k: number) => chain[chain.length - k];
+  const [add1, mul1, s, r] = [at(3), at(4), at(6), at(7)];
+  const ref = (t: Tensor) => (t.valueIndex === 0 ? t.op.name : t.name);
+  const otherInput = (op: Operation, not: Operation) => op.inputs.find((t) => t.op !== not)!;
+  const add = r.inputs[0].op;
+  const epsOp = otherInput(add, chain.find((o) => o.type === 'Mean' && o !== chain[0]) ?? chain[0]).op;
+  const eps = epsOp.type === 'Const' ? (epsOp.getAttr('value') as { data: ArrayLike<number> }).data[0] : 0;
+  const controls = [...new Set(chain.flatMap((o) => o.controlInputs.map((c) => `^${c.name}`)))];
+  const attr = { T: nodeDef(at(1)).attr.T, epsilon: { f: Number(eps) } } as NodeDefObject['attr'];
+  return {
+    name: at(1).name, op: '_MklLayerNorm', device: nodeDef(at(1)).device,
+    input: [ref(chain[0].inputs[0]), ref(otherInput(s, r)), ref(otherInput(add1, mul1)), ...controls], attr,
+  };
 }
 
 /**

@@ -480,8 +480,9 @@ namespace {
 // After a rewrite that stopped reading some constants: a kept Const that no node reads and
 // nothing pins was read only by rewritten nodes, and is dropped (from the folded list too).
 void prune_unread_constants(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, const NodeView& g,
-                            std::vector<char>* needed, Plan* plan) {
-  const Uses after(req, fed, g, *needed);
+                            std::vector<char>* needed, Plan* plan,
+                            const std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>>* steps = nullptr) {
+  const Uses after(req, fed, g, *needed, steps);
   for (int id = 0; id < static_cast<int>(g.size()); id++)
     if ((*needed)[id] && const_value(*g[id]) && !after.pinned[id] && after.uses[id] == 0) (*needed)[id] = 0;
   plan->folded.erase(std::remove_if(plan->folded.begin(), plan->folded.end(), [&](int id) { return !(*needed)[id]; }), plan->folded.end());
@@ -696,6 +697,110 @@ void Session::fold_pad_into_conv(const RunRequest& req, const std::unordered_map
   }
 }
 
+// Keras' LayerNormalization over the last axis, as its TF backend builds it (oneDNN's remapper
+// runs it as _MklLayerNorm):
+//   m = Mean(x, -1, keep_dims), v = Mean(SquaredDifference(x, [StopGradient](m)), -1, keep_dims),
+//   s = Rsqrt(v + eps) * gamma, y = x * s + (Neg(m) * s + beta)
+// (operands of the commutative ops in either order), f32, with gamma and beta constants of the
+// last dim's size, runs as one step named like y's AddV2: kernel_layer_norm on (x, gamma, beta).
+// Nothing in between may be read elsewhere, fetched, fed, a target or a control input.
+void Session::fuse_layer_norm(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, const NodeView& g,
+                              std::vector<char>* needed,
+                              std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>>* fused,
+                              Plan* plan) {
+  const int n = static_cast<int>(g.size());
+  const Uses u(req, fed, g, *needed, fused);
+  auto is = [&](int id, std::initializer_list<OpId> ops) {
+    if (id < 0 || !(*needed)[id] || fused->count(id) || g[id]->out_dtypes.empty() || g[id]->out_dtypes[0] != DType::f32) return false;
+    for (OpId op : ops) if (g[id]->op == op) return true;
+    return false;
+  };
+  // An inner node: read `count` times, all by the pattern, and nothing else pins it.
+  auto inner = [&](int id, int count) { return !u.pinned[id] && u.uses[id] == count && !fed.count(ref_key(id, 0)); };
+  // The other input (output 0 of its node) of a binary node, given one; -1 if `id` is not one.
+  auto other = [&](int bin, int id) {
+    const auto& in = g[bin]->inputs;
+    if (in.size() != 2 || in[0].index != 0 || in[1].index != 0) return -1;
+    return in[0].node == id ? in[1].node : in[1].node == id ? in[0].node : -1;
+  };
+  auto last_axis = [&](int mean, const TensorRef& x) {
+    const Node& nd = *g[mean];
+    if (nd.attrs.empty() || !nd.attrs[0].b || nd.inputs.size() != 2) return false;  // keep_dims
+    const Tensor* ax = const_value(*g[nd.inputs[1].node]);
+    const int rank = g[x.node]->out_ranks[x.index];
+    if (!ax || ax->num_elements() != 1 || rank < 1) return false;
+    const int64_t a = ax->dtype == DType::i32 ? *ax->data<int32_t>() : ax->dtype == DType::i64 ? *ax->data<int64_t>() : -99;
+    return a == -1 || a == rank - 1;
+  };
+  auto vector_of = [&](int id, int64_t d) {
+    const Tensor* t = const_value(*g[id]);
+    if (!t || t->dtype != DType::f32 || t->num_elements() != d || fed.count(ref_key(id, 0))) return false;
+    for (size_t i = 0; i + 1 < t->shape.size(); i++) if (t->shape[i] != 1) return false;
+    return true;
+  };
+  for (int t = 0; t < n; t++) {
+    if (!is(t, {OpId::AddV2, OpId::Add}) || fed.count(ref_key(t, 0))) continue;
+    for (int side = 0; side < 2; side++) {
+      const auto& tin = g[t]->inputs;
+      if (tin[0].index != 0 || tin[1].index != 0) break;
+      const int mul2 = tin[side].node, add1 = tin[1 - side].node;
+      if (mul2 == add1 || !is(mul2, {OpId::Mul}) || !is(add1, {OpId::AddV2, OpId::Add}) || !inner(mul2, 1) || !inner(add1, 1)) continue;
+      // add1 = Mul(Neg(m), s) + beta
+      int mul1 = -1, beta = -1;
+      for (const TensorRef& r : g[add1]->inputs)
+        if (is(r.node, {OpId::Mul}) && mul1 < 0) { mul1 = r.node; beta = other(add1, r.node); }
+      if (mul1 < 0 || beta < 0 || !inner(mul1, 1)) continue;
+      int neg = -1, s = -1;
+      for (const TensorRef& r : g[mul1]->inputs)
+        if (is(r.node, {OpId::Neg}) && neg < 0) { neg = r.node; s = other(mul1, r.node); }
+      if (neg < 0 || s < 0 || !inner(neg, 1) || !is(s, {OpId::Mul}) || !inner(s, 2)) continue;
+      const int m = g[neg]->inputs[0].index == 0 ? g[neg]->inputs[0].node : -1;
+      if (!is(m, {OpId::Mean}) || g[m]->inputs[0].node < 0) continue;
+      const TensorRef x = g[m]->inputs[0];
+      // mul2 = x * s
+      const int xs = other(mul2, s);
+      if (xs != x.node || x.index != 0) continue;
+      // s = Rsqrt(v + eps) * gamma
+      int r = -1, gamma = -1;
+      for (const TensorRef& in : g[s]->inputs)
+        if (is(in.node, {OpId::Rsqrt}) && r < 0) { r = in.node; gamma = other(s, in.node); }
+      if (r < 0 || gamma < 0 || !inner(r, 1)) continue;
+      const int a = g[r]->inputs[0].index == 0 ? g[r]->inputs[0].node : -1;
+      if (!is(a, {OpId::AddV2, OpId::Add}) || !inner(a, 1)) continue;
+      int v = -1, eps = -1;
+      for (const TensorRef& in : g[a]->inputs)
+        if (is(in.node, {OpId::Mean}) && v < 0) { v = in.node; eps = other(a, in.node); }
+      const Tensor* e = eps >= 0 ? const_value(*g[eps]) : nullptr;
+      if (v < 0 || !inner(v, 1) || !e || e->dtype != DType::f32 || e->num_elements() != 1 || fed.count(ref_key(eps, 0))) continue;
+      const int sd = g[v]->inputs[0].index == 0 ? g[v]->inputs[0].node : -1;
+      if (!is(sd, {OpId::SquaredDifference}) || !inner(sd, 1)) continue;
+      int sg = other(sd, x.node);  // StopGradient(m), or m itself
+      if (sg < 0) continue;
+      const bool stop = sg != m;
+      if (stop && (!is(sg, {OpId::StopGradient}) || !inner(sg, 1) || g[sg]->inputs[0].node != m || g[sg]->inputs[0].index != 0)) continue;
+      if (!inner(m, 2) || !last_axis(m, x) || !last_axis(v, TensorRef{sd, 0})) continue;
+      const int rank = g[x.node]->out_ranks[x.index];
+      const int64_t d = g[x.node]->out_shapes[x.index].empty() ? -1 : g[x.node]->out_shapes[x.index][rank - 1];
+      if (d <= 0 || !vector_of(gamma, d) || !vector_of(beta, d)) continue;
+
+      auto node = std::make_shared<Node>(*g[t]);
+      node->type_name = "_MklLayerNorm";
+      node->inputs = {x, TensorRef{gamma, 0}, TensorRef{beta, 0}};
+      auto fusion = std::make_shared<Fusion>();
+      fusion->layer_norm = true;
+      fusion->epsilon = *e->data<float>();
+      std::vector<int> chain{m};
+      if (stop) chain.push_back(sg);
+      for (int id : {sd, v, a, r, s, neg, mul1, add1, mul2, t}) chain.push_back(id);
+      for (int id : chain) if (id != t) (*needed)[id] = 0;
+      (*fused)[t] = {std::move(node), std::move(fusion)};
+      plan->fused.push_back(std::move(chain));
+      break;
+    }
+  }
+  prune_unread_constants(req, fed, g, needed, plan, fused);  // the Mean axes and epsilon
+}
+
 // Elementwise chains: a run of f32 ops (chain_fusable: unary and binary ops with a SIMD loop,
 // BiasAdd NHWC) where each link's only consumer is the next link (through one of its inputs;
 // a binary link's other operand comes from outside the chain) runs as one step named like the
@@ -841,6 +946,7 @@ Status Session::build_plan(const RunRequest& req, Plan* plan) {
   if (remapping_) {
     fold_pad_into_conv(req, fed, &g, &needed, plan);
     fuse_bias_activation(req, fed, g, &needed, &fused, plan);
+    fuse_layer_norm(req, fed, g, &needed, &fused, plan);
   }
   if (elementwise_fusion_) fuse_elementwise(req, fed, g, &needed, &fused, plan);
   std::vector<int> first_slot(n, -1);

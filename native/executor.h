@@ -165,6 +165,8 @@ class Session {
                       Plan* plan);
   // TF's MulConvPushDown: a convolution times a constant per-channel vector runs as the
   // convolution of the scaled constant filter, in the Mul's place.
+  void fuse_layer_norm(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, const NodeView& g, std::vector<char>* needed,
+                       std::unordered_map<int, std::pair<std::shared_ptr<const Node>, std::shared_ptr<const Fusion>>>* fused, Plan* plan);
   void fold_batchnorm_into_conv(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, NodeView* g,
                                 std::vector<char>* needed, Plan* plan);
   void fold_scale_into_filter(const RunRequest& req, const std::unordered_map<int64_t, int>& fed, NodeView* g,

@@ -67,6 +67,9 @@ struct Fusion {
   bool bias_trailing = false;
   double gelu_a = 0, gelu_c = 0;
   std::vector<ChainLink> chain;  // non-empty for an elementwise chain
+  // A layer norm (fuse_layer_norm): inputs x, gamma, beta; the step's own op (AddV2) dispatches.
+  bool layer_norm = false;
+  float epsilon = 0;
 };
 
 struct KernelContext {
@@ -146,5 +149,7 @@ bool fusable_activation(OpId op);
 // (elementwise_chain.cc; the unary, binary and BiasAdd kernels hand a chain step to it).
 bool chain_fusable(OpId op);
 Status kernel_elementwise_chain(KernelContext& ctx);
+// Keras' layer norm over the last dim as one step (Fusion::layer_norm; layer_norm.cc).
+Status kernel_layer_norm(KernelContext& ctx);
 
 }  // namespace tl

@@ -192,6 +192,7 @@ Status add_strings(KernelContext& ctx, const Tensor& a, const Tensor& b) {
 
 Status kernel_binary(KernelContext& ctx) {
   if (ctx.fusion && !ctx.fusion->chain.empty()) return kernel_elementwise_chain(ctx);
+  if (ctx.fusion && ctx.fusion->layer_norm) return kernel_layer_norm(ctx);
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
   if (a.dtype != b.dtype) {
