@@ -115,6 +115,56 @@ Status conv_gemm(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, 
   return Status::OK();
 }
 
+// Small images (a per-image GEMM too small to split over the pool): im2col over blocks of
+// whole images and one GEMM per block, instead of a gather and a GEMM per image. A one-channel
+// input (the first layer) gathers single values without a copy call per tap.
+bool use_conv_images(const ConvGeom& g, size_t elem) {
+  const int64_t kdim = g.kh * g.kw * g.cin, pixels = g.oh * g.ow;
+  return g.n > 1 && pixels * kdim * static_cast<int64_t>(elem) <= (256 << 10) && pixels * kdim * g.cout < (1 << 20);
+}
+
+template <class T>
+Status conv_gemm_images(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, T* y) {
+  const int64_t kdim = g.kh * g.kw * g.cin, pixels = g.oh * g.ow;
+  const int64_t imgs = std::min<int64_t>(g.n, std::max<int64_t>(1, kColBytes / (pixels * kdim * static_cast<int64_t>(sizeof(T)))));
+  auto col = Buffer::allocate(static_cast<size_t>(imgs * pixels * kdim) * sizeof(T));
+  if (!col) return make_error(kResourceExhausted, "Conv2D: out of memory for the im2col buffer");
+  T* cp = static_cast<T*>(col->data);
+  for (int64_t b0 = 0; b0 < g.n; b0 += imgs) {
+    if (ctx.run.should_stop()) return ctx.run.stop_status();
+    const int64_t rows = std::min(imgs, g.n - b0) * pixels;
+    // Parallel over output rows (b, oy): tap (ky, kx) of pixels ox in [lo, hi) reads inside the
+    // image, the others are zeros.
+    parallel_rows(ctx, rows / g.ow, g.ow * kdim, [&](int64_t q0, int64_t q1) {
+      for (int64_t q = q0; q < q1; q++) {
+        const T* img = x + (b0 + q / g.oh) * g.h * g.w * g.cin;
+        const int64_t oy = q % g.oh;
+        T* row = cp + q * g.ow * kdim;
+        for (int64_t ky = 0; ky < g.kh; ky++) {
+          const int64_t iy = oy * g.sh - g.pad_t + ky * g.dh;
+          for (int64_t kx = 0; kx < g.kw; kx++) {
+            T* dst = row + (ky * g.kw + kx) * g.cin;
+            const int64_t off = kx * g.dw - g.pad_l;  // input column of pixel ox: ox * sw + off
+            const bool in_rows = iy >= 0 && iy < g.h;
+            const int64_t lo = !in_rows ? g.ow : off >= 0 ? 0 : std::min(g.ow, (-off + g.sw - 1) / g.sw);
+            const int64_t hi = !in_rows || off >= g.w ? lo : std::max(lo, std::min(g.ow, (g.w - off + g.sw - 1) / g.sw));
+            for (int64_t ox = 0; ox < lo; ox++) zero(dst + ox * kdim, g.cin);
+            const int64_t base = iy * g.w + off;  // + ox * sw: the input pixel (in bounds for lo <= ox < hi)
+            if (g.cin == 1)
+              for (int64_t ox = lo; ox < hi; ox++) dst[ox * kdim] = img[base + ox * g.sw];
+            else
+              for (int64_t ox = lo; ox < hi; ox++) std::memcpy(dst + ox * kdim, img + (base + ox * g.sw) * g.cin, sizeof(T) * g.cin);
+            for (int64_t ox = hi; ox < g.ow; ox++) zero(dst + ox * kdim, g.cin);
+          }
+        }
+      }
+    });
+    if (ctx.run.interrupted) return ctx.run.stop_status();
+    TL_RETURN_IF_ERROR(gemm(ctx, rows, g.cout, kdim, cp, f, y + b0 * pixels * g.cout, ctx.fusion != nullptr));
+  }
+  return Status::OK();
+}
+
 // ---- Winograd F(2x2, 3x3) ------------------------------------------------------------------
 // A 3x3, stride-1, undilated f32 Conv2D as Lavin & Gray's F(2x2, 3x3): each 2x2 block of output
 // pixels (a "tile") is A^T [(G g G^T) (.) (B^T d B)] A of its 4x4 input patch d, so the 36
@@ -478,24 +528,41 @@ void taps(int64_t i, int64_t k, int64_t pad, int64_t stride, int64_t dil, int64_
   }
 }
 
-// dx rows of batch b += the contributions `col` ([pixels of output rows oy0.., kdim]) of
-// output rows [oy0, oy1).
+// out[0, n) += src[0, n), in blocks of 8 the compiler vectorizes.
 template <class T>
-void col2im(KernelContext& ctx, const ConvGeom& g, const T* col, int64_t oy0, int64_t oy1, T* dx) {
+inline void add_to(T* __restrict out, const T* __restrict src, int64_t n) {
+  int64_t c = 0;
+  for (; c + 8 <= n; c += 8)
+    for (int j = 0; j < 8; ++j) out[c + j] += src[c + j];
+  for (; c < n; ++c) out[c] += src[c];
+}
+
+// dx += the contributions `col` ([pixels of output rows oy0.., kdim]) of output rows [oy0, oy1)
+// of `images` consecutive images (several only with all rows: oy0 = 0, oy1 = oh).
+template <class T>
+void col2im(KernelContext& ctx, const ConvGeom& g, const T* col, int64_t oy0, int64_t oy1, T* dx, int64_t images = 1) {
   const int64_t kdim = g.kh * g.kw * g.cin;
   int64_t iy0, iy1;
   fed_rows(g, oy0, oy1, &iy0, &iy1);
-  parallel_rows(ctx, iy1 - iy0, g.w * g.kh * g.kw * g.cin + 1, [&](int64_t r0, int64_t r1) {
-    for (int64_t iy = iy0 + r0; iy < iy0 + r1; ++iy) {
-      for (int64_t ix = 0; ix < g.w; ++ix) {
-        T* out = dx + (iy * g.w + ix) * g.cin;
-        taps(iy, g.kh, g.pad_t, g.sh, g.dh, oy0, oy1, [&](int64_t ky, int64_t oy) {
-          taps(ix, g.kw, g.pad_l, g.sw, g.dw, 0, g.ow, [&](int64_t kx, int64_t ox) {
-            const T* src = col + ((oy - oy0) * g.ow + ox) * kdim + (ky * g.kw + kx) * g.cin;
-            for (int64_t c = 0; c < g.cin; ++c) out[c] += src[c];
-          });
-        });
-      }
+  const int64_t span = iy1 - iy0;
+  if (span <= 0) return;
+  parallel_rows(ctx, images * span, g.w * g.kh * g.kw * g.cin + 1, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / span, iy = iy0 + r % span;
+      const T* cb = col + b * g.oh * g.ow * kdim;
+      T* out = dx + (b * g.h + iy) * g.w * g.cin;
+      // Each input pixel sums its taps in (ky, kx) order; tap (ky, kx) feeds the pixels ix =
+      // ox * sw + kx * dw - pad_l of the output columns ox in range.
+      taps(iy, g.kh, g.pad_t, g.sh, g.dh, oy0, oy1, [&](int64_t ky, int64_t oy) {
+        const T* crow = cb + (oy - oy0) * g.ow * kdim;
+        for (int64_t kx = 0; kx < g.kw; ++kx) {
+          const int64_t off = kx * g.dw - g.pad_l;
+          const int64_t lo = off >= 0 ? 0 : std::min(g.ow, (-off + g.sw - 1) / g.sw);
+          const int64_t hi = off >= g.w ? lo : std::max(lo, std::min(g.ow, (g.w - off + g.sw - 1) / g.sw));
+          const T* src = crow + (ky * g.kw + kx) * g.cin;
+          for (int64_t ox = lo; ox < hi; ++ox) add_to(out + (ox * g.sw + off) * g.cin, src + ox * kdim, g.cin);
+        }
+      });
     }
   });
 }
@@ -509,17 +576,22 @@ Status backprop_input_gemm(KernelContext& ctx, const ConvGeom& g, const T* dy, c
   T* fp = static_cast<T*>(ft->data);
   for (int64_t k = 0; k < kdim; ++k)
     for (int64_t co = 0; co < g.cout; ++co) fp[co * kdim + k] = f[k * g.cout + co];
-  const int64_t block_rows = std::max<int64_t>(1, std::min<int64_t>(g.oh, kColBytes / std::max<int64_t>(1, g.ow * kdim * sizeof(T))));
-  auto col = Buffer::allocate(static_cast<size_t>(block_rows * g.ow * kdim) * sizeof(T));
+  // Blocks of output rows of one image, or of whole images when several fit (small images:
+  // one GEMM big enough to split over the pool, one parallel col2im).
+  const int64_t row_bytes = std::max<int64_t>(1, g.ow * kdim * static_cast<int64_t>(sizeof(T)));
+  const int64_t block_rows = std::max<int64_t>(1, std::min<int64_t>(g.oh, kColBytes / row_bytes));
+  const int64_t imgs = block_rows == g.oh ? std::max<int64_t>(1, std::min<int64_t>(g.n, kColBytes / (row_bytes * std::max<int64_t>(1, g.oh)))) : 1;
+  auto col = Buffer::allocate(static_cast<size_t>(imgs * block_rows * g.ow * kdim) * sizeof(T));
   if (!col) return make_error(kResourceExhausted, "Conv2DBackpropInput: out of memory for the col2im buffer");
   T* cp = static_cast<T*>(col->data);
-  for (int64_t b = 0; b < g.n; ++b) {
+  for (int64_t b = 0; b < g.n; b += imgs) {
+    const int64_t nb = std::min(imgs, g.n - b);
     T* img = dx + b * g.h * g.w * g.cin;
     for (int64_t oy0 = 0; oy0 < g.oh; oy0 += block_rows) {
       if (ctx.run.should_stop()) return ctx.run.stop_status();
       const int64_t oy1 = std::min(g.oh, oy0 + block_rows);
-      TL_RETURN_IF_ERROR(gemm(ctx, (oy1 - oy0) * g.ow, kdim, g.cout, dy + (b * g.oh + oy0) * g.ow * g.cout, fp, cp));
-      col2im(ctx, g, cp, oy0, oy1, img);
+      TL_RETURN_IF_ERROR(gemm(ctx, nb * (oy1 - oy0) * g.ow, kdim, g.cout, dy + (b * g.oh + oy0) * g.ow * g.cout, fp, cp));
+      col2im(ctx, g, cp, oy0, oy1, img, nb);
       if (ctx.run.interrupted) return ctx.run.stop_status();
     }
   }
@@ -599,8 +671,11 @@ Status kernel_conv2d(KernelContext& ctx) {
   switch (x.dtype) {
     case DType::f32:
       if (use_winograd(g)) return conv_winograd(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
+      if (use_conv_images(g, sizeof(float))) return conv_gemm_images<float>(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
       return conv_gemm<float>(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
-    case DType::f64: return conv_gemm<double>(ctx, g, x.data<double>(), f.data<double>(), out->data<double>());
+    case DType::f64:
+      if (use_conv_images(g, sizeof(double))) return conv_gemm_images<double>(ctx, g, x.data<double>(), f.data<double>(), out->data<double>());
+      return conv_gemm<double>(ctx, g, x.data<double>(), f.data<double>(), out->data<double>());
     case DType::i32: conv_direct<int32_t>(ctx, g, x.data<int32_t>(), f.data<int32_t>(), out->data<int32_t>()); return Status::OK();
     default: return ctx.invalid(std::string("Conv2D not supported for dtype ") + dtype_tf_name(x.dtype));
   }

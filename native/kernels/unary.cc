@@ -142,8 +142,9 @@ void epilogue(const Fusion& f, T* y, int64_t rows, int64_t cols, int64_t ld, con
   for (int64_t r = 0; r < rows; ++r) {
     T* row = y + r * ld;
     for (int64_t j = 0; j < cols; ++j) row[j] = row[j] + bias[j];
-    if (act) act(row, row, cols, f.alpha);
+    if (act && ld != cols) act(row, row, cols, f.alpha);
   }
+  if (act && ld == cols) act(y, y, rows * cols, f.alpha);  // contiguous rows: one call (narrow rows)
 }
 
 }  // namespace
