@@ -16,6 +16,7 @@
 #include <tuple>
 #include <vector>
 
+#include "conv_small.h"
 #include "elementwise.h"
 #include "kernel.h"
 #include "nn_util.h"
@@ -163,6 +164,21 @@ Status conv_gemm_images(KernelContext& ctx, const ConvGeom& g, const T* x, const
     TL_RETURN_IF_ERROR(gemm(ctx, rows, g.cout, kdim, cp, f, y + b0 * pixels * g.cout, ctx.fusion != nullptr));
   }
   return Status::OK();
+}
+
+// f32 with few channels (a 3x3 first layer or two of a small CNN): conv_small.h's direct SIMD
+// loop over output rows, then the fused step's bias and activation on each block of rows.
+bool use_conv_small(const ConvGeom& g) { return g.cout <= 16 && g.cin <= 16 && g.kh * g.kw > 1; }
+
+Status conv_small(KernelContext& ctx, const ConvGeom& g, ConvRowsFn rows, const float* x, const float* f, float* y) {
+  const float* bias = ctx.fusion ? ctx.input(ctx.fusion->bias_input).data<float>() : nullptr;
+  const ConvSmallArgs a{x, f, y, g.n, g.h, g.w, g.cin, g.cout, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, g.pad_t, g.pad_l, bias};
+  parallel_rows(ctx, g.n * g.oh, g.ow * g.kh * g.kw * g.cin * g.cout, [&](int64_t r0, int64_t r1) {
+    rows(a, r0, r1);  // (with the bias)
+    const int64_t n = (r1 - r0) * g.ow * g.cout;
+    if (bias) fused_epilogue(*ctx.fusion, y + r0 * g.ow * g.cout, 1, n, n, nullptr);  // the activation
+  });
+  return ctx.run.interrupted || ctx.run.should_stop() ? ctx.run.stop_status() : Status::OK();
 }
 
 // ---- Winograd F(2x2, 3x3) ------------------------------------------------------------------
@@ -670,6 +686,8 @@ Status kernel_conv2d(KernelContext& ctx) {
   }
   switch (x.dtype) {
     case DType::f32:
+      if (ConvRowsFn rows = use_conv_small(g) ? conv_rows_f32_fn(g.cout) : nullptr)
+        return conv_small(ctx, g, rows, x.data<float>(), f.data<float>(), out->data<float>());
       if (use_winograd(g)) return conv_winograd(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
       if (use_conv_images(g, sizeof(float))) return conv_gemm_images<float>(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
       return conv_gemm<float>(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());

@@ -1,0 +1,237 @@
+// Direct f32 loops for convolutions with few channels, where a GEMM's tiles would be mostly
+// padding and its packing and im2col would cost more than the products: a template over the
+// per-ISA vector type V (simd/vec.h), instantiated by conv_small_avx512.cc (16 lanes),
+// conv_small_avx2.cc (8) and conv_small_neon.cc (4); conv_small.cc picks the level. None at the
+// scalar level, where the GEMM paths are faster.
+//
+// Conv2DBackpropFilter: the filter gradient of a block of output rows, vectorized over the
+// output channels; each (tap, block of input channels, block of V::W output channels) sums
+// x · dy over the rows' pixels in registers, several pixels in separate running sums (added in
+// a fixed order at the end), so the result depends only on the rows given.
+//
+// Conv2D (f32, few output channels): output rows vectorized over the output channels, PU
+// pixels of a row at a time sharing each filter vector; each output sums its in-bounds taps in
+// (ky, kx, ci) order, then gets the bias if given; the activation is left to the caller.
+// NOTE: included by SIMD translation units: everything here is in an anonymous namespace and
+// calls no inline library function (a copy compiled with -mavx512f could be the one the linker
+// keeps for the base library).
+#pragma once
+#include <cstdint>
+
+namespace tl {
+
+struct FilterGradArgs {
+  const float* x;   // [n, h, w, cin]
+  const float* dy;  // [n, oh, ow, cout]
+  int64_t n, h, w, cin, cout, kh, kw, sh, sw, dh, dw, oh, ow, pt, pl;
+};
+
+struct ConvSmallArgs {
+  const float* x;  // [n, h, w, cin]
+  const float* f;  // [kh, kw, cin, cout]
+  float* y;        // [n, oh, ow, cout]
+  int64_t n, h, w, cin, cout, kh, kw, sh, sw, dh, dw, oh, ow, pt, pl;
+  const float* bias;  // [cout] added to each sum (as BiasAdd: sum + bias), or null
+};
+
+// Output rows [r0, r1) (r = batch * oh + oy) of the convolution (plus the bias).
+void conv_rows_f32__avx2(const ConvSmallArgs& a, int64_t r0, int64_t r1);    // x86-64 only
+void conv_rows_f32__avx512(const ConvSmallArgs& a, int64_t r0, int64_t r1);  // x86-64 only
+void conv_rows_f32__neon(const ConvSmallArgs& a, int64_t r0, int64_t r1);    // AArch64 only
+using ConvRowsFn = void (*)(const ConvSmallArgs&, int64_t, int64_t);
+// The loop for `cout` output channels at the CPU's ISA level; null at the scalar level.
+ConvRowsFn conv_rows_f32_fn(int64_t cout);
+
+// The filter gradient [kh, kw, cin, cout] of output rows [r0, r1) (r = batch * oh + oy), written to part.
+void filter_grad_rows_f32__avx2(const FilterGradArgs& a, int64_t r0, int64_t r1, float* part);    // x86-64 only
+void filter_grad_rows_f32__avx512(const FilterGradArgs& a, int64_t r0, int64_t r1, float* part);  // x86-64 only
+void filter_grad_rows_f32__neon(const FilterGradArgs& a, int64_t r0, int64_t r1, float* part);    // AArch64 only
+using FilterGradRowsFn = void (*)(const FilterGradArgs&, int64_t, int64_t, float*);
+// The loop for `cout` output channels at the CPU's ISA level; null at the scalar level.
+FilterGradRowsFn filter_grad_rows_f32_fn(int64_t cout);
+
+namespace {
+
+template <class V, bool FULL>
+V load_lanes(const float* p, int64_t n) { return FULL ? V::load(p) : V::load_partial(p, n, 0.f); }
+
+template <class V, bool FULL>
+void store_lanes(V v, float* p, int64_t n) {
+  if (FULL) v.store(p);
+  else v.store_partial(p, n);
+}
+
+// The output columns [lo, hi) whose tap at input column ox * sw + off lies inside [0, w).
+inline void tap_columns(int64_t off, int64_t sw, int64_t w, int64_t ow, int64_t* lo, int64_t* hi) {
+  *lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+  *hi = off >= w ? 0 : (w - off + sw - 1) / sw;
+  if (*hi > ow) *hi = ow;
+  if (*hi < *lo) *hi = *lo;
+}
+
+// Tap (ky, kx), input channels [ci0, ci0 + CB) (CB = 4 or 1), output channels [co0, co0 + nco)
+// (FULL: nco = W) of the filter gradient over output rows [r0, r1): 2 (CB = 4) or 4 (CB = 1)
+// pixels per step, each in its own named sums (GCC keeps an array of vector structs in memory).
+template <class V, int CB, bool FULL>
+void fg_block(const FilterGradArgs& a, int64_t ky, int64_t kx, int64_t ci0, int64_t co0, int64_t nco, int64_t r0, int64_t r1,
+              float* out) {
+  static_assert(CB == 4 || CB == 1, "4 channels by 2 pixels, or 1 by 4");
+  const V z = V::set1(0.f);
+  V s0 = z, s1 = z, s2 = z, s3 = z, t0 = z, t1 = z, t2 = z, t3 = z;
+  int64_t lo, hi;
+  tap_columns(kx * a.dw - a.pl, a.sw, a.w, a.ow, &lo, &hi);
+  if (lo == hi) r1 = r0;
+  const int64_t xs = a.sw * a.cin, cs = a.cout;  // from column ox to ox + 1 of x, of dy
+  for (int64_t r = r0, b = r0 / a.oh, oy = r0 % a.oh; r < r1; ++r, oy = oy + 1 == a.oh ? (++b, 0) : oy + 1) {
+    const int64_t iy = oy * a.sh + ky * a.dh - a.pt;
+    if (iy < 0 || iy >= a.h) continue;
+    const float* xr = a.x + ((b * a.h + iy) * a.w + lo * a.sw + kx * a.dw - a.pl) * a.cin + ci0;
+    const float* dr = a.dy + (r * a.ow + lo) * cs + co0;
+    int64_t ox = lo;
+    if (CB == 4) {
+      for (; ox + 2 <= hi; ox += 2, xr += 2 * xs, dr += 2 * cs) {
+        const V d = load_lanes<V, FULL>(dr, nco), e = load_lanes<V, FULL>(dr + cs, nco);
+        s0 = fma(V::set1(xr[0]), d, s0); s1 = fma(V::set1(xr[1]), d, s1);
+        s2 = fma(V::set1(xr[2]), d, s2); s3 = fma(V::set1(xr[3]), d, s3);
+        t0 = fma(V::set1(xr[xs]), e, t0); t1 = fma(V::set1(xr[xs + 1]), e, t1);
+        t2 = fma(V::set1(xr[xs + 2]), e, t2); t3 = fma(V::set1(xr[xs + 3]), e, t3);
+      }
+      if (ox < hi) {
+        const V d = load_lanes<V, FULL>(dr, nco);
+        s0 = fma(V::set1(xr[0]), d, s0); s1 = fma(V::set1(xr[1]), d, s1);
+        s2 = fma(V::set1(xr[2]), d, s2); s3 = fma(V::set1(xr[3]), d, s3);
+      }
+    } else {
+      for (; ox + 4 <= hi; ox += 4, xr += 4 * xs, dr += 4 * cs) {
+        s0 = fma(V::set1(xr[0]), load_lanes<V, FULL>(dr, nco), s0);
+        s1 = fma(V::set1(xr[xs]), load_lanes<V, FULL>(dr + cs, nco), s1);
+        s2 = fma(V::set1(xr[2 * xs]), load_lanes<V, FULL>(dr + 2 * cs, nco), s2);
+        s3 = fma(V::set1(xr[3 * xs]), load_lanes<V, FULL>(dr + 3 * cs, nco), s3);
+      }
+      for (; ox < hi; ++ox, xr += xs, dr += cs) s0 = fma(V::set1(xr[0]), load_lanes<V, FULL>(dr, nco), s0);
+    }
+  }
+  float* o = out + ci0 * cs + co0;
+  if (CB == 4) {
+    store_lanes<V, FULL>(s0 + t0, o, nco);
+    store_lanes<V, FULL>(s1 + t1, o + cs, nco);
+    store_lanes<V, FULL>(s2 + t2, o + 2 * cs, nco);
+    store_lanes<V, FULL>(s3 + t3, o + 3 * cs, nco);
+  } else {
+    store_lanes<V, FULL>((s0 + s1) + (s2 + s3), o, nco);
+  }
+}
+
+template <class V>
+void filter_grad_rows(const FilterGradArgs& a, int64_t r0, int64_t r1, float* part) {
+  for (int64_t ky = 0; ky < a.kh; ++ky)
+    for (int64_t kx = 0; kx < a.kw; ++kx) {
+      float* out = part + (ky * a.kw + kx) * a.cin * a.cout;
+      for (int64_t co0 = 0; co0 < a.cout; co0 += V::kLanes) {
+        const int64_t nco = a.cout - co0 < V::kLanes ? a.cout - co0 : V::kLanes;
+        int64_t ci0 = 0;
+        if (nco == V::kLanes) {
+          for (; ci0 + 4 <= a.cin; ci0 += 4) fg_block<V, 4, true>(a, ky, kx, ci0, co0, nco, r0, r1, out);
+          for (; ci0 < a.cin; ++ci0) fg_block<V, 1, true>(a, ky, kx, ci0, co0, nco, r0, r1, out);
+        } else {
+          for (; ci0 + 4 <= a.cin; ci0 += 4) fg_block<V, 4, false>(a, ky, kx, ci0, co0, nco, r0, r1, out);
+          for (; ci0 < a.cin; ++ci0) fg_block<V, 1, false>(a, ky, kx, ci0, co0, nco, r0, r1, out);
+        }
+      }
+    }
+}
+
+// Sums of p consecutive pixels (plus the bias) to y at offset `at`, channels [co0, co0 + nco).
+template <class V, bool FULL>
+void store_pixels(const ConvSmallArgs& a, const V* sums, int p, int64_t at, int64_t co0, int64_t nco) {
+  const V bias = !a.bias ? V::set1(0.f) : FULL ? V::load(a.bias + co0) : V::load_partial(a.bias + co0, nco, 0.f);
+  for (int i = 0; i < p; ++i) {
+    const V v = a.bias ? sums[i] + bias : sums[i];
+    if (FULL) v.store(a.y + at + i * a.cout);
+    else v.store_partial(a.y + at + i * a.cout, nco);
+  }
+}
+
+// Output pixels [ox0, ox0 + P) of row (b, oy), channels [co0, co0 + nco): taps ky in [ky0, ky1)
+// (input rows inside the image); EDGE: some taps fall outside the row (checked per pixel).
+template <class V, int P, bool FULL, bool EDGE>
+void conv_pixels(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t ky0, int64_t ky1, int64_t ox0, int64_t co0, int64_t nco) {
+  V acc[P];
+  for (int p = 0; p < P; ++p) acc[p] = V::set1(0.f);
+  const int64_t xs = a.sw * a.cin;  // from pixel ox to ox + 1
+  for (int64_t ky = ky0; ky < ky1; ++ky) {
+    const int64_t iy = oy * a.sh - a.pt + ky * a.dh;
+    const float* xrow = a.x + (b * a.h + iy) * a.w * a.cin;
+    for (int64_t kx = 0; kx < a.kw; ++kx) {
+      const int64_t ix0 = ox0 * a.sw - a.pl + kx * a.dw;  // input column of pixel ox0
+      if (EDGE && (ix0 < 0 || ix0 >= a.w)) continue;      // (EDGE: P == 1)
+      const float* xp = xrow + ix0 * a.cin;
+      const float* fk = a.f + (ky * a.kw + kx) * a.cin * a.cout + co0;
+      for (int64_t ci = 0; ci < a.cin; ++ci) {
+        const V fv = FULL ? V::load(fk + ci * a.cout) : V::load_partial(fk + ci * a.cout, nco, 0.f);
+        for (int p = 0; p < P; ++p) acc[p] = fma(V::set1(xp[p * xs + ci]), fv, acc[p]);
+      }
+    }
+  }
+  store_pixels<V, FULL>(a, acc, P, ((b * a.oh + oy) * a.ow + ox0) * a.cout + co0, co0, nco);
+}
+
+// Eight pixels [ox0, ox0 + 8) without edges and with dw = 1: each tap row's (kx, ci) are
+// kw * cin consecutive values of x and of f, one loop; eight named sums (GCC keeps an array of
+// vector structs in memory, storing it on every step).
+template <class V, bool FULL>
+void conv_pixels8(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t ky0, int64_t ky1, int64_t ox0, int64_t co0, int64_t nco) {
+  V s0 = V::set1(0.f), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+  const int64_t xs = a.sw * a.cin, kdim = a.kw * a.cin;
+  const float* xp = a.x + ((b * a.h + oy * a.sh - a.pt + ky0 * a.dh) * a.w + ox0 * a.sw - a.pl) * a.cin;
+  const float* fk = a.f + ky0 * kdim * a.cout + co0;
+  for (int64_t ky = ky0; ky < ky1; ++ky, xp += a.dh * a.w * a.cin, fk += kdim * a.cout) {
+    for (int64_t j = 0; j < kdim; ++j) {
+      const V fv = FULL ? V::load(fk + j * a.cout) : V::load_partial(fk + j * a.cout, nco, 0.f);
+      const float* xj = xp + j;
+      s0 = fma(V::set1(xj[0]), fv, s0);
+      s1 = fma(V::set1(xj[xs]), fv, s1);
+      s2 = fma(V::set1(xj[2 * xs]), fv, s2);
+      s3 = fma(V::set1(xj[3 * xs]), fv, s3);
+      s4 = fma(V::set1(xj[4 * xs]), fv, s4);
+      s5 = fma(V::set1(xj[5 * xs]), fv, s5);
+      s6 = fma(V::set1(xj[6 * xs]), fv, s6);
+      s7 = fma(V::set1(xj[7 * xs]), fv, s7);
+    }
+  }
+  const V sums[8] = {s0, s1, s2, s3, s4, s5, s6, s7};
+  store_pixels<V, FULL>(a, sums, 8, ((b * a.oh + oy) * a.ow + ox0) * a.cout + co0, co0, nco);
+}
+
+template <class V, bool FULL>
+void conv_row(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t co0, int64_t nco) {
+  constexpr int kP = 4;
+  int64_t ky0 = 0, ky1 = a.kh;  // taps whose input row is inside the image
+  while (ky0 < a.kh && oy * a.sh - a.pt + ky0 * a.dh < 0) ++ky0;
+  while (ky1 > ky0 && oy * a.sh - a.pt + (ky1 - 1) * a.dh >= a.h) --ky1;
+  // Columns [lo, hi) have every tap inside the row.
+  const int64_t span = (a.kw - 1) * a.dw;
+  int64_t lo = (a.pl + a.sw - 1) / a.sw, hi = a.w - 1 - span + a.pl >= 0 ? (a.w - 1 - span + a.pl) / a.sw + 1 : 0;
+  if (lo > a.ow) lo = a.ow;
+  if (hi > a.ow) hi = a.ow;
+  if (hi < lo) hi = lo;
+  int64_t ox = 0;
+  for (; ox < lo; ++ox) conv_pixels<V, 1, FULL, true>(a, b, oy, ky0, ky1, ox, co0, nco);
+  if (a.dw == 1)
+    for (; ox + 8 <= hi; ox += 8) conv_pixels8<V, FULL>(a, b, oy, ky0, ky1, ox, co0, nco);
+  for (; ox + kP <= hi; ox += kP) conv_pixels<V, kP, FULL, false>(a, b, oy, ky0, ky1, ox, co0, nco);
+  for (; ox < hi; ++ox) conv_pixels<V, 1, FULL, false>(a, b, oy, ky0, ky1, ox, co0, nco);
+  for (; ox < a.ow; ++ox) conv_pixels<V, 1, FULL, true>(a, b, oy, ky0, ky1, ox, co0, nco);
+}
+
+template <class V>
+void conv_rows(const ConvSmallArgs& a, int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; ++r)
+    for (int64_t co0 = 0; co0 < a.cout; co0 += V::kLanes) {
+      if (a.cout - co0 >= V::kLanes) conv_row<V, true>(a, r / a.oh, r % a.oh, co0, V::kLanes);
+      else conv_row<V, false>(a, r / a.oh, r % a.oh, co0, a.cout - co0);
+    }
+}
+
+}  // namespace
+}  // namespace tl
