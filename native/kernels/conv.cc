@@ -614,6 +614,30 @@ Status backprop_input_gemm(KernelContext& ctx, const ConvGeom& g, const T* dy, c
   return Status::OK();
 }
 
+// f32, stride 1, few channels: the input gradient is the convolution of out_backprop with the
+// filter flipped in space and transposed in channels ([kh, kw, cout, cin]), padded by
+// (k - 1) * dilation - pad before (conv_small.h's loop: dx[iy] = sum over ky of
+// dy[iy + pad - ky * dh] f[ky]).
+bool use_backprop_input_small(const ConvGeom& g) {
+  return g.sh == 1 && g.sw == 1 && g.cin <= 16 && g.cout <= 16 && g.kh * g.kw > 1 && g.pad_t <= (g.kh - 1) * g.dh &&
+         g.pad_l <= (g.kw - 1) * g.dw;
+}
+
+Status backprop_input_small(KernelContext& ctx, const ConvGeom& g, ConvRowsFn rows, const float* dy, const float* f, float* dx) {
+  auto ft = Buffer::allocate(sizeof(float) * static_cast<size_t>(g.kh * g.kw * g.cin * g.cout));
+  if (!ft) return make_error(kResourceExhausted, "Conv2DBackpropInput: out of memory for the transposed filter");
+  float* fp = static_cast<float*>(ft->data);
+  for (int64_t ky = 0; ky < g.kh; ++ky)
+    for (int64_t kx = 0; kx < g.kw; ++kx)
+      for (int64_t ci = 0; ci < g.cin; ++ci)
+        for (int64_t co = 0; co < g.cout; ++co)
+          fp[(((g.kh - 1 - ky) * g.kw + (g.kw - 1 - kx)) * g.cout + co) * g.cin + ci] = f[((ky * g.kw + kx) * g.cin + ci) * g.cout + co];
+  const ConvSmallArgs a{dy, fp, dx, g.n, g.oh, g.ow, g.cout, g.cin, g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w,
+                        (g.kh - 1) * g.dh - g.pad_t, (g.kw - 1) * g.dw - g.pad_l, nullptr};
+  parallel_rows(ctx, g.n * g.h, g.w * g.kh * g.kw * g.cin * g.cout, [&](int64_t r0, int64_t r1) { rows(a, r0, r1); });
+  return ctx.run.interrupted || ctx.run.should_stop() ? ctx.run.stop_status() : Status::OK();
+}
+
 // Integer Conv2DBackpropInput: each input pixel gathers directly from the outputs it feeds.
 template <class T>
 void backprop_input_direct(KernelContext& ctx, const ConvGeom& g, const T* dy, const T* f, T* dx) {
@@ -737,7 +761,10 @@ Status kernel_conv2d_backprop_input(KernelContext& ctx) {
   std::memset(out->raw(), 0, out->bytes());
   if (g.cout == 0 || dy.num_elements() == 0 || g.kh * g.kw == 0) return Status::OK();
   switch (f.dtype) {
-    case DType::f32: return backprop_input_gemm<float>(ctx, g, dy.data<float>(), f.data<float>(), out->data<float>());
+    case DType::f32:
+      if (ConvRowsFn rows = use_backprop_input_small(g) ? conv_rows_f32_fn(g.cin) : nullptr)
+        return backprop_input_small(ctx, g, rows, dy.data<float>(), f.data<float>(), out->data<float>());
+      return backprop_input_gemm<float>(ctx, g, dy.data<float>(), f.data<float>(), out->data<float>());
     case DType::f64: return backprop_input_gemm<double>(ctx, g, dy.data<double>(), f.data<double>(), out->data<double>());
     case DType::i32:
       backprop_input_direct<int32_t>(ctx, g, dy.data<int32_t>(), f.data<int32_t>(), out->data<int32_t>());

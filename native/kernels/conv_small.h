@@ -141,71 +141,53 @@ void filter_grad_rows(const FilterGradArgs& a, int64_t r0, int64_t r1, float* pa
     }
 }
 
-// Sums of p consecutive pixels (plus the bias) to y at offset `at`, channels [co0, co0 + nco).
-template <class V, bool FULL>
-void store_pixels(const ConvSmallArgs& a, const V* sums, int p, int64_t at, int64_t co0, int64_t nco) {
-  const V bias = !a.bias ? V::set1(0.f) : FULL ? V::load(a.bias + co0) : V::load_partial(a.bias + co0, nco, 0.f);
-  for (int i = 0; i < p; ++i) {
-    const V v = a.bias ? sums[i] + bias : sums[i];
-    if (FULL) v.store(a.y + at + i * a.cout);
-    else v.store_partial(a.y + at + i * a.cout, nco);
-  }
-}
-
-// Output pixels [ox0, ox0 + P) of row (b, oy), channels [co0, co0 + nco): taps ky in [ky0, ky1)
-// (input rows inside the image); EDGE: some taps fall outside the row (checked per pixel).
-template <class V, int P, bool FULL, bool EDGE>
+// Output pixels [ox0, ox0 + N) (N = 1, 2, 4 or 8) of row (b, oy), channels [co0, co0 + nco):
+// taps ky in [ky0, ky1) (input rows inside the image); EDGE (N = 1): some taps fall outside the
+// row, skipped. Without edges and with dw = 1 each tap row's (kx, ci) are kw * cin consecutive
+// values of x and of f: one loop. The sums are named variables (GCC keeps an array of vector
+// structs in memory, storing it on every step); then the bias, and the store.
+template <class V, int N, bool FULL, bool EDGE>
 void conv_pixels(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t ky0, int64_t ky1, int64_t ox0, int64_t co0, int64_t nco) {
-  V acc[P];
-  for (int p = 0; p < P; ++p) acc[p] = V::set1(0.f);
+  static_assert(N == 1 || N == 2 || N == 4 || N == 8, "1, 2, 4 or 8 pixels");
+  static_assert(!EDGE || N == 1, "edge pixels one at a time");
+  const V z = V::set1(0.f);
+  V s0 = z, s1 = z, s2 = z, s3 = z, s4 = z, s5 = z, s6 = z, s7 = z;
   const int64_t xs = a.sw * a.cin;  // from pixel ox to ox + 1
-  for (int64_t ky = ky0; ky < ky1; ++ky) {
-    const int64_t iy = oy * a.sh - a.pt + ky * a.dh;
-    const float* xrow = a.x + (b * a.h + iy) * a.w * a.cin;
-    for (int64_t kx = 0; kx < a.kw; ++kx) {
-      const int64_t ix0 = ox0 * a.sw - a.pl + kx * a.dw;  // input column of pixel ox0
-      if (EDGE && (ix0 < 0 || ix0 >= a.w)) continue;      // (EDGE: P == 1)
-      const float* xp = xrow + ix0 * a.cin;
-      const float* fk = a.f + (ky * a.kw + kx) * a.cin * a.cout + co0;
-      for (int64_t ci = 0; ci < a.cin; ++ci) {
-        const V fv = FULL ? V::load(fk + ci * a.cout) : V::load_partial(fk + ci * a.cout, nco, 0.f);
-        for (int p = 0; p < P; ++p) acc[p] = fma(V::set1(xp[p * xs + ci]), fv, acc[p]);
+  // Adds the products of n values of x (from pixel ox0's at xp, stepping 1) and of f (from fp,
+  // stepping cout).
+  auto taps = [&](const float* xp, const float* fp, int64_t n) {
+    for (int64_t j = 0; j < n; ++j, ++xp, fp += a.cout) {
+      const V fv = load_lanes<V, FULL>(fp, nco);
+      s0 = fma(V::set1(xp[0]), fv, s0);
+      if (N > 1) s1 = fma(V::set1(xp[xs]), fv, s1);
+      if (N > 2) { s2 = fma(V::set1(xp[2 * xs]), fv, s2); s3 = fma(V::set1(xp[3 * xs]), fv, s3); }
+      if (N > 4) {
+        s4 = fma(V::set1(xp[4 * xs]), fv, s4); s5 = fma(V::set1(xp[5 * xs]), fv, s5);
+        s6 = fma(V::set1(xp[6 * xs]), fv, s6); s7 = fma(V::set1(xp[7 * xs]), fv, s7);
       }
     }
-  }
-  store_pixels<V, FULL>(a, acc, P, ((b * a.oh + oy) * a.ow + ox0) * a.cout + co0, co0, nco);
-}
-
-// Eight pixels [ox0, ox0 + 8) without edges and with dw = 1: each tap row's (kx, ci) are
-// kw * cin consecutive values of x and of f, one loop; eight named sums (GCC keeps an array of
-// vector structs in memory, storing it on every step).
-template <class V, bool FULL>
-void conv_pixels8(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t ky0, int64_t ky1, int64_t ox0, int64_t co0, int64_t nco) {
-  V s0 = V::set1(0.f), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-  const int64_t xs = a.sw * a.cin, kdim = a.kw * a.cin;
-  const float* xp = a.x + ((b * a.h + oy * a.sh - a.pt + ky0 * a.dh) * a.w + ox0 * a.sw - a.pl) * a.cin;
-  const float* fk = a.f + ky0 * kdim * a.cout + co0;
-  for (int64_t ky = ky0; ky < ky1; ++ky, xp += a.dh * a.w * a.cin, fk += kdim * a.cout) {
-    for (int64_t j = 0; j < kdim; ++j) {
-      const V fv = FULL ? V::load(fk + j * a.cout) : V::load_partial(fk + j * a.cout, nco, 0.f);
-      const float* xj = xp + j;
-      s0 = fma(V::set1(xj[0]), fv, s0);
-      s1 = fma(V::set1(xj[xs]), fv, s1);
-      s2 = fma(V::set1(xj[2 * xs]), fv, s2);
-      s3 = fma(V::set1(xj[3 * xs]), fv, s3);
-      s4 = fma(V::set1(xj[4 * xs]), fv, s4);
-      s5 = fma(V::set1(xj[5 * xs]), fv, s5);
-      s6 = fma(V::set1(xj[6 * xs]), fv, s6);
-      s7 = fma(V::set1(xj[7 * xs]), fv, s7);
+  };
+  for (int64_t ky = ky0; ky < ky1; ++ky) {
+    const float* xrow = a.x + (b * a.h + oy * a.sh - a.pt + ky * a.dh) * a.w * a.cin;
+    const float* fk = a.f + ky * a.kw * a.cin * a.cout + co0;
+    if (!EDGE && a.dw == 1) {
+      taps(xrow + (ox0 * a.sw - a.pl) * a.cin, fk, a.kw * a.cin);
+      continue;
+    }
+    for (int64_t kx = 0; kx < a.kw; ++kx) {
+      const int64_t ix0 = ox0 * a.sw - a.pl + kx * a.dw;  // input column of pixel ox0
+      if (EDGE && (ix0 < 0 || ix0 >= a.w)) continue;
+      taps(xrow + ix0 * a.cin, fk + kx * a.cin * a.cout, a.cin);
     }
   }
+  const V bias = a.bias ? load_lanes<V, FULL>(a.bias + co0, nco) : z;
+  float* out = a.y + ((b * a.oh + oy) * a.ow + ox0) * a.cout + co0;
   const V sums[8] = {s0, s1, s2, s3, s4, s5, s6, s7};
-  store_pixels<V, FULL>(a, sums, 8, ((b * a.oh + oy) * a.ow + ox0) * a.cout + co0, co0, nco);
+  for (int p = 0; p < N; ++p) store_lanes<V, FULL>(a.bias ? sums[p] + bias : sums[p], out + p * a.cout, nco);
 }
 
 template <class V, bool FULL>
 void conv_row(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t co0, int64_t nco) {
-  constexpr int kP = 4;
   int64_t ky0 = 0, ky1 = a.kh;  // taps whose input row is inside the image
   while (ky0 < a.kh && oy * a.sh - a.pt + ky0 * a.dh < 0) ++ky0;
   while (ky1 > ky0 && oy * a.sh - a.pt + (ky1 - 1) * a.dh >= a.h) --ky1;
@@ -217,10 +199,10 @@ void conv_row(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t co0, int64_
   if (hi < lo) hi = lo;
   int64_t ox = 0;
   for (; ox < lo; ++ox) conv_pixels<V, 1, FULL, true>(a, b, oy, ky0, ky1, ox, co0, nco);
-  if (a.dw == 1)
-    for (; ox + 8 <= hi; ox += 8) conv_pixels8<V, FULL>(a, b, oy, ky0, ky1, ox, co0, nco);
-  for (; ox + kP <= hi; ox += kP) conv_pixels<V, kP, FULL, false>(a, b, oy, ky0, ky1, ox, co0, nco);
-  for (; ox < hi; ++ox) conv_pixels<V, 1, FULL, false>(a, b, oy, ky0, ky1, ox, co0, nco);
+  for (; ox + 8 <= hi; ox += 8) conv_pixels<V, 8, FULL, false>(a, b, oy, ky0, ky1, ox, co0, nco);
+  if (ox + 4 <= hi) { conv_pixels<V, 4, FULL, false>(a, b, oy, ky0, ky1, ox, co0, nco); ox += 4; }
+  if (ox + 2 <= hi) { conv_pixels<V, 2, FULL, false>(a, b, oy, ky0, ky1, ox, co0, nco); ox += 2; }
+  if (ox < hi) { conv_pixels<V, 1, FULL, false>(a, b, oy, ky0, ky1, ox, co0, nco); ++ox; }
   for (; ox < a.ow; ++ox) conv_pixels<V, 1, FULL, true>(a, b, oy, ky0, ky1, ox, co0, nco);
 }
 
