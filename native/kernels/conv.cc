@@ -117,11 +117,13 @@ Status conv_gemm(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, 
 }
 
 // Small images (a per-image GEMM too small to split over the pool): im2col over blocks of
-// whole images and one GEMM per block, instead of a gather and a GEMM per image. A one-channel
+// whole images and one GEMM per block, instead of a gather and a GEMM per image (a plain 1x1
+// convolution needs no gathering: conv_gemm multiplies the whole batch at once). A one-channel
 // input (the first layer) gathers single values without a copy call per tap.
 bool use_conv_images(const ConvGeom& g, size_t elem) {
   const int64_t kdim = g.kh * g.kw * g.cin, pixels = g.oh * g.ow;
-  return g.n > 1 && pixels * kdim * static_cast<int64_t>(elem) <= (256 << 10) && pixels * kdim * g.cout < (1 << 20);
+  const bool plain_1x1 = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_t == 0 && g.pad_l == 0 && g.oh == g.h && g.ow == g.w;
+  return !plain_1x1 && g.n > 1 && pixels * kdim * static_cast<int64_t>(elem) <= (256 << 10) && pixels * kdim * g.cout < (1 << 20);
 }
 
 template <class T>
