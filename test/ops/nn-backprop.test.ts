@@ -129,6 +129,7 @@ describe('BiasAddGrad vs naive sums', () => {
     { shape: [64, 512], what: 'the MLP\'s: two row blocks' },
     { shape: [32, 28, 28, 8], what: 'the CNN\'s: many row blocks of 8 channels' },
     { shape: [40000, 3], what: 'narrow rows: a partial last block' },
+    { shape: [3000, 13], what: 'a block of 8 channels summed in registers, and a 5-channel tail' },
     { shape: [5, 1], what: 'one channel, one block' },
     { shape: [3, 4100], what: 'channels wider than the row-block path: per-channel blocks' },
     { shape: [2, 3, 4, 5], nchw: true, what: 'NCHW' },
