@@ -143,8 +143,8 @@ void filter_grad_rows(const FilterGradArgs& a, int64_t r0, int64_t r1, float* pa
 
 // Output pixels [ox0, ox0 + N) (N = 1, 2, 4 or 8) of row (b, oy), channels [co0, co0 + nco):
 // taps ky in [ky0, ky1) (input rows inside the image); EDGE (N = 1): some taps fall outside the
-// row, skipped. Without edges and with dw = 1 each tap row's (kx, ci) are kw * cin consecutive
-// values of x and of f: one loop. The sums are named variables (GCC keeps an array of vector
+// row, skipped. With dw = 1 each tap row's (kx, ci) inside the row are consecutive values of x
+// and of f: one loop. The sums are named variables (GCC keeps an array of vector
 // structs in memory, storing it on every step); then the bias, and the store.
 template <class V, int N, bool FULL, bool EDGE>
 void conv_pixels(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t ky0, int64_t ky1, int64_t ox0, int64_t co0, int64_t nco) {
@@ -170,15 +170,15 @@ void conv_pixels(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t ky0, int
   for (int64_t ky = ky0; ky < ky1; ++ky) {
     const float* xrow = a.x + (b * a.h + oy * a.sh - a.pt + ky * a.dh) * a.w * a.cin;
     const float* fk = a.f + ky * a.kw * a.cin * a.cout + co0;
-    if (!EDGE && a.dw == 1) {
-      taps(xrow + (ox0 * a.sw - a.pl) * a.cin, fk, a.kw * a.cin);
+    const int64_t x0 = ox0 * a.sw - a.pl;  // input column of pixel ox0's tap 0
+    int64_t kx0 = 0, kx1 = a.kw;           // its taps inside the row (all of them unless EDGE)
+    while (EDGE && kx0 < a.kw && x0 + kx0 * a.dw < 0) ++kx0;
+    while (EDGE && kx1 > kx0 && x0 + (kx1 - 1) * a.dw >= a.w) --kx1;
+    if (a.dw == 1) {
+      if (kx1 > kx0) taps(xrow + (x0 + kx0) * a.cin, fk + kx0 * a.cin * a.cout, (kx1 - kx0) * a.cin);
       continue;
     }
-    for (int64_t kx = 0; kx < a.kw; ++kx) {
-      const int64_t ix0 = ox0 * a.sw - a.pl + kx * a.dw;  // input column of pixel ox0
-      if (EDGE && (ix0 < 0 || ix0 >= a.w)) continue;
-      taps(xrow + ix0 * a.cin, fk + kx * a.cin * a.cout, a.cin);
-    }
+    for (int64_t kx = kx0; kx < kx1; ++kx) taps(xrow + (x0 + kx * a.dw) * a.cin, fk + kx * a.cin * a.cout, a.cin);
   }
   const V bias = a.bias ? load_lanes<V, FULL>(a.bias + co0, nco) : z;
   float* out = a.y + ((b * a.oh + oy) * a.ow + ox0) * a.cout + co0;
