@@ -4,10 +4,14 @@
 // receptive fields into rows of a [pixels, KH*KW*Cin] matrix, which times the filter viewed as
 // [KH*KW*Cin, Cout] is the output (a 1x1, stride-1, unpadded convolution needs no gathering).
 // A 3x3, stride-1 f32 Conv2D with >= 8 channels in and out runs as Winograd F(2x2, 3x3) instead
-// (2.25x fewer multiplies; see conv_winograd).
+// (2.25x fewer multiplies; see conv_winograd), unless both are <= 16: then, as for any other
+// f32 window of few channels, conv_small.h's direct SIMD loop (a GEMM's tiles would be mostly
+// padding). Small images gather blocks of whole images for one GEMM (conv_gemm_images).
 // Conv2DBackpropInput in float is the reverse: [pixels, Cout] out_backprop times the transposed
 // filter gives each pixel's [KH*KW*Cin] contributions, which col2im sums into the input
-// gradient (each input row gathering from the output rows it feeds, so rows run in parallel).
+// gradient (each input row gathering from the output rows it feeds, so rows run in parallel;
+// small images a block of whole images at a time). At stride 1 with <= 16 channels it is
+// conv_small's loop on out_backprop and the flipped, transposed filter.
 // int32 runs direct loops with wrapping arithmetic.
 #include <algorithm>
 #include <cstring>
