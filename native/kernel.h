@@ -138,6 +138,7 @@ KernelFn kernel_for(OpId op);
 Status check_fused_bias(const KernelContext& ctx, int64_t channels);
 // y[r * ld + j] = act(y[r * ld + j] + bias[j]) for r < rows, j < cols: a fused step's BiasAdd
 // and activation on one block of its output (unary.cc; the activation's own loop, SIMD or not).
+// (A null bias: the activation alone, for kernels that added the bias themselves.)
 void fused_epilogue(const Fusion& f, float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias);
 void fused_epilogue(const Fusion& f, double* y, int64_t rows, int64_t cols, int64_t ld, const double* bias);
 // Reshape's output shape for an input of shape `in` and the sizes tensor (-1 inferred), with

@@ -4,10 +4,14 @@
 // receptive fields into rows of a [pixels, KH*KW*Cin] matrix, which times the filter viewed as
 // [KH*KW*Cin, Cout] is the output (a 1x1, stride-1, unpadded convolution needs no gathering).
 // A 3x3, stride-1 f32 Conv2D with >= 8 channels in and out runs as Winograd F(2x2, 3x3) instead
-// (2.25x fewer multiplies; see conv_winograd).
+// (2.25x fewer multiplies; see conv_winograd), unless both are <= 16: then, as for any other
+// f32 window of few channels, conv_small.h's direct SIMD loop (a GEMM's tiles would be mostly
+// padding). Small images gather blocks of whole images for one GEMM (conv_gemm_images).
 // Conv2DBackpropInput in float is the reverse: [pixels, Cout] out_backprop times the transposed
 // filter gives each pixel's [KH*KW*Cin] contributions, which col2im sums into the input
-// gradient (each input row gathering from the output rows it feeds, so rows run in parallel).
+// gradient (each input row gathering from the output rows it feeds, so rows run in parallel;
+// small images a block of whole images at a time). At stride 1 with <= 16 channels it is
+// conv_small's loop on out_backprop and the flipped, transposed filter.
 // int32 runs direct loops with wrapping arithmetic.
 #include <algorithm>
 #include <cstring>
@@ -16,6 +20,7 @@
 #include <tuple>
 #include <vector>
 
+#include "conv_small.h"
 #include "elementwise.h"
 #include "kernel.h"
 #include "nn_util.h"
@@ -113,6 +118,73 @@ Status conv_gemm(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, 
     }
   }
   return Status::OK();
+}
+
+// Small images (a per-image GEMM too small to split over the pool): im2col over blocks of
+// whole images and one GEMM per block, instead of a gather and a GEMM per image (a plain 1x1
+// convolution needs no gathering: conv_gemm multiplies the whole batch at once). A one-channel
+// input (the first layer) gathers single values without a copy call per tap.
+bool use_conv_images(const ConvGeom& g, size_t elem) {
+  const int64_t kdim = g.kh * g.kw * g.cin, pixels = g.oh * g.ow;
+  const bool plain_1x1 = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_t == 0 && g.pad_l == 0 && g.oh == g.h && g.ow == g.w;
+  return !plain_1x1 && g.n > 1 && pixels * kdim * static_cast<int64_t>(elem) <= (256 << 10) && pixels * kdim * g.cout < (1 << 20);
+}
+
+template <class T>
+Status conv_gemm_images(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, T* y) {
+  const int64_t kdim = g.kh * g.kw * g.cin, pixels = g.oh * g.ow;
+  const int64_t imgs = std::min<int64_t>(g.n, std::max<int64_t>(1, kColBytes / (pixels * kdim * static_cast<int64_t>(sizeof(T)))));
+  auto col = Buffer::allocate(static_cast<size_t>(imgs * pixels * kdim) * sizeof(T));
+  if (!col) return make_error(kResourceExhausted, "Conv2D: out of memory for the im2col buffer");
+  T* cp = static_cast<T*>(col->data);
+  for (int64_t b0 = 0; b0 < g.n; b0 += imgs) {
+    if (ctx.run.should_stop()) return ctx.run.stop_status();
+    const int64_t rows = std::min(imgs, g.n - b0) * pixels;
+    // Parallel over output rows (b, oy): tap (ky, kx) of pixels ox in [lo, hi) reads inside the
+    // image, the others are zeros.
+    parallel_rows(ctx, rows / g.ow, g.ow * kdim, [&](int64_t q0, int64_t q1) {
+      for (int64_t q = q0; q < q1; q++) {
+        const T* img = x + (b0 + q / g.oh) * g.h * g.w * g.cin;
+        const int64_t oy = q % g.oh;
+        T* row = cp + q * g.ow * kdim;
+        for (int64_t ky = 0; ky < g.kh; ky++) {
+          const int64_t iy = oy * g.sh - g.pad_t + ky * g.dh;
+          for (int64_t kx = 0; kx < g.kw; kx++) {
+            T* dst = row + (ky * g.kw + kx) * g.cin;
+            const int64_t off = kx * g.dw - g.pad_l;  // input column of pixel ox: ox * sw + off
+            const bool in_rows = iy >= 0 && iy < g.h;
+            const int64_t lo = !in_rows ? g.ow : off >= 0 ? 0 : std::min(g.ow, (-off + g.sw - 1) / g.sw);
+            const int64_t hi = !in_rows || off >= g.w ? lo : std::max(lo, std::min(g.ow, (g.w - off + g.sw - 1) / g.sw));
+            for (int64_t ox = 0; ox < lo; ox++) zero(dst + ox * kdim, g.cin);
+            const int64_t base = iy * g.w + off;  // + ox * sw: the input pixel (in bounds for lo <= ox < hi)
+            if (g.cin == 1)
+              for (int64_t ox = lo; ox < hi; ox++) dst[ox * kdim] = img[base + ox * g.sw];
+            else
+              for (int64_t ox = lo; ox < hi; ox++) std::memcpy(dst + ox * kdim, img + (base + ox * g.sw) * g.cin, sizeof(T) * g.cin);
+            for (int64_t ox = hi; ox < g.ow; ox++) zero(dst + ox * kdim, g.cin);
+          }
+        }
+      }
+    });
+    if (ctx.run.interrupted) return ctx.run.stop_status();
+    TL_RETURN_IF_ERROR(gemm(ctx, rows, g.cout, kdim, cp, f, y + b0 * pixels * g.cout, ctx.fusion != nullptr));
+  }
+  return Status::OK();
+}
+
+// f32 with few channels (a 3x3 first layer or two of a small CNN): conv_small.h's direct SIMD
+// loop over output rows, then the fused step's bias and activation on each block of rows.
+bool use_conv_small(const ConvGeom& g) { return g.cout <= 16 && g.cin <= 16 && g.kh * g.kw > 1; }
+
+Status conv_small(KernelContext& ctx, const ConvGeom& g, ConvRowsFn rows, const float* x, const float* f, float* y) {
+  const float* bias = ctx.fusion ? ctx.input(ctx.fusion->bias_input).data<float>() : nullptr;
+  const ConvSmallArgs a{x, f, y, g.n, g.h, g.w, g.cin, g.cout, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, g.pad_t, g.pad_l, bias};
+  parallel_rows(ctx, g.n * g.oh, g.ow * g.kh * g.kw * g.cin * g.cout, [&](int64_t r0, int64_t r1) {
+    rows(a, r0, r1);  // (with the bias)
+    const int64_t n = (r1 - r0) * g.ow * g.cout;
+    if (bias) fused_epilogue(*ctx.fusion, y + r0 * g.ow * g.cout, 1, n, n, nullptr);  // the activation
+  });
+  return ctx.run.interrupted || ctx.run.should_stop() ? ctx.run.stop_status() : Status::OK();
 }
 
 // ---- Winograd F(2x2, 3x3) ------------------------------------------------------------------
@@ -478,24 +550,41 @@ void taps(int64_t i, int64_t k, int64_t pad, int64_t stride, int64_t dil, int64_
   }
 }
 
-// dx rows of batch b += the contributions `col` ([pixels of output rows oy0.., kdim]) of
-// output rows [oy0, oy1).
+// out[0, n) += src[0, n), in blocks of 8 the compiler vectorizes.
 template <class T>
-void col2im(KernelContext& ctx, const ConvGeom& g, const T* col, int64_t oy0, int64_t oy1, T* dx) {
+inline void add_to(T* __restrict out, const T* __restrict src, int64_t n) {
+  int64_t c = 0;
+  for (; c + 8 <= n; c += 8)
+    for (int j = 0; j < 8; ++j) out[c + j] += src[c + j];
+  for (; c < n; ++c) out[c] += src[c];
+}
+
+// dx += the contributions `col` ([pixels of output rows oy0.., kdim]) of output rows [oy0, oy1)
+// of `images` consecutive images (several only with all rows: oy0 = 0, oy1 = oh).
+template <class T>
+void col2im(KernelContext& ctx, const ConvGeom& g, const T* col, int64_t oy0, int64_t oy1, T* dx, int64_t images = 1) {
   const int64_t kdim = g.kh * g.kw * g.cin;
   int64_t iy0, iy1;
   fed_rows(g, oy0, oy1, &iy0, &iy1);
-  parallel_rows(ctx, iy1 - iy0, g.w * g.kh * g.kw * g.cin + 1, [&](int64_t r0, int64_t r1) {
-    for (int64_t iy = iy0 + r0; iy < iy0 + r1; ++iy) {
-      for (int64_t ix = 0; ix < g.w; ++ix) {
-        T* out = dx + (iy * g.w + ix) * g.cin;
-        taps(iy, g.kh, g.pad_t, g.sh, g.dh, oy0, oy1, [&](int64_t ky, int64_t oy) {
-          taps(ix, g.kw, g.pad_l, g.sw, g.dw, 0, g.ow, [&](int64_t kx, int64_t ox) {
-            const T* src = col + ((oy - oy0) * g.ow + ox) * kdim + (ky * g.kw + kx) * g.cin;
-            for (int64_t c = 0; c < g.cin; ++c) out[c] += src[c];
-          });
-        });
-      }
+  const int64_t span = iy1 - iy0;
+  if (span <= 0) return;
+  parallel_rows(ctx, images * span, g.w * g.kh * g.kw * g.cin + 1, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / span, iy = iy0 + r % span;
+      const T* cb = col + b * g.oh * g.ow * kdim;
+      T* out = dx + (b * g.h + iy) * g.w * g.cin;
+      // Each input pixel sums its taps in (ky, kx) order; tap (ky, kx) feeds the pixels ix =
+      // ox * sw + kx * dw - pad_l of the output columns ox in range.
+      taps(iy, g.kh, g.pad_t, g.sh, g.dh, oy0, oy1, [&](int64_t ky, int64_t oy) {
+        const T* crow = cb + (oy - oy0) * g.ow * kdim;
+        for (int64_t kx = 0; kx < g.kw; ++kx) {
+          const int64_t off = kx * g.dw - g.pad_l;
+          const int64_t lo = off >= 0 ? 0 : std::min(g.ow, (-off + g.sw - 1) / g.sw);
+          const int64_t hi = off >= g.w ? lo : std::max(lo, std::min(g.ow, (g.w - off + g.sw - 1) / g.sw));
+          const T* src = crow + (ky * g.kw + kx) * g.cin;
+          for (int64_t ox = lo; ox < hi; ++ox) add_to(out + (ox * g.sw + off) * g.cin, src + ox * kdim, g.cin);
+        }
+      });
     }
   });
 }
@@ -509,21 +598,50 @@ Status backprop_input_gemm(KernelContext& ctx, const ConvGeom& g, const T* dy, c
   T* fp = static_cast<T*>(ft->data);
   for (int64_t k = 0; k < kdim; ++k)
     for (int64_t co = 0; co < g.cout; ++co) fp[co * kdim + k] = f[k * g.cout + co];
-  const int64_t block_rows = std::max<int64_t>(1, std::min<int64_t>(g.oh, kColBytes / std::max<int64_t>(1, g.ow * kdim * sizeof(T))));
-  auto col = Buffer::allocate(static_cast<size_t>(block_rows * g.ow * kdim) * sizeof(T));
+  // Blocks of output rows of one image, or of whole images when several fit (small images:
+  // one GEMM big enough to split over the pool, one parallel col2im).
+  const int64_t row_bytes = std::max<int64_t>(1, g.ow * kdim * static_cast<int64_t>(sizeof(T)));
+  const int64_t block_rows = std::max<int64_t>(1, std::min<int64_t>(g.oh, kColBytes / row_bytes));
+  const int64_t imgs = block_rows == g.oh ? std::max<int64_t>(1, std::min<int64_t>(g.n, kColBytes / (row_bytes * std::max<int64_t>(1, g.oh)))) : 1;
+  auto col = Buffer::allocate(static_cast<size_t>(imgs * block_rows * g.ow * kdim) * sizeof(T));
   if (!col) return make_error(kResourceExhausted, "Conv2DBackpropInput: out of memory for the col2im buffer");
   T* cp = static_cast<T*>(col->data);
-  for (int64_t b = 0; b < g.n; ++b) {
+  for (int64_t b = 0; b < g.n; b += imgs) {
+    const int64_t nb = std::min(imgs, g.n - b);
     T* img = dx + b * g.h * g.w * g.cin;
     for (int64_t oy0 = 0; oy0 < g.oh; oy0 += block_rows) {
       if (ctx.run.should_stop()) return ctx.run.stop_status();
       const int64_t oy1 = std::min(g.oh, oy0 + block_rows);
-      TL_RETURN_IF_ERROR(gemm(ctx, (oy1 - oy0) * g.ow, kdim, g.cout, dy + (b * g.oh + oy0) * g.ow * g.cout, fp, cp));
-      col2im(ctx, g, cp, oy0, oy1, img);
+      TL_RETURN_IF_ERROR(gemm(ctx, nb * (oy1 - oy0) * g.ow, kdim, g.cout, dy + (b * g.oh + oy0) * g.ow * g.cout, fp, cp));
+      col2im(ctx, g, cp, oy0, oy1, img, nb);
       if (ctx.run.interrupted) return ctx.run.stop_status();
     }
   }
   return Status::OK();
+}
+
+// f32, stride 1, few channels: the input gradient is the convolution of out_backprop with the
+// filter flipped in space and transposed in channels ([kh, kw, cout, cin]), padded by
+// (k - 1) * dilation - pad before (conv_small.h's loop: dx[iy] = sum over ky of
+// dy[iy + pad - ky * dh] f[ky]).
+bool use_backprop_input_small(const ConvGeom& g) {
+  return g.sh == 1 && g.sw == 1 && g.cin <= 16 && g.cout <= 16 && g.kh * g.kw > 1 && g.pad_t <= (g.kh - 1) * g.dh &&
+         g.pad_l <= (g.kw - 1) * g.dw;
+}
+
+Status backprop_input_small(KernelContext& ctx, const ConvGeom& g, ConvRowsFn rows, const float* dy, const float* f, float* dx) {
+  auto ft = Buffer::allocate(sizeof(float) * static_cast<size_t>(g.kh * g.kw * g.cin * g.cout));
+  if (!ft) return make_error(kResourceExhausted, "Conv2DBackpropInput: out of memory for the transposed filter");
+  float* fp = static_cast<float*>(ft->data);
+  for (int64_t ky = 0; ky < g.kh; ++ky)
+    for (int64_t kx = 0; kx < g.kw; ++kx)
+      for (int64_t ci = 0; ci < g.cin; ++ci)
+        for (int64_t co = 0; co < g.cout; ++co)
+          fp[(((g.kh - 1 - ky) * g.kw + (g.kw - 1 - kx)) * g.cout + co) * g.cin + ci] = f[((ky * g.kw + kx) * g.cin + ci) * g.cout + co];
+  const ConvSmallArgs a{dy, fp, dx, g.n, g.oh, g.ow, g.cout, g.cin, g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w,
+                        (g.kh - 1) * g.dh - g.pad_t, (g.kw - 1) * g.dw - g.pad_l, nullptr};
+  parallel_rows(ctx, g.n * g.h, g.w * g.kh * g.kw * g.cin * g.cout, [&](int64_t r0, int64_t r1) { rows(a, r0, r1); });
+  return ctx.run.interrupted || ctx.run.should_stop() ? ctx.run.stop_status() : Status::OK();
 }
 
 // Integer Conv2DBackpropInput: each input pixel gathers directly from the outputs it feeds.
@@ -598,9 +716,14 @@ Status kernel_conv2d(KernelContext& ctx) {
   }
   switch (x.dtype) {
     case DType::f32:
+      if (ConvRowsFn rows = use_conv_small(g) ? conv_rows_f32_fn(g.cout) : nullptr)
+        return conv_small(ctx, g, rows, x.data<float>(), f.data<float>(), out->data<float>());
       if (use_winograd(g)) return conv_winograd(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
+      if (use_conv_images(g, sizeof(float))) return conv_gemm_images<float>(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
       return conv_gemm<float>(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
-    case DType::f64: return conv_gemm<double>(ctx, g, x.data<double>(), f.data<double>(), out->data<double>());
+    case DType::f64:
+      if (use_conv_images(g, sizeof(double))) return conv_gemm_images<double>(ctx, g, x.data<double>(), f.data<double>(), out->data<double>());
+      return conv_gemm<double>(ctx, g, x.data<double>(), f.data<double>(), out->data<double>());
     case DType::i32: conv_direct<int32_t>(ctx, g, x.data<int32_t>(), f.data<int32_t>(), out->data<int32_t>()); return Status::OK();
     default: return ctx.invalid(std::string("Conv2D not supported for dtype ") + dtype_tf_name(x.dtype));
   }
@@ -644,7 +767,10 @@ Status kernel_conv2d_backprop_input(KernelContext& ctx) {
   std::memset(out->raw(), 0, out->bytes());
   if (g.cout == 0 || dy.num_elements() == 0 || g.kh * g.kw == 0) return Status::OK();
   switch (f.dtype) {
-    case DType::f32: return backprop_input_gemm<float>(ctx, g, dy.data<float>(), f.data<float>(), out->data<float>());
+    case DType::f32:
+      if (ConvRowsFn rows = use_backprop_input_small(g) ? conv_rows_f32_fn(g.cin) : nullptr)
+        return backprop_input_small(ctx, g, rows, dy.data<float>(), f.data<float>(), out->data<float>());
+      return backprop_input_gemm<float>(ctx, g, dy.data<float>(), f.data<float>(), out->data<float>());
     case DType::f64: return backprop_input_gemm<double>(ctx, g, dy.data<double>(), f.data<double>(), out->data<double>());
     case DType::i32:
       backprop_input_direct<int32_t>(ctx, g, dy.data<int32_t>(), f.data<int32_t>(), out->data<int32_t>());

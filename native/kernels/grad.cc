@@ -165,9 +165,21 @@ Status kernel_bias_add_grad(KernelContext& ctx) {
       auto body = [&](int64_t b0, int64_t b1) {
         for (int64_t blk = b0; blk < b1; ++blk) {
           Acc* p = part.data() + blk * c;
-          for (int64_t o = blk * per; o < std::min(outer, (blk + 1) * per); ++o) {
+          const int64_t o0 = blk * per, o1 = std::min(outer, (blk + 1) * per);
+          // Blocks of 8 channels with the sums in registers (a sum kept in memory would wait
+          // on its own store every row: narrow rows, as a small CNN's 8 channels, ran 3x slower).
+          int64_t k0 = 0;
+          for (; k0 + 8 <= c; k0 += 8) {
+            Acc s[8] = {};
+            for (int64_t o = o0; o < o1; ++o) {
+              const T* row = x + o * c + k0;
+              for (int j = 0; j < 8; ++j) s[j] = add(s[j], static_cast<Acc>(row[j]));
+            }
+            for (int j = 0; j < 8; ++j) p[k0 + j] = s[j];
+          }
+          for (int64_t o = o0; o < o1; ++o) {
             const T* row = x + o * c;
-            for (int64_t k = 0; k < c; ++k) p[k] = add(p[k], static_cast<Acc>(row[k]));
+            for (int64_t k = k0; k < c; ++k) p[k] = add(p[k], static_cast<Acc>(row[k]));
           }
         }
       };

@@ -1,6 +1,7 @@
 // Backprop kernels of the NHWC window ops (lib/ops/defs/grad.ts): Conv2DBackpropFilter (floats:
 // im2col + GEMM on the MatMul engine, dfilter[kh*kw*cin, cout] = col^T · out_backprop summed over
-// fixed chunks of output pixels; int32 and tiny filters: direct loops), MaxPoolGrad (each output gradient goes to
+// fixed chunks of output pixels; int32, tiny filters and f32 with <= 16 output channels: direct
+// loops), MaxPoolGrad (each output gradient goes to
 // its window's first maximum, as TF's CPU kernel recomputes it from orig_input; channels
 // innermost) and AvgPoolGrad (spread evenly over the window's in-bounds elements). Parallel over
 // batch images for the pools; every index is bounds-checked against the validated geometry.
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "batch_matmul.h"
+#include "conv_small.h"
 #include "elementwise.h"
 #include "kernel.h"
 #include "nn_util.h"
@@ -132,6 +134,7 @@ constexpr int64_t kColAllBytes = 16 << 20;    // parallel chunks: the whole im2c
 constexpr int64_t kPartialBytes = 8 << 20;    // ... and the chunks' partial filters up to this
 constexpr int64_t kMinChunks = 8;
 constexpr int64_t kGemmMinFilter = 256;
+constexpr int64_t kDirectMaxCout = 16;  // f32: direct up to here (2-3x faster at 16, slower at 32+)
 
 // Floats: df = sum over chunks of output pixels of col(chunk)^T · dy(chunk), the chunks fixed by
 // the shapes and summed in order, so the result does not depend on the thread count. When the
@@ -197,46 +200,73 @@ Status backprop_filter_gemm(KernelContext& ctx, const Geom2& g, int64_t cout, co
   return Status::OK();
 }
 
-template <class T>
-inline void axpy(T* __restrict y, const T* __restrict v, T a, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] += a * v[i];
+// Tap (ky, kx), input channel ci, output channels [co0, co0 + CO) of the filter gradient over
+// output rows [r0, r1) (r = b * oh + oy): the sums of x · dy, kept in registers (CO is known at
+// compile time, so the channel loop vectorizes).
+template <class T, int CO>
+void filter_tap_block(const Geom2& g, int64_t cout, const T* x, const T* dy, int64_t ky, int64_t kx, int64_t ci, int64_t co0,
+                      int64_t r0, int64_t r1, T* out) {
+  T s[CO] = {};
+  // Columns ox whose input column ox * sw + off is inside [0, w).
+  const int64_t off = kx * g.dw - g.pl;
+  const int64_t lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
+  const int64_t hi = off >= g.w ? 0 : std::min(g.ow, (g.w - off + g.sw - 1) / g.sw);
+  const int64_t xs = g.sw * g.c;  // from column ox to ox + 1 of x
+  if (lo >= hi) r1 = r0;
+  for (int64_t r = r0, b = r0 / g.oh, oy = r0 % g.oh; r < r1; ++r, oy = oy + 1 == g.oh ? (++b, 0) : oy + 1) {
+    const int64_t iy = oy * g.sh + ky * g.dh - g.pt;
+    if (iy < 0 || iy >= g.h) continue;
+    const T* xr = x + ((b * g.h + iy) * g.w + lo * g.sw + off) * g.c + ci;
+    const T* dr = dy + (r * g.ow + lo) * cout + co0;
+    for (int64_t ox = lo; ox < hi; ++ox, xr += xs, dr += cout) {
+      const T v = *xr;
+      for (int c = 0; c < CO; ++c) s[c] += v * dr[c];
+    }
+  }
+  for (int c = 0; c < CO; ++c) out[c] = s[c];
 }
 
-// Floats, filters too small for a GEMM tile: direct loops over fixed chunks of output pixels,
-// each summing a whole partial filter (the [cout] rows contiguous), the partials then added in
-// chunk order (the same sums for any thread count).
+// Floats, filters too small for a GEMM tile (or f32 with few output channels): per fixed chunk
+// of output rows a whole partial filter, f32 by conv_small.h's SIMD loop, f64 with each (tap,
+// input channel, block of 8, 4 or 1 output channels) summed over the chunk in registers; the
+// partials then added in chunk order (the same sums for any thread count).
 template <class T>
 void backprop_filter_small(KernelContext& ctx, const Geom2& g, int64_t cout, const T* x, const T* dy, T* df) {
-  const int64_t fsize = g.kh * g.kw * g.c * cout, pixels = g.n * g.oh * g.ow;
+  const int64_t fsize = g.kh * g.kw * g.c * cout, rows = g.n * g.oh;
   constexpr int64_t kPixels = 2048;
-  const int64_t chunks = (pixels + kPixels - 1) / kPixels;
+  const int64_t per = std::max<int64_t>(1, kPixels / std::max<int64_t>(1, g.ow));  // rows per chunk
+  const int64_t chunks = (rows + per - 1) / per;
   std::fill(df, df + fsize, T(0));
-  if (chunks == 0) return;
+  if (chunks == 0 || g.ow == 0) return;
   std::vector<T> part(static_cast<size_t>(chunks * fsize), T(0));
+  const FilterGradRowsFn fg = std::is_same_v<T, float> ? filter_grad_rows_f32_fn(cout) : nullptr;
   auto body = [&](int64_t c0, int64_t c1) {
     for (int64_t i = c0; i < c1; ++i) {
+      const int64_t r0 = i * per, r1 = std::min(rows, r0 + per);
       T* acc = part.data() + i * fsize;
-      const int64_t p0 = i * kPixels;
-      int64_t b = p0 / (g.oh * g.ow), oy = p0 / g.ow % g.oh, ox = p0 % g.ow;  // pixel p, stepped below
-      for (int64_t p = p0; p < std::min(pixels, p0 + kPixels); ++p, ++ox) {
-        if (ox == g.ow) { ox = 0; if (++oy == g.oh) { oy = 0; ++b; } }
-        const T* dyr = dy + p * cout;
-        for (int64_t ky = 0; ky < g.kh; ++ky) {
-          const int64_t iy = oy * g.sh + ky * g.dh - g.pt;
-          if (iy < 0 || iy >= g.h) continue;
-          for (int64_t kx = 0; kx < g.kw; ++kx) {
-            const int64_t ix = ox * g.sw + kx * g.dw - g.pl;
-            if (ix < 0 || ix >= g.w) continue;
-            const T* xr = x + ((b * g.h + iy) * g.w + ix) * g.c;
-            T* a = acc + (ky * g.kw + kx) * g.c * cout;
-            for (int64_t ci = 0; ci < g.c; ++ci) axpy(a + ci * cout, dyr, xr[ci], cout);
-          }
+      if constexpr (std::is_same_v<T, float>) {
+        if (fg) {
+          const FilterGradArgs args{x, dy, g.n, g.h, g.w, g.c, cout, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, g.pt, g.pl};
+          fg(args, r0, r1, acc);
+          continue;
         }
       }
+      for (int64_t ky = 0; ky < g.kh; ++ky)
+        for (int64_t kx = 0; kx < g.kw; ++kx)
+          for (int64_t ci = 0; ci < g.c; ++ci) {
+            T* a = acc + ((ky * g.kw + kx) * g.c + ci) * cout;
+            int64_t co = 0;
+            for (; co + 8 <= cout; co += 8) filter_tap_block<T, 8>(g, cout, x, dy, ky, kx, ci, co, r0, r1, a + co);
+            for (; co + 4 <= cout; co += 4) filter_tap_block<T, 4>(g, cout, x, dy, ky, kx, ci, co, r0, r1, a + co);
+            for (; co < cout; ++co) filter_tap_block<T, 1>(g, cout, x, dy, ky, kx, ci, co, r0, r1, a + co);
+          }
     }
   };
   if (chunks == 1) body(0, 1); else ctx.run.parallel_for(chunks, 1, body);
-  for (int64_t i = 0; i < chunks; ++i) axpy(df, part.data() + i * fsize, T(1), fsize);
+  for (int64_t i = 0; i < chunks; ++i) {
+    const T* p = part.data() + i * fsize;
+    for (int64_t j = 0; j < fsize; ++j) df[j] += p[j];
+  }
 }
 
 }  // namespace
@@ -269,9 +299,11 @@ Status kernel_conv2d_backprop_filter(KernelContext& ctx) {
   Status st = Status::OK();
   const bool ok = dispatch<float, double, int32_t>(x.dtype, [&](auto t) {
     using T = decltype(t);
-    // A filter of fewer than kGemmMinFilter values fills too little of a GEMM tile: direct loops.
+    // A filter of fewer than kGemmMinFilter values fills too little of a GEMM tile, and f32 with
+    // few output channels a GEMM's columns: direct loops.
     if constexpr (std::is_floating_point_v<T>) {
-      if (out->num_elements() >= kGemmMinFilter) st = backprop_filter_gemm<T>(ctx, g, fs[3], x.data<T>(), dy.data<T>(), out->data<T>());
+      const bool simd = std::is_same_v<T, float> && fs[3] <= kDirectMaxCout && filter_grad_rows_f32_fn(fs[3]);
+      if (out->num_elements() >= kGemmMinFilter && !simd) st = backprop_filter_gemm<T>(ctx, g, fs[3], x.data<T>(), dy.data<T>(), out->data<T>());
       else backprop_filter_small<T>(ctx, g, fs[3], x.data<T>(), dy.data<T>(), out->data<T>());
     } else {
       backprop_filter<T>(ctx, g, fs[3], x.data<T>(), dy.data<T>(), out->data<T>());

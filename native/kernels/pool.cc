@@ -65,6 +65,10 @@ void run_spatial(KernelContext& ctx, const PoolGeom& g, const Tensor& in, Tensor
   PoolArgs args{};
   if constexpr (std::is_same_v<T, float>) {
     simd = pool_rows_f32_fn();
+#if defined(__x86_64__) || defined(_M_X64)
+    // Fewer than 16 channels: no whole AVX-512 vector, but 8 AVX2 lanes (a small CNN's 8 channels).
+    if (simd == pool_rows_f32__avx512 && g.c < 16) simd = pool_rows_f32__avx2;
+#endif
     args = PoolArgs{x, y, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.oh, g.ow, g.pt, g.pl, kMax};
   }
   parallel_rows(ctx, g.n * g.oh, g.ow * g.kh * g.kw * g.c + 1, [&](int64_t r0, int64_t r1) {

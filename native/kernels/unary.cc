@@ -164,10 +164,12 @@ void epilogue(const Fusion& f, T* y, int64_t rows, int64_t cols, int64_t ld, con
   const LoopFn<T, T> act = f.act == OpId::NoOp || gelu ? nullptr : activation_loop<T>(f.act);
   for (int64_t r = 0; r < rows; ++r) {
     T* row = y + r * ld;
-    for (int64_t j = 0; j < cols; ++j) row[j] = row[j] + bias[j];
+    if (bias)
+      for (int64_t j = 0; j < cols; ++j) row[j] = row[j] + bias[j];
     if (gelu) gelu_exact(f, row, cols);
-    else if (act) act(row, row, cols, f.alpha);
+    else if (act && ld != cols) act(row, row, cols, f.alpha);
   }
+  if (act && ld == cols) act(y, y, rows * cols, f.alpha);  // contiguous rows: one call (narrow rows)
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The training step's backward kernels against naive JS loops: Conv2DBackpropFilter (direct
-// loops for tiny filters; im2col + GEMM in one chunk, parallel chunks and chunks in turn),
+// loops for tiny filters, conv_small.h's SIMD loop for f32 with <= 16 output channels; im2col +
+// GEMM in one chunk, parallel chunks and chunks in turn),
 // BiasAddGrad (NHWC row blocks, wide channels, NCHW), MaxPoolGrad (first maximum on ties, NaN
 // and ±0, overlapping windows) and ReluGrad writing over a dying input. Sizes cross the kernels'
 // chunk and block boundaries; the reductions must give the same bits at any thread count.
@@ -51,12 +52,18 @@ interface FCase { x: number[]; f: number[]; s: number; pad: Pad; dil?: number; w
 const F_CASES: FCase[] = [
   { x: [2, 5, 5, 1], f: [3, 3, 1, 2], s: 1, pad: 'SAME', what: 'tiny filter: direct loops' },
   { x: [3, 9, 7, 2], f: [2, 3, 2, 3], s: 2, pad: 'VALID', what: 'tiny filter, stride 2' },
-  { x: [1, 6, 6, 4], f: [3, 3, 4, 16], s: 1, pad: 'SAME', what: 'GEMM, one chunk' },
-  { x: [4, 20, 20, 8], f: [3, 3, 8, 16], s: 1, pad: 'SAME', what: 'GEMM, parallel chunks, a partial last chunk' },
+  { x: [1, 6, 6, 4], f: [3, 3, 4, 16], s: 1, pad: 'SAME', what: 'f32: direct SIMD (<= 16 out); f64: GEMM, one chunk' },
+  { x: [4, 20, 20, 8], f: [3, 3, 8, 16], s: 1, pad: 'SAME', what: 'f32: direct SIMD; f64: GEMM, parallel chunks, a partial last chunk' },
   { x: [3, 17, 19, 5], f: [3, 3, 5, 24], s: 2, pad: 'SAME', dil: 1, what: 'GEMM, stride 2, odd sizes' },
   { x: [2, 15, 15, 6], f: [3, 3, 6, 20], s: 1, pad: 'VALID', dil: 2, what: 'GEMM, dilation 2' },
   { x: [2, 13, 11, 4], f: [3, 2, 4, 32], s: 1, pad: [2, 0, 1, 3], what: 'GEMM, explicit padding' },
-  { x: [2, 64, 64, 64], f: [3, 3, 64, 8], s: 1, pad: 'SAME', what: 'GEMM, im2col too big for one buffer: chunks in turn' },
+  { x: [6, 28, 28, 1], f: [3, 3, 1, 8], s: 1, pad: 'SAME', what: "the CNN's first layer: one channel in, 8 out (8 lanes), several chunks" },
+  { x: [40, 12, 5, 6], f: [3, 3, 6, 13], s: 1, pad: 'SAME', what: 'direct SIMD: 4 + 1 + 1 channels in, a channel tail out, narrow rows in many chunks' },
+  { x: [3, 19, 17, 9], f: [3, 3, 9, 5], s: 2, pad: 'SAME', what: 'direct SIMD, stride 2, 5 channels out (a partial vector)' },
+  { x: [2, 16, 14, 4], f: [3, 3, 4, 11], s: 1, pad: 'VALID', dil: 2, what: 'direct SIMD, dilation 2' },
+  { x: [2, 9, 10, 7], f: [3, 3, 7, 16], s: 1, pad: [2, 0, 0, 3], what: 'direct SIMD, explicit padding' },
+  { x: [3, 7, 2, 5], f: [3, 5, 5, 12], s: 1, pad: 'SAME', what: 'direct SIMD, an image narrower than the filter (taps reading nothing)' },
+  { x: [2, 64, 64, 64], f: [3, 3, 64, 17], s: 1, pad: 'SAME', what: 'GEMM, im2col too big for one buffer: chunks in turn' },
 ];
 
 function filterGrad(c: FCase, dtype: tf.DType, seed: number): { grad: tf.Tensor; ref: Arr; mag: number[] } {
@@ -122,6 +129,7 @@ describe('BiasAddGrad vs naive sums', () => {
     { shape: [64, 512], what: 'the MLP\'s: two row blocks' },
     { shape: [32, 28, 28, 8], what: 'the CNN\'s: many row blocks of 8 channels' },
     { shape: [40000, 3], what: 'narrow rows: a partial last block' },
+    { shape: [3000, 13], what: 'a block of 8 channels summed in registers, and a 5-channel tail' },
     { shape: [5, 1], what: 'one channel, one block' },
     { shape: [3, 4100], what: 'channels wider than the row-block path: per-channel blocks' },
     { shape: [2, 3, 4, 5], nchw: true, what: 'NCHW' },

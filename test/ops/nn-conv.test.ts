@@ -264,7 +264,8 @@ describe('Conv2D with explicit padding', () => {
   });
 });
 
-// 3x3 stride-1 float32 convolutions with at least 8 input and output channels run as Winograd
+// 3x3 stride-1 float32 convolutions with at least 8 input and output channels, more than 16 of
+// one of them (fewer run conv_small.h's direct loop: test/ops/conv-small.test.ts), run as Winograd
 // F(2x2, 3x3) (native/kernels/conv.cc): 2x2 output tiles in blocks, a transformed filter cached
 // per constant, and a fused bias + activation. The edges: odd output sizes (half tiles),
 // padding of every kind, channel counts that are not whole SIMD slivers, several images and
@@ -272,14 +273,14 @@ describe('Conv2D with explicit padding', () => {
 describe('Conv2D as Winograd F(2x2, 3x3)', () => {
   beforeEach(() => tf.resetDefaultGraph());
   const cases: { x: number[]; cout: number; pad: Pad }[] = [
-    { x: [1, 8, 8, 8], cout: 8, pad: 'SAME' },                   // smallest channel counts it takes
+    { x: [1, 8, 8, 8], cout: 17, pad: 'SAME' },                  // smallest channel counts it takes
     { x: [2, 9, 7, 19], cout: 21, pad: 'SAME' },                 // odd sizes, channel tails, two images
     { x: [1, 10, 11, 16], cout: 33, pad: 'VALID' },              // odd output width
-    { x: [1, 7, 6, 12], cout: 10, pad: [2, 0, 1, 3] },           // explicit, uneven
-    { x: [1, 3, 2, 9], cout: 9, pad: [0, 2, 3, 0] },             // input smaller than a few tiles
-    { x: [1, 1, 1, 8], cout: 16, pad: 'SAME' },                  // one pixel
+    { x: [1, 7, 6, 17], cout: 10, pad: [2, 0, 1, 3] },           // explicit, uneven
+    { x: [1, 3, 2, 9], cout: 17, pad: [0, 2, 3, 0] },            // input smaller than a few tiles
+    { x: [1, 1, 1, 8], cout: 24, pad: 'SAME' },                  // one pixel
     { x: [3, 30, 29, 32], cout: 48, pad: 'SAME' },               // many blocks, spread over threads
-    { x: [1, 6, 56, 8], cout: 8, pad: 'SAME' },                  // tile rows of whole slivers (padded both sides)
+    { x: [1, 6, 56, 8], cout: 17, pad: 'SAME' },                 // tile rows of whole slivers (padded both sides)
   ];
   for (const c of cases) {
     it(`float32 x=[${c.x}] cout=${c.cout} ${c.pad} (+ bias + relu, fused)`, () => {
@@ -304,8 +305,8 @@ describe('Conv2D as Winograd F(2x2, 3x3)', () => {
 
   it('a fed filter is transformed on every run; a constant one is cached per graph constant', () => {
     const rng = new Lcg(99);
-    const x = rand(rng, [1, 6, 6, 8], 'float32'), f1 = rand(rng, [3, 3, 8, 8], 'float32', -1, 1), f2 = rand(rng, [3, 3, 8, 8], 'float32', -1, 1);
-    const fp = tf.placeholder(tf.float32, [3, 3, 8, 8]);
+    const x = rand(rng, [1, 6, 6, 8], 'float32'), f1 = rand(rng, [3, 3, 8, 17], 'float32', -1, 1), f2 = rand(rng, [3, 3, 8, 17], 'float32', -1, 1);
+    const fp = tf.placeholder(tf.float32, [3, 3, 8, 17]);
     const y = tf.nn.conv2d(constOf(x, 'float32'), fp, 1, 'SAME');
     const sess = new tf.Session();
     for (const f of [f1, f2, f1]) check(sess.run(y, [[fp, Float32Array.from(f.data)]]), refConv(x, f, [1, 1], 'SAME', [1, 1], false), 'float32');

@@ -58,6 +58,9 @@ const CASES: Case[] = [
   // float32 runs vectorized over channels (16, 8 or 4 lanes): full vectors and a tail
   { x: [2, 9, 8, 35], k: [3, 3], s: [2, 2], pad: 'SAME' },
   { x: [1, 6, 7, 16], k: [2, 3], s: [1, 2], pad: 'VALID' },
+  // fewer than 16 channels run 8 lanes on AVX-512 machines too (a small CNN's 8), and a tail
+  { x: [3, 10, 9, 8], k: [2, 2], s: [2, 2], pad: 'VALID' },
+  { x: [2, 7, 9, 13], k: [3, 3], s: [2, 2], pad: 'SAME' },
 ];
 
 const poolOf = (kind: 'max' | 'avg') => (kind === 'max' ? tf.nn.maxPool : tf.nn.avgPool);
@@ -107,11 +110,13 @@ describe('MaxPool / AvgPool vs reference', () => {
   });
 
   it('max skips NaN in every lane of the vectorized loop, and in the tail', () => {
-    const c = 21, data: number[] = [];
-    for (let p = 0; p < 4; p++) for (let j = 0; j < c; j++) data.push(j === 5 || (p === 1 && j % 2 === 0) || (p === 3 && j % 3 === 0) ? NaN : p * 10 + j - 20);
-    const x = { shape: [1, 2, 2, c], data };
-    const got = Array.from(runOnce(tf.nn.maxPool(constOf(x, 'float32'), 2, 2, 'VALID')).data as Float32Array);
-    expect(got).toEqual(Array.from({ length: c }, (_, j) => (j === 5 ? LOWEST.float32 : j % 3 === 0 ? j : 10 + j)));
+    for (const c of [21, 11]) {
+      const data: number[] = [];
+      for (let p = 0; p < 4; p++) for (let j = 0; j < c; j++) data.push(j === 5 || (p === 1 && j % 2 === 0) || (p === 3 && j % 3 === 0) ? NaN : p * 10 + j - 20);
+      const x = { shape: [1, 2, 2, c], data };
+      const got = Array.from(runOnce(tf.nn.maxPool(constOf(x, 'float32'), 2, 2, 'VALID')).data as Float32Array);
+      expect(got).toEqual(Array.from({ length: c }, (_, j) => (j === 5 ? LOWEST.float32 : j % 3 === 0 ? j : 10 + j)));
+    }
   });
 
   it('SAME average divides by the number of elements inside the input', () => {

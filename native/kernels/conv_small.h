@@ -1,0 +1,219 @@
+// Direct f32 loops for convolutions with few channels, where a GEMM's tiles would be mostly
+// padding and its packing and im2col would cost more than the products: a template over the
+// per-ISA vector type V (simd/vec.h), instantiated by conv_small_avx512.cc (16 lanes),
+// conv_small_avx2.cc (8) and conv_small_neon.cc (4); conv_small.cc picks the level. None at the
+// scalar level, where the GEMM paths are faster.
+//
+// Conv2DBackpropFilter: the filter gradient of a block of output rows, vectorized over the
+// output channels; each (tap, block of input channels, block of V::W output channels) sums
+// x · dy over the rows' pixels in registers, several pixels in separate running sums (added in
+// a fixed order at the end), so the result depends only on the rows given.
+//
+// Conv2D (f32, few output channels): output rows vectorized over the output channels, PU
+// pixels of a row at a time sharing each filter vector; each output sums its in-bounds taps in
+// (ky, kx, ci) order, then gets the bias if given; the activation is left to the caller.
+// NOTE: included by SIMD translation units: everything here is in an anonymous namespace and
+// calls no inline library function (a copy compiled with -mavx512f could be the one the linker
+// keeps for the base library).
+#pragma once
+#include <cstdint>
+
+namespace tl {
+
+struct FilterGradArgs {
+  const float* x;   // [n, h, w, cin]
+  const float* dy;  // [n, oh, ow, cout]
+  int64_t n, h, w, cin, cout, kh, kw, sh, sw, dh, dw, oh, ow, pt, pl;
+};
+
+struct ConvSmallArgs {
+  const float* x;  // [n, h, w, cin]
+  const float* f;  // [kh, kw, cin, cout]
+  float* y;        // [n, oh, ow, cout]
+  int64_t n, h, w, cin, cout, kh, kw, sh, sw, dh, dw, oh, ow, pt, pl;
+  const float* bias;  // [cout] added to each sum (as BiasAdd: sum + bias), or null
+};
+
+// Output rows [r0, r1) (r = batch * oh + oy) of the convolution (plus the bias).
+void conv_rows_f32__avx2(const ConvSmallArgs& a, int64_t r0, int64_t r1);    // x86-64 only
+void conv_rows_f32__avx512(const ConvSmallArgs& a, int64_t r0, int64_t r1);  // x86-64 only
+void conv_rows_f32__neon(const ConvSmallArgs& a, int64_t r0, int64_t r1);    // AArch64 only
+using ConvRowsFn = void (*)(const ConvSmallArgs&, int64_t, int64_t);
+// The loop for `cout` output channels at the CPU's ISA level; null at the scalar level.
+ConvRowsFn conv_rows_f32_fn(int64_t cout);
+
+// The filter gradient [kh, kw, cin, cout] of output rows [r0, r1) (r = batch * oh + oy), written to part.
+void filter_grad_rows_f32__avx2(const FilterGradArgs& a, int64_t r0, int64_t r1, float* part);    // x86-64 only
+void filter_grad_rows_f32__avx512(const FilterGradArgs& a, int64_t r0, int64_t r1, float* part);  // x86-64 only
+void filter_grad_rows_f32__neon(const FilterGradArgs& a, int64_t r0, int64_t r1, float* part);    // AArch64 only
+using FilterGradRowsFn = void (*)(const FilterGradArgs&, int64_t, int64_t, float*);
+// The loop for `cout` output channels at the CPU's ISA level; null at the scalar level.
+FilterGradRowsFn filter_grad_rows_f32_fn(int64_t cout);
+
+namespace {
+
+template <class V, bool FULL>
+V load_lanes(const float* p, int64_t n) { return FULL ? V::load(p) : V::load_partial(p, n, 0.f); }
+
+template <class V, bool FULL>
+void store_lanes(V v, float* p, int64_t n) {
+  if (FULL) v.store(p);
+  else v.store_partial(p, n);
+}
+
+// The output columns [lo, hi) whose tap at input column ox * sw + off lies inside [0, w).
+inline void tap_columns(int64_t off, int64_t sw, int64_t w, int64_t ow, int64_t* lo, int64_t* hi) {
+  *lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+  *hi = off >= w ? 0 : (w - off + sw - 1) / sw;
+  if (*hi > ow) *hi = ow;
+  if (*hi < *lo) *hi = *lo;
+}
+
+// Tap (ky, kx), input channels [ci0, ci0 + CB) (CB = 4 or 1), output channels [co0, co0 + nco)
+// (FULL: nco = W) of the filter gradient over output rows [r0, r1): 2 (CB = 4) or 4 (CB = 1)
+// pixels per step, each in its own named sums (GCC keeps an array of vector structs in memory).
+template <class V, int CB, bool FULL>
+void fg_block(const FilterGradArgs& a, int64_t ky, int64_t kx, int64_t ci0, int64_t co0, int64_t nco, int64_t r0, int64_t r1,
+              float* out) {
+  static_assert(CB == 4 || CB == 1, "4 channels by 2 pixels, or 1 by 4");
+  const V z = V::set1(0.f);
+  V s0 = z, s1 = z, s2 = z, s3 = z, t0 = z, t1 = z, t2 = z, t3 = z;
+  int64_t lo, hi;
+  tap_columns(kx * a.dw - a.pl, a.sw, a.w, a.ow, &lo, &hi);
+  if (lo == hi) r1 = r0;
+  const int64_t xs = a.sw * a.cin, cs = a.cout;  // from column ox to ox + 1 of x, of dy
+  for (int64_t r = r0, b = r0 / a.oh, oy = r0 % a.oh; r < r1; ++r, oy = oy + 1 == a.oh ? (++b, 0) : oy + 1) {
+    const int64_t iy = oy * a.sh + ky * a.dh - a.pt;
+    if (iy < 0 || iy >= a.h) continue;
+    const float* xr = a.x + ((b * a.h + iy) * a.w + lo * a.sw + kx * a.dw - a.pl) * a.cin + ci0;
+    const float* dr = a.dy + (r * a.ow + lo) * cs + co0;
+    int64_t ox = lo;
+    if (CB == 4) {
+      for (; ox + 2 <= hi; ox += 2, xr += 2 * xs, dr += 2 * cs) {
+        const V d = load_lanes<V, FULL>(dr, nco), e = load_lanes<V, FULL>(dr + cs, nco);
+        s0 = fma(V::set1(xr[0]), d, s0); s1 = fma(V::set1(xr[1]), d, s1);
+        s2 = fma(V::set1(xr[2]), d, s2); s3 = fma(V::set1(xr[3]), d, s3);
+        t0 = fma(V::set1(xr[xs]), e, t0); t1 = fma(V::set1(xr[xs + 1]), e, t1);
+        t2 = fma(V::set1(xr[xs + 2]), e, t2); t3 = fma(V::set1(xr[xs + 3]), e, t3);
+      }
+      if (ox < hi) {
+        const V d = load_lanes<V, FULL>(dr, nco);
+        s0 = fma(V::set1(xr[0]), d, s0); s1 = fma(V::set1(xr[1]), d, s1);
+        s2 = fma(V::set1(xr[2]), d, s2); s3 = fma(V::set1(xr[3]), d, s3);
+      }
+    } else {
+      for (; ox + 4 <= hi; ox += 4, xr += 4 * xs, dr += 4 * cs) {
+        s0 = fma(V::set1(xr[0]), load_lanes<V, FULL>(dr, nco), s0);
+        s1 = fma(V::set1(xr[xs]), load_lanes<V, FULL>(dr + cs, nco), s1);
+        s2 = fma(V::set1(xr[2 * xs]), load_lanes<V, FULL>(dr + 2 * cs, nco), s2);
+        s3 = fma(V::set1(xr[3 * xs]), load_lanes<V, FULL>(dr + 3 * cs, nco), s3);
+      }
+      for (; ox < hi; ++ox, xr += xs, dr += cs) s0 = fma(V::set1(xr[0]), load_lanes<V, FULL>(dr, nco), s0);
+    }
+  }
+  float* o = out + ci0 * cs + co0;
+  if (CB == 4) {
+    store_lanes<V, FULL>(s0 + t0, o, nco);
+    store_lanes<V, FULL>(s1 + t1, o + cs, nco);
+    store_lanes<V, FULL>(s2 + t2, o + 2 * cs, nco);
+    store_lanes<V, FULL>(s3 + t3, o + 3 * cs, nco);
+  } else {
+    store_lanes<V, FULL>((s0 + s1) + (s2 + s3), o, nco);
+  }
+}
+
+template <class V>
+void filter_grad_rows(const FilterGradArgs& a, int64_t r0, int64_t r1, float* part) {
+  for (int64_t ky = 0; ky < a.kh; ++ky)
+    for (int64_t kx = 0; kx < a.kw; ++kx) {
+      float* out = part + (ky * a.kw + kx) * a.cin * a.cout;
+      for (int64_t co0 = 0; co0 < a.cout; co0 += V::kLanes) {
+        const int64_t nco = a.cout - co0 < V::kLanes ? a.cout - co0 : V::kLanes;
+        int64_t ci0 = 0;
+        if (nco == V::kLanes) {
+          for (; ci0 + 4 <= a.cin; ci0 += 4) fg_block<V, 4, true>(a, ky, kx, ci0, co0, nco, r0, r1, out);
+          for (; ci0 < a.cin; ++ci0) fg_block<V, 1, true>(a, ky, kx, ci0, co0, nco, r0, r1, out);
+        } else {
+          for (; ci0 + 4 <= a.cin; ci0 += 4) fg_block<V, 4, false>(a, ky, kx, ci0, co0, nco, r0, r1, out);
+          for (; ci0 < a.cin; ++ci0) fg_block<V, 1, false>(a, ky, kx, ci0, co0, nco, r0, r1, out);
+        }
+      }
+    }
+}
+
+// Output pixels [ox0, ox0 + N) (N = 1, 2, 4 or 8) of row (b, oy), channels [co0, co0 + nco):
+// taps ky in [ky0, ky1) (input rows inside the image); EDGE (N = 1): some taps fall outside the
+// row, skipped. With dw = 1 each tap row's (kx, ci) inside the row are consecutive values of x
+// and of f: one loop. The sums are named variables (GCC keeps an array of vector
+// structs in memory, storing it on every step); then the bias, and the store.
+template <class V, int N, bool FULL, bool EDGE>
+void conv_pixels(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t ky0, int64_t ky1, int64_t ox0, int64_t co0, int64_t nco) {
+  static_assert(N == 1 || N == 2 || N == 4 || N == 8, "1, 2, 4 or 8 pixels");
+  static_assert(!EDGE || N == 1, "edge pixels one at a time");
+  const V z = V::set1(0.f);
+  V s0 = z, s1 = z, s2 = z, s3 = z, s4 = z, s5 = z, s6 = z, s7 = z;
+  const int64_t xs = a.sw * a.cin;  // from pixel ox to ox + 1
+  // Adds the products of n values of x (from pixel ox0's at xp, stepping 1) and of f (from fp,
+  // stepping cout).
+  auto taps = [&](const float* xp, const float* fp, int64_t n) {
+    for (int64_t j = 0; j < n; ++j, ++xp, fp += a.cout) {
+      const V fv = load_lanes<V, FULL>(fp, nco);
+      s0 = fma(V::set1(xp[0]), fv, s0);
+      if (N > 1) s1 = fma(V::set1(xp[xs]), fv, s1);
+      if (N > 2) { s2 = fma(V::set1(xp[2 * xs]), fv, s2); s3 = fma(V::set1(xp[3 * xs]), fv, s3); }
+      if (N > 4) {
+        s4 = fma(V::set1(xp[4 * xs]), fv, s4); s5 = fma(V::set1(xp[5 * xs]), fv, s5);
+        s6 = fma(V::set1(xp[6 * xs]), fv, s6); s7 = fma(V::set1(xp[7 * xs]), fv, s7);
+      }
+    }
+  };
+  for (int64_t ky = ky0; ky < ky1; ++ky) {
+    const float* xrow = a.x + (b * a.h + oy * a.sh - a.pt + ky * a.dh) * a.w * a.cin;
+    const float* fk = a.f + ky * a.kw * a.cin * a.cout + co0;
+    const int64_t x0 = ox0 * a.sw - a.pl;  // input column of pixel ox0's tap 0
+    int64_t kx0 = 0, kx1 = a.kw;           // its taps inside the row (all of them unless EDGE)
+    while (EDGE && kx0 < a.kw && x0 + kx0 * a.dw < 0) ++kx0;
+    while (EDGE && kx1 > kx0 && x0 + (kx1 - 1) * a.dw >= a.w) --kx1;
+    if (a.dw == 1) {
+      if (kx1 > kx0) taps(xrow + (x0 + kx0) * a.cin, fk + kx0 * a.cin * a.cout, (kx1 - kx0) * a.cin);
+      continue;
+    }
+    for (int64_t kx = kx0; kx < kx1; ++kx) taps(xrow + (x0 + kx * a.dw) * a.cin, fk + kx * a.cin * a.cout, a.cin);
+  }
+  const V bias = a.bias ? load_lanes<V, FULL>(a.bias + co0, nco) : z;
+  float* out = a.y + ((b * a.oh + oy) * a.ow + ox0) * a.cout + co0;
+  const V sums[8] = {s0, s1, s2, s3, s4, s5, s6, s7};
+  for (int p = 0; p < N; ++p) store_lanes<V, FULL>(a.bias ? sums[p] + bias : sums[p], out + p * a.cout, nco);
+}
+
+template <class V, bool FULL>
+void conv_row(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t co0, int64_t nco) {
+  int64_t ky0 = 0, ky1 = a.kh;  // taps whose input row is inside the image
+  while (ky0 < a.kh && oy * a.sh - a.pt + ky0 * a.dh < 0) ++ky0;
+  while (ky1 > ky0 && oy * a.sh - a.pt + (ky1 - 1) * a.dh >= a.h) --ky1;
+  // Columns [lo, hi) have every tap inside the row.
+  const int64_t span = (a.kw - 1) * a.dw;
+  int64_t lo = (a.pl + a.sw - 1) / a.sw, hi = a.w - 1 - span + a.pl >= 0 ? (a.w - 1 - span + a.pl) / a.sw + 1 : 0;
+  if (lo > a.ow) lo = a.ow;
+  if (hi > a.ow) hi = a.ow;
+  if (hi < lo) hi = lo;
+  int64_t ox = 0;
+  for (; ox < lo; ++ox) conv_pixels<V, 1, FULL, true>(a, b, oy, ky0, ky1, ox, co0, nco);
+  for (; ox + 8 <= hi; ox += 8) conv_pixels<V, 8, FULL, false>(a, b, oy, ky0, ky1, ox, co0, nco);
+  if (ox + 4 <= hi) { conv_pixels<V, 4, FULL, false>(a, b, oy, ky0, ky1, ox, co0, nco); ox += 4; }
+  if (ox + 2 <= hi) { conv_pixels<V, 2, FULL, false>(a, b, oy, ky0, ky1, ox, co0, nco); ox += 2; }
+  if (ox < hi) { conv_pixels<V, 1, FULL, false>(a, b, oy, ky0, ky1, ox, co0, nco); ++ox; }
+  for (; ox < a.ow; ++ox) conv_pixels<V, 1, FULL, true>(a, b, oy, ky0, ky1, ox, co0, nco);
+}
+
+template <class V>
+void conv_rows(const ConvSmallArgs& a, int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; ++r)
+    for (int64_t co0 = 0; co0 < a.cout; co0 += V::kLanes) {
+      if (a.cout - co0 >= V::kLanes) conv_row<V, true>(a, r / a.oh, r % a.oh, co0, V::kLanes);
+      else conv_row<V, false>(a, r / a.oh, r % a.oh, co0, a.cout - co0);
+    }
+}
+
+}  // namespace
+}  // namespace tl
