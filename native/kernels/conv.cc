@@ -572,12 +572,11 @@ Status conv_packed(KernelContext& ctx, const ConvGeom& g, const float* x, const 
   const float* bias = ctx.fusion ? ctx.input(ctx.fusion->bias_input).data<float>() : nullptr;
   const int64_t pixels = g.n * g.oh * g.ow, slivers = (pixels + mk.mr - 1) / mk.mr;
   const int threads = std::max(1, ctx.run.num_threads());
-  // Blocks of up to kPackedBlockRows slivers, at least two per thread (when there is work
-  // enough), dealt out in contiguous runs.
-  const int64_t per_block = std::max<int64_t>(1, std::min<int64_t>(kPackedBlockRows, slivers / (2 * threads)));
-  const int64_t blocks = (slivers + per_block - 1) / per_block;
+  // Each thread (as many as the work pays for) takes an even run of slivers, in blocks of up to
+  // kPackedBlockRows.
   const int64_t work = pixels * kdim * g.cout;
-  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>({blocks, threads, work / (1 << 17) + 1}));
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>({slivers, threads, work / (1 << 17) + 1}));
+  const int64_t per_block = std::min<int64_t>(kPackedBlockRows, (slivers + chunks - 1) / chunks);
   const int64_t a_size = per_block * mk.mr * kdim;
   auto scratch = Buffer::allocate(sizeof(float) * a_size * chunks);
   if (!scratch) return make_error(kResourceExhausted, "Conv2D: out of memory for the packed panels");
@@ -607,9 +606,10 @@ Status conv_packed(KernelContext& ctx, const ConvGeom& g, const float* x, const 
   auto body = [&](int64_t c0, int64_t c1) {
     for (int64_t ch = c0; ch < c1; ++ch) {
       float* ap = static_cast<float*>(scratch->data) + a_size * ch;
-      for (int64_t blk = ch * blocks / chunks; blk < (ch + 1) * blocks / chunks; ++blk) {
+      const int64_t end = (ch + 1) * slivers / chunks;
+      for (int64_t s0 = ch * slivers / chunks; s0 < end; s0 += per_block) {
         if (ctx.run.should_stop()) { ctx.run.interrupted = true; return; }
-        const int64_t s0 = blk * per_block, s1 = std::min(slivers, s0 + per_block);
+        const int64_t s1 = std::min(end, s0 + per_block);
         if (small_b) {
           for (int64_t s = s0; s < s1; ++s) {
             gather(g, x, s * mk.mr, std::min<int64_t>(mk.mr, pixels - s * mk.mr), ap);
