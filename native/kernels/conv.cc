@@ -3,6 +3,8 @@
 // Conv2D in float is im2col + GEMM on the MatMul engine: each block of output pixels gathers its
 // receptive fields into rows of a [pixels, KH*KW*Cin] matrix, which times the filter viewed as
 // [KH*KW*Cin, Cout] is the output (a 1x1, stride-1, unpadded convolution needs no gathering).
+// An f32 one with KH*KW*Cin <= 512 (but a plain 1x1 with a large filter) gathers straight into
+// the micro-kernel's packed panels instead (conv_packed).
 // A 3x3, stride-1 f32 Conv2D with >= 8 channels in and out runs as Winograd F(2x2, 3x3) instead
 // (2.25x fewer multiplies; see conv_winograd).
 // Conv2DBackpropInput in float is the reverse: [pixels, Cout] out_backprop times the transposed
@@ -456,14 +458,13 @@ bool plain_1x1(const ConvGeom& g) {
 }
 
 // A plain 1x1 convolution is a GEMM already: packed only with a filter of at most
-// kPacked1x1MaxB and at least one whole sliver of columns (MobileNet's expansions and
-// projections), where gathering straight into the panels, starting from the bias and finishing
-// each block at once beat the GEMM by 5-15% (narrower outputs lose to its masked edge tiles).
+// kPacked1x1MaxB (MobileNet's expansions and projections), where gathering straight into the
+// panels, starting from the bias and finishing each block at once beat the GEMM by 3-15%.
 bool use_packed(const ConvGeom& g, int64_t nr) {
   const int64_t kdim = g.kh * g.kw * g.cin;
   if (kdim > kPackedMaxK) return false;
   const int64_t b_bytes = kdim * ((g.cout + nr - 1) / nr * nr) * static_cast<int64_t>(sizeof(float));
-  return !plain_1x1(g) || (g.cout >= nr && b_bytes <= kPacked1x1MaxB);
+  return !plain_1x1(g) || b_bytes <= kPacked1x1MaxB;
 }
 
 // The filter [kdim, Cout] as NR-column slivers, k-major inside a sliver, zero-padded columns.
@@ -591,22 +592,26 @@ Status conv_packed(KernelContext& ctx, const ConvGeom& g, const float* x, const 
   const bool small_b = n_sliv * kdim * mk.nr * static_cast<int64_t>(sizeof(float)) <= kPackedSmallB;
   // With a fused bias, the pixels' rows start as the bias and the micro-kernel adds its sums to
   // them (sum + bias, BiasAdd's one rounding); the activation follows on the finished rows.
+  // Unless Cout is less than a sliver: the masked loads of C in every tile, right after the
+  // bias was stored, stalled (a 1x1 to 16 channels ran 20% slower): there the epilogue follows.
+  const bool bias_first = bias && g.cout >= mk.nr;
   auto tile = [&](int64_t s, int64_t j, const float* as) {
     const int nr = static_cast<int>(std::min<int64_t>(mk.nr, g.cout - j * mk.nr));
     const int mr = static_cast<int>(std::min<int64_t>(mk.mr, pixels - s * mk.mr));
     float* c = y + s * mk.mr * g.cout + j * mk.nr;
     const float* bs = bp + j * kdim * mk.nr;
-    if (mr == mk.mr && nr == mk.nr) mk.fn(kdim, as, bs, c, g.cout, bias != nullptr);
-    else mk.edge(kdim, as, bs, c, g.cout, bias != nullptr, mr, nr);
+    if (mr == mk.mr && nr == mk.nr) mk.fn(kdim, as, bs, c, g.cout, bias_first);
+    else mk.edge(kdim, as, bs, c, g.cout, bias_first, mr, nr);
   };
   auto start = [&](int64_t s0, int64_t s1) {  // the bias into the rows of slivers [s0, s1)
-    if (!bias) return;
+    if (!bias_first) return;
     for (int64_t p = s0 * mk.mr; p < std::min(pixels, s1 * mk.mr); ++p) std::memcpy(y + p * g.cout, bias, sizeof(float) * g.cout);
   };
-  auto finish = [&](int64_t s0, int64_t s1) {  // the fused activation on slivers [s0, s1)
+  auto finish = [&](int64_t s0, int64_t s1) {  // the fused activation (or epilogue) on slivers [s0, s1)
     if (!bias) return;
     const int64_t p0 = s0 * mk.mr, p1 = std::min(pixels, s1 * mk.mr);
-    fused_activation(*ctx.fusion, y + p0 * g.cout, (p1 - p0) * g.cout);
+    if (bias_first) fused_activation(*ctx.fusion, y + p0 * g.cout, (p1 - p0) * g.cout);
+    else fused_epilogue(*ctx.fusion, y + p0 * g.cout, p1 - p0, g.cout, g.cout, bias);
   };
   auto body = [&](int64_t c0, int64_t c1) {
     for (int64_t ch = c0; ch < c1; ++ch) {

@@ -332,7 +332,7 @@ describe('Conv2D as Winograd F(2x2, 3x3)', () => {
 // convolution (native/kernels/conv.cc conv_packed): output pixels gathered straight into the
 // micro-kernel's panels, a packed filter cached per constant, the fused bias as the sums' start and
 // the activation per finished block. The edges: 1 and 3 input channels, output channels that are
-// not whole slivers (1, 16, 24, 40), strides, dilations, every padding, slivers of pixels that
+// not whole slivers (1, 8, 16, 24, 40, 144), strides, dilations, every padding, slivers of pixels that
 // cross rows and images, empty batches, pixels spread over threads.
 describe('Conv2D as a packed direct convolution', () => {
   beforeEach(() => tf.resetDefaultGraph());
@@ -348,6 +348,9 @@ describe('Conv2D as a packed direct convolution', () => {
     { x: [1, 20, 21, 24], f: [1, 1, 24, 64], s: [2, 2], pad: 'SAME' },         // strided 1x1
     { x: [2, 14, 15, 16], f: [1, 1, 16, 96], s: [1, 1], pad: 'VALID' },        // plain 1x1, small filter (MobileNet's expansion)
     { x: [1, 10, 10, 144], f: [1, 1, 144, 32], s: [1, 1], pad: 'VALID' },      // plain 1x1 projection, one sliver
+    { x: [2, 9, 13, 32], f: [1, 1, 32, 16], s: [1, 1], pad: 'VALID' },         // plain 1x1, less than a sliver
+    { x: [1, 11, 12, 96], f: [1, 1, 96, 24], s: [1, 1], pad: 'VALID' },
+    { x: [1, 7, 9, 40], f: [1, 1, 40, 144], s: [1, 1], pad: 'VALID' },         // 144 = 4.5 slivers
     { x: [1, 6, 7, 9], f: [3, 3, 9, 50], s: [2, 2], pad: 'VALID' },
     { x: [1, 5, 5, 56], f: [3, 3, 56, 12], s: [2, 2], pad: 'SAME' },           // kdim 504, just under the limit
     { x: [0, 6, 6, 3], f: [3, 3, 3, 8], s: [2, 2], pad: 'SAME' },              // empty batch
