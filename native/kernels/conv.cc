@@ -497,6 +497,9 @@ template <int MR, int CIN, int SW>
 void packed_gather(const ConvGeom& g, const float* x, int64_t p0, int64_t mr, float* a) {
   if (mr == MR && plain_1x1(g)) {  // the input rows are the pixels
     const float* src = x + p0 * g.cin;
+    // The next sliver's pixels start coming (from memory, at a large batch): read MR rows at a
+    // time, they are MR streams the hardware prefetcher does not follow.
+    for (int64_t k = 0; k < MR * g.cin; k += 16) __builtin_prefetch(src + MR * g.cin + k);
     for (int64_t c = 0; c < g.cin; ++c, a += MR)
       for (int i = 0; i < MR; ++i) a[i] = src[i * g.cin + c];
     return;
