@@ -182,8 +182,19 @@ const Tensor* const_value(const Node& n) {
   return v.dtype == n.out_dtypes[0] ? &v : nullptr;
 }
 
-// A Const standing for node `n` (its name, index and output), holding `value`.
+// A Const standing for node `n` (its name, index and output), holding `value`. An allocated
+// value is held through a view owned by its block, as a graph blob's constants are, so kernels
+// see it as immutable (is_graph_constant) and cache its packed forms (MatMul's B, a conv's
+// filter) for as long as the plan holds it.
 std::shared_ptr<const Node> folded_const(const Node& n, Tensor value) {
+  if (value.buf && value.buf->owned) {
+    auto view = std::make_shared<Buffer>();
+    view->data = value.buf->data;
+    view->bytes = value.buf->bytes;
+    view->keep = value.buf->keep;
+    view->owner = value.buf;
+    value.buf = std::move(view);
+  }
   auto c = std::make_shared<Node>();
   c->index = n.index;
   c->name = n.name;

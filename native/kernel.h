@@ -126,9 +126,12 @@ Status gemm(KernelContext& ctx, int64_t m, int64_t n, int64_t k, const double* a
 // The f32 GEMM micro-kernel matmul.cc runs at the current ISA, for kernels that pack their own
 // panels (Winograd conv): fn writes (or, with accumulate, adds to) the MR x NR tile at c (row
 // stride ldc) = sum_k a[k*MR + i] * b[k*NR + j]. b must be 64-byte aligned.
+// edge: the same for rows [0, mr) and columns [0, nr) of a tile (the rest is neither read from c
+// nor stored).
 struct MicroGemmF32 {
   int mr, nr;
   void (*fn)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
+  void (*edge)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, int mr, int nr);
 };
 MicroGemmF32 micro_gemm_f32();
 
@@ -144,6 +147,8 @@ void fused_epilogue(const Fusion& f, double* y, int64_t rows, int64_t cols, int6
 // Reshape's output shape for an input of shape `in` and the sizes tensor (-1 inferred), with
 // Reshape's errors (array.cc).
 Status reshape_shape(const KernelContext& ctx, const Shape& in, const Tensor& sizes, Shape* out);
+// Only the activation of a fused step on n contiguous values (their bias already added).
+void fused_activation(const Fusion& f, float* y, int64_t n);
 // The ops a Fusion may end with.
 bool fusable_activation(OpId op);
 // Ops an elementwise chain may hold (f32, with a SIMD loop, or BiasAdd), and the chain's kernel

@@ -3,6 +3,8 @@
 // Conv2D in float is im2col + GEMM on the MatMul engine: each block of output pixels gathers its
 // receptive fields into rows of a [pixels, KH*KW*Cin] matrix, which times the filter viewed as
 // [KH*KW*Cin, Cout] is the output (a 1x1, stride-1, unpadded convolution needs no gathering).
+// An f32 one with KH*KW*Cin <= 512 (but a plain 1x1 with a large filter) gathers straight into
+// the micro-kernel's packed panels instead (conv_packed).
 // A 3x3, stride-1 f32 Conv2D with >= 8 channels in and out runs as Winograd F(2x2, 3x3) instead
 // (2.25x fewer multiplies; see conv_winograd), unless both are <= 16: then, as for any other
 // f32 window of few channels, conv_small.h's direct SIMD loop (a GEMM's tiles would be mostly
@@ -21,11 +23,17 @@
 #include <vector>
 
 #include "conv_small.h"
+#include "cpu.h"
 #include "elementwise.h"
 #include "kernel.h"
 #include "nn_util.h"
 
 namespace tl {
+
+#if defined(__x86_64__) || defined(_M_X64)
+void conv_kernel28x16_f32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, int mr, int nr);
+#endif
+
 namespace {
 
 constexpr int64_t kColBytes = 8 << 20;  // im2col block budget: bounds memory for big images
@@ -209,11 +217,13 @@ bool use_winograd(const ConvGeom& g) {
          g.cin * g.cout <= (int64_t{1} << 17);
 }
 
-// Transformed filters by (filter data, shape, sliver width); valid while the graph blob that
-// holds the Const filter lives (weak owner), as matmul.cc's packed-B cache.
+// Transformed (Winograd) or packed (conv_packed) filters by (filter data, kind, depth, Cout,
+// sliver width); valid while the graph blob that holds the Const filter lives (weak owner), as
+// matmul.cc's packed-B cache.
+enum FilterKind : int64_t { kWinoFilter = 0, kPackedFilter = 1 };
 class WinoFilterCache {
  public:
-  using Key = std::tuple<const void*, int64_t, int64_t, int64_t>;
+  using Key = std::tuple<const void*, int64_t, int64_t, int64_t, int64_t>;
   std::shared_ptr<Buffer> find(const Key& key) {
     std::lock_guard<std::mutex> lk(mu_);
     auto it = map_.find(key);
@@ -272,7 +282,7 @@ std::shared_ptr<Buffer> wino_transform_filter(KernelContext& ctx, const ConvGeom
 std::shared_ptr<Buffer> wino_filter(KernelContext& ctx, const ConvGeom& g, const float* f, int64_t nr) {
   const Tensor& ft = ctx.input(1);
   const bool constant = ft.buf && !ft.buf->owned && ft.buf->owner && ft.raw() == f;
-  const WinoFilterCache::Key key{f, g.cin, g.cout, nr};
+  const WinoFilterCache::Key key{f, kWinoFilter, g.cin, g.cout, nr};
   if (constant)
     if (auto hit = wino_filter_cache().find(key)) return hit;
   auto u = wino_transform_filter(ctx, g, f, nr);
@@ -504,6 +514,230 @@ Status conv_winograd(KernelContext& ctx, const ConvGeom& g, const float* x, cons
   return Status::OK();
 }
 
+// ---- Packed direct convolution --------------------------------------------------------------
+// An f32 Conv2D with a shallow receptive field (kdim = KH*KW*Cin <= kPackedMaxK; e.g. a 3-channel
+// image's first layer, or a strided 1x1) as an implicit GEMM: each block of output pixels is
+// gathered straight into the micro-kernel's packed A slivers (MR pixels, k-major: no im2col
+// matrix and no second packing pass), multiplied by the filter packed once into NR-column
+// slivers (cached for a constant filter), and the fused bias and activation run on the block
+// while it is in cache. Each output sums its kdim products in order in one pass, as the GEMM
+// does for k <= its kc block, so results do not depend on the block or thread split.
+
+constexpr int64_t kPackedMaxK = 512;      // deeper: the GEMM's k blocking keeps panels in cache
+constexpr int64_t kPackedBlockRows = 12;  // A slivers per block (168 pixels at MR = 14)
+
+constexpr int64_t kPackedSmallB = 64 << 10;  // a packed filter up to this size stays in L1/L2
+// A plain 1x1 with a larger filter stays on the GEMM, which splits the filter's columns between
+// threads when there are few pixels (a 7x7 layer's 320 -> 1280).
+constexpr int64_t kPacked1x1MaxB = 256 << 10;
+
+bool plain_1x1(const ConvGeom& g) {
+  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_t == 0 && g.pad_l == 0 && g.oh == g.h && g.ow == g.w;
+}
+
+// A plain 1x1 convolution is a GEMM already: packed only with a filter of at most
+// kPacked1x1MaxB (MobileNet's expansions and projections), where gathering straight into the
+// panels, starting from the bias and finishing each block at once beat the GEMM by 3-15%.
+bool use_packed(const ConvGeom& g, int64_t nr) {
+  const int64_t kdim = g.kh * g.kw * g.cin;
+  if (kdim > kPackedMaxK) return false;
+  const int64_t b_bytes = kdim * ((g.cout + nr - 1) / nr * nr) * static_cast<int64_t>(sizeof(float));
+  return !plain_1x1(g) || b_bytes <= kPacked1x1MaxB;
+}
+
+// The filter [kdim, Cout] as NR-column slivers, k-major inside a sliver, zero-padded columns.
+std::shared_ptr<Buffer> packed_filter(KernelContext& ctx, const ConvGeom& g, const float* f, int64_t nr) {
+  const int64_t kdim = g.kh * g.kw * g.cin, n_sliv = (g.cout + nr - 1) / nr;
+  const Tensor& ft = ctx.input(1);
+  const bool constant = ft.buf && !ft.buf->owned && ft.buf->owner && ft.raw() == f;
+  const WinoFilterCache::Key key{f, kPackedFilter, kdim, g.cout, nr};
+  if (constant)
+    if (auto hit = wino_filter_cache().find(key)) return hit;
+  auto buf = Buffer::allocate(sizeof(float) * n_sliv * kdim * nr);
+  if (!buf) return nullptr;
+  float* b = static_cast<float*>(buf->data);
+  for (int64_t s = 0; s < n_sliv; ++s)
+    for (int64_t k = 0; k < kdim; ++k)
+      for (int64_t j = 0; j < nr; ++j) {
+        const int64_t co = s * nr + j;
+        b[(s * kdim + k) * nr + j] = co < g.cout ? f[k * g.cout + co] : 0.f;
+      }
+  if (constant) wino_filter_cache().insert(key, ft.buf->owner, buf);
+  return buf;
+}
+
+// Output pixels [p0, p0 + mr) (p = (b * oh + oy) * ow + ox) as one packed A sliver: pixel i's
+// tap (ky, kx), channel c at a[((ky * kw + kx) * cin + c) * MR + i]; rows past mr are zeros.
+// A whole sliver within one output row copies each tap's MR pixels for one channel at a time
+// (contiguous stores, MR unrolled) when they are all inside the image.
+// CIN, SW > 0: Cin and the column stride at compile time (a 3-channel image's layer).
+template <int MR, int CIN, int SW>
+void packed_gather(const ConvGeom& g, const float* x, int64_t p0, int64_t mr, float* a) {
+  if (mr == MR && plain_1x1(g)) {  // the input rows are the pixels
+    const float* src = x + p0 * g.cin;
+    // The next sliver's pixels start coming (from memory, at a large batch): read MR rows at a
+    // time, they are MR streams the hardware prefetcher does not follow.
+    for (int64_t k = 0; k < MR * g.cin; k += 16) __builtin_prefetch(src + MR * g.cin + k);
+    for (int64_t c = 0; c < g.cin; ++c, a += MR)
+      for (int i = 0; i < MR; ++i) a[i] = src[i * g.cin + c];
+    return;
+  }
+  const int64_t ox0 = p0 % g.ow, oy = p0 / g.ow % g.oh, b = p0 / (g.ow * g.oh);
+  if (mr == MR && ox0 + MR <= g.ow) {
+    const int64_t cin = CIN > 0 ? CIN : g.cin, step = (SW > 0 ? SW : g.sw) * cin;
+    for (int64_t ky = 0; ky < g.kh; ++ky) {
+      const int64_t iy = oy * g.sh - g.pad_t + ky * g.dh;
+      for (int64_t kx = 0; kx < g.kw; ++kx) {
+        float* d = a + (ky * g.kw + kx) * g.cin * MR;
+        const int64_t ix0 = ox0 * g.sw - g.pad_l + kx * g.dw, ix1 = ix0 + (MR - 1) * g.sw;
+        if (iy < 0 || iy >= g.h) {
+          std::memset(d, 0, sizeof(float) * g.cin * MR);
+        } else if (ix0 >= 0 && ix1 < g.w) {
+          const float* src = x + ((b * g.h + iy) * g.w + ix0) * cin;
+          for (int64_t c = 0; c < cin; ++c, d += MR)
+            for (int i = 0; i < MR; ++i) d[i] = src[i * step + c];
+        } else {
+          const float* row = x + (b * g.h + iy) * g.w * g.cin;
+          for (int i = 0; i < MR; ++i) {
+            const int64_t ix = ix0 + i * g.sw;
+            const bool in = ix >= 0 && ix < g.w;
+            for (int64_t c = 0; c < g.cin; ++c) d[c * MR + i] = in ? row[ix * g.cin + c] : 0.f;
+          }
+        }
+      }
+    }
+    return;
+  }
+  const int64_t kdim = g.kh * g.kw * g.cin;
+  for (int64_t i = 0; i < MR; ++i) {
+    float* d = a + i;
+    if (i >= mr) {
+      for (int64_t k = 0; k < kdim; ++k) d[k * MR] = 0.f;
+      continue;
+    }
+    const int64_t p = p0 + i, ox = p % g.ow, oy = p / g.ow % g.oh, b = p / (g.ow * g.oh);
+    for (int64_t ky = 0; ky < g.kh; ++ky) {
+      const int64_t iy = oy * g.sh - g.pad_t + ky * g.dh;
+      for (int64_t kx = 0; kx < g.kw; ++kx, d += g.cin * MR) {
+        const int64_t ix = ox * g.sw - g.pad_l + kx * g.dw;
+        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
+          for (int64_t c = 0; c < g.cin; ++c) d[c * MR] = 0.f;
+        } else {
+          const float* s = x + ((b * g.h + iy) * g.w + ix) * g.cin;
+          for (int64_t c = 0; c < g.cin; ++c) d[c * MR] = s[c];
+        }
+      }
+    }
+  }
+}
+
+using GatherFn = void (*)(const ConvGeom&, const float*, int64_t, int64_t, float*);
+template <int MR>
+GatherFn packed_gather_for(const ConvGeom& g) {
+  if (g.cin == 3 && g.sw == 2) return packed_gather<MR, 3, 2>;
+  if (g.cin == 3 && g.sw == 1) return packed_gather<MR, 3, 1>;
+  return packed_gather<MR, 0, 0>;
+}
+GatherFn packed_gather_for(const ConvGeom& g, int mr) {
+  switch (mr) {
+    case 28: return packed_gather_for<28>(g);
+    case 14: return packed_gather_for<14>(g);
+    case 8: return packed_gather_for<8>(g);
+    case 6: return packed_gather_for<6>(g);
+    case 4: return packed_gather_for<4>(g);
+    default: return nullptr;
+  }
+}
+
+// The micro-kernel for conv_packed: the GEMM's, or under AVX-512 for at most 16 output channels
+// a 28x16 tile (the 14x32 one would compute as many columns again for nothing).
+MicroGemmF32 packed_micro(const ConvGeom& g) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (g.cout <= 16 && cpu_isa() == Isa::avx512)
+    return {28, 16, [](int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+              conv_kernel28x16_f32__avx512(kc, a, b, c, ldc, accumulate, 28, 16);
+            }, conv_kernel28x16_f32__avx512};
+#endif
+  (void)g;
+  return micro_gemm_f32();
+}
+
+Status conv_packed(KernelContext& ctx, const ConvGeom& g, const float* x, const float* f, float* y) {
+  const MicroGemmF32 mk = packed_micro(g);
+  const GatherFn gather = packed_gather_for(g, mk.mr);
+  if (!gather) return conv_gemm<float>(ctx, g, x, f, y);  // a micro-kernel height without a gather
+  const int64_t kdim = g.kh * g.kw * g.cin, n_sliv = (g.cout + mk.nr - 1) / mk.nr;
+  auto bbuf = packed_filter(ctx, g, f, mk.nr);
+  if (!bbuf) return make_error(kResourceExhausted, "Conv2D: out of memory for the packed filter");
+  const float* bp = static_cast<const float*>(bbuf->data);
+  const float* bias = ctx.fusion ? ctx.input(ctx.fusion->bias_input).data<float>() : nullptr;
+  const int64_t pixels = g.n * g.oh * g.ow, slivers = (pixels + mk.mr - 1) / mk.mr;
+  const int threads = std::max(1, ctx.run.num_threads());
+  // Each thread (as many as the work pays for) takes an even run of slivers, in blocks of up to
+  // kPackedBlockRows.
+  const int64_t work = pixels * kdim * g.cout;
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>({slivers, threads, work / (1 << 17) + 1}));
+  const int64_t per_block = std::min<int64_t>(kPackedBlockRows, (slivers + chunks - 1) / chunks);
+  const int64_t a_size = per_block * mk.mr * kdim;
+  auto scratch = Buffer::allocate(sizeof(float) * a_size * chunks);
+  if (!scratch) return make_error(kResourceExhausted, "Conv2D: out of memory for the packed panels");
+  // A small filter stays in L1 while each sliver of pixels meets all its columns and is then
+  // finished (bias, activation) at once; a large one is walked sliver by sliver against the
+  // block's pixels, as the GEMM's macro-kernel does.
+  const bool small_b = n_sliv * kdim * mk.nr * static_cast<int64_t>(sizeof(float)) <= kPackedSmallB;
+  // With a fused bias, the pixels' rows start as the bias and the micro-kernel adds its sums to
+  // them (sum + bias, BiasAdd's one rounding); the activation follows on the finished rows.
+  // Unless Cout is less than a sliver: the masked loads of C in every tile, right after the
+  // bias was stored, stalled (a 1x1 to 16 channels ran 20% slower): there the epilogue follows.
+  const bool bias_first = bias && g.cout >= mk.nr;
+  auto tile = [&](int64_t s, int64_t j, const float* as) {
+    const int nr = static_cast<int>(std::min<int64_t>(mk.nr, g.cout - j * mk.nr));
+    const int mr = static_cast<int>(std::min<int64_t>(mk.mr, pixels - s * mk.mr));
+    float* c = y + s * mk.mr * g.cout + j * mk.nr;
+    const float* bs = bp + j * kdim * mk.nr;
+    if (mr == mk.mr && nr == mk.nr) mk.fn(kdim, as, bs, c, g.cout, bias_first);
+    else mk.edge(kdim, as, bs, c, g.cout, bias_first, mr, nr);
+  };
+  auto start = [&](int64_t s0, int64_t s1) {  // the bias into the rows of slivers [s0, s1)
+    if (!bias_first) return;
+    for (int64_t p = s0 * mk.mr; p < std::min(pixels, s1 * mk.mr); ++p) std::memcpy(y + p * g.cout, bias, sizeof(float) * g.cout);
+  };
+  auto finish = [&](int64_t s0, int64_t s1) {  // the fused activation (or epilogue) on slivers [s0, s1)
+    if (!bias) return;
+    const int64_t p0 = s0 * mk.mr, p1 = std::min(pixels, s1 * mk.mr);
+    if (bias_first) fused_activation(*ctx.fusion, y + p0 * g.cout, (p1 - p0) * g.cout);
+    else fused_epilogue(*ctx.fusion, y + p0 * g.cout, p1 - p0, g.cout, g.cout, bias);
+  };
+  auto body = [&](int64_t c0, int64_t c1) {
+    for (int64_t ch = c0; ch < c1; ++ch) {
+      float* ap = static_cast<float*>(scratch->data) + a_size * ch;
+      const int64_t end = (ch + 1) * slivers / chunks;
+      for (int64_t s0 = ch * slivers / chunks; s0 < end; s0 += per_block) {
+        if (ctx.run.should_stop()) { ctx.run.interrupted = true; return; }
+        const int64_t s1 = std::min(end, s0 + per_block);
+        if (small_b) {
+          for (int64_t s = s0; s < s1; ++s) {
+            gather(g, x, s * mk.mr, std::min<int64_t>(mk.mr, pixels - s * mk.mr), ap);
+            start(s, s + 1);
+            for (int64_t j = 0; j < n_sliv; ++j) tile(s, j, ap);
+            finish(s, s + 1);
+          }
+          continue;
+        }
+        for (int64_t s = s0; s < s1; ++s)
+          gather(g, x, s * mk.mr, std::min<int64_t>(mk.mr, pixels - s * mk.mr), ap + (s - s0) * mk.mr * kdim);
+        start(s0, s1);
+        for (int64_t j = 0; j < n_sliv; ++j)
+          for (int64_t s = s0; s < s1; ++s) tile(s, j, ap + (s - s0) * mk.mr * kdim);
+        finish(s0, s1);
+      }
+    }
+  };
+  if (chunks == 1) body(0, 1); else ctx.run.parallel_for(chunks, 1, body);
+  if (ctx.run.interrupted || ctx.run.should_stop()) return ctx.run.stop_status();
+  return Status::OK();
+}
+
 // Integer Conv2D: direct loops, wrapping as TF's int32 kernel does.
 template <class T>
 void conv_direct(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, T* y) {
@@ -719,6 +953,7 @@ Status kernel_conv2d(KernelContext& ctx) {
       if (ConvRowsFn rows = use_conv_small(g) ? conv_rows_f32_fn(g.cout) : nullptr)
         return conv_small(ctx, g, rows, x.data<float>(), f.data<float>(), out->data<float>());
       if (use_winograd(g)) return conv_winograd(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
+      if (use_packed(g, packed_micro(g).nr)) return conv_packed(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
       if (use_conv_images(g, sizeof(float))) return conv_gemm_images<float>(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
       return conv_gemm<float>(ctx, g, x.data<float>(), f.data<float>(), out->data<float>());
     case DType::f64:

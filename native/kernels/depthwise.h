@@ -44,11 +44,15 @@ typename V::T dw_epilogue(const DwArgs& a, typename V::T acc, const float* bias)
 }
 
 // One channel block [c0, c0 + V::W) of output row r. KH, KW > 0: the filter size at compile time
-// (its taps are loaded once per block); 0: a run-time size.
+// (its taps are loaded once per block, and the pixels whose taps are all inside the image go P
+// at a time, so P independent sums hide the FMA latency; each pixel still sums its taps in
+// (ky, kx) order); 0: a run-time size.
 template <class V, int KH, int KW>
 void dw_block(const DwArgs& a, int64_t r, int64_t c0, const float* x, const float* f, float* y, int64_t cs) {
   typedef typename V::T T;
+  constexpr int P = KH > 0 ? (V::W >= 16 ? 8 : 4) : 1;
   const int64_t kh = KH > 0 ? KH : a.kh, kw = KW > 0 ? KW : a.kw;
+  const int64_t sw = a.sw, dw = a.dw, w = a.w, ow = a.ow, pl = a.pl;
   const int64_t b = r / a.oh, y0 = (r % a.oh) * a.sh - a.pt;
   int64_t ky0 = 0, ky1 = kh;  // taps whose input row is inside the image
   while (ky0 < kh && y0 + ky0 * a.dh < 0) ++ky0;
@@ -56,25 +60,57 @@ void dw_block(const DwArgs& a, int64_t r, int64_t c0, const float* x, const floa
   T fk[KH > 0 ? KH * KW : 1];
   if (KH > 0)
     for (int k = 0; k < KH * KW; ++k) fk[k] = V::load(f + k * cs + c0);
-  const float* xb = x + b * a.h * a.w * cs + c0;
-  for (int64_t ox = 0; ox < a.ow; ++ox) {
-    const int64_t x0 = ox * a.sw - a.pl;
+  const float* xb = x + b * a.h * w * cs + c0;
+  float* yr = y + r * ow * cs + c0;
+  const float* bias = a.bias ? a.bias + c0 : nullptr;
+  // Pixels [in0, in1) have all their columns inside the image.
+  int64_t in0 = 0, in1 = 0;
+  if (KH > 0) {
+    in0 = pl > 0 ? (pl + sw - 1) / sw : 0;
+    const int64_t last = w - 1 - (kw - 1) * dw + pl;  // largest x0 + pl allowed, times 1
+    in1 = last < 0 ? 0 : last / sw + 1;
+    if (in1 > ow) in1 = ow;
+    if (in1 < in0) in1 = in0;
+  }
+  auto one = [&](int64_t ox) {
+    const int64_t x0 = ox * sw - pl;
     int64_t kx0 = 0, kx1 = kw;
-    while (kx0 < kw && x0 + kx0 * a.dw < 0) ++kx0;
-    while (kx1 > kx0 && x0 + (kx1 - 1) * a.dw >= a.w) --kx1;
+    while (kx0 < kw && x0 + kx0 * dw < 0) ++kx0;
+    while (kx1 > kx0 && x0 + (kx1 - 1) * dw >= w) --kx1;
     T acc = V::zero();
     for (int64_t ky = ky0; ky < ky1; ++ky) {
-      const float* xr = xb + ((y0 + ky * a.dh) * a.w + x0) * cs;
-      if (KH > 0 && kx0 == 0 && kx1 == KW) {
-        for (int kx = 0; kx < KW; ++kx) acc = V::fma(V::load(xr + kx * a.dw * cs), fk[ky * KW + kx], acc);
+      const float* xr = xb + ((y0 + ky * a.dh) * w + x0) * cs;
+      for (int64_t kx = kx0; kx < kx1; ++kx)
+        acc = V::fma(V::load(xr + kx * dw * cs), KH > 0 ? fk[ky * KW + kx] : V::load(f + (ky * kw + kx) * cs + c0), acc);
+    }
+    if (bias) acc = dw_epilogue<V>(a, acc, bias);
+    V::store(yr + ox * cs, acc);
+  };
+  int64_t ox = 0;
+  for (; ox < in0 && ox < ow; ++ox) one(ox);
+  if (KH > 0) {
+    const int64_t step = sw * cs;
+    auto tap = [&](T* acc, const float* q, T fv) {  // one tap of P pixels, q at the first
+      for (int p = 0; p < P; ++p, q += step) acc[p] = V::fma(V::load(q), fv, acc[p]);
+    };
+    for (; ox + P <= in1; ox += P) {
+      T acc[P];
+      for (int p = 0; p < P; ++p) acc[p] = V::zero();
+      const float* x0 = xb + (y0 * w + ox * sw - pl) * cs;
+      if (ky0 == 0 && ky1 == KH) {  // all rows: the taps stay in registers
+        for (int ky = 0; ky < KH; ++ky)
+          for (int kx = 0; kx < KW; ++kx) tap(acc, x0 + (ky * a.dh * w + kx * dw) * cs, fk[ky * KW + kx]);
       } else {
-        for (int64_t kx = kx0; kx < kx1; ++kx)
-          acc = V::fma(V::load(xr + kx * a.dw * cs), KH > 0 ? fk[ky * KW + kx] : V::load(f + (ky * kw + kx) * cs + c0), acc);
+        for (int64_t ky = ky0; ky < ky1; ++ky)
+          for (int kx = 0; kx < KW; ++kx) tap(acc, x0 + (ky * a.dh * w + kx * dw) * cs, fk[ky * KW + kx]);
+      }
+      for (int p = 0; p < P; ++p) {
+        if (bias) acc[p] = dw_epilogue<V>(a, acc[p], bias);
+        V::store(yr + (ox + p) * cs, acc[p]);
       }
     }
-    if (a.bias) acc = dw_epilogue<V>(a, acc, a.bias + c0);
-    V::store(y + (r * a.ow + ox) * cs + c0, acc);
   }
+  for (; ox < ow; ++ox) one(ox);
 }
 
 template <class V, int KH, int KW>

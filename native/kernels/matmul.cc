@@ -591,13 +591,13 @@ MicroGemmF32 micro_gemm_f32() {
   if (isa == Isa::avx512)
     return {14, 32, [](int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
               matmul_kernel14x32_f32__avx512(kc, a, b, c, ldc, accumulate, 14, 32);
-            }};
-  if (isa == Isa::avx2) return {6, 16, matmul_kernel6x16_f32__avx2};
+            }, matmul_kernel14x32_f32__avx512};
+  if (isa == Isa::avx2) return {6, 16, matmul_kernel6x16_f32__avx2, via_scratch<float, 6, 16, matmul_kernel6x16_f32__avx2>};
 #elif defined(__aarch64__)
-  if (isa == Isa::neon) return {8, 12, matmul_kernel8x12_f32__neon};
+  if (isa == Isa::neon) return {8, 12, matmul_kernel8x12_f32__neon, via_scratch<float, 8, 12, matmul_kernel8x12_f32__neon>};
 #endif
   (void)isa;
-  return {4, 8, micro_generic<float, 4, 8>};
+  return {4, 8, micro_generic<float, 4, 8>, via_scratch<float, 4, 8, micro_generic<float, 4, 8>>};
 }
 
 Status fused_matmul(KernelContext& ctx, const Tensor& a, const Tensor& b, int64_t m, int64_t n, int64_t k, const Shape& shape) {

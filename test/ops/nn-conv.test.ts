@@ -83,6 +83,14 @@ const DW_CASES: DwCase[] = [
   { x: [1, 9, 8, 19], f: [3, 3, 19, 1], s: 1, pad: 'SAME', dil: 2 },
   { x: [1, 8, 9, 48], f: [3, 3, 48, 1], s: 2, pad: [0, 1, 0, 1] },   // MobileNet's Pad + VALID, explicit
   { x: [1, 6, 7, 40], f: [5, 4, 40, 1], s: 1, pad: 'SAME' },         // a filter size known at run time
+  // 3x3 multiplier 1 f32: the pixels whose taps are all inside go 8 (or 4) at a time, the rest one
+  // by one: rows wider than a group, groups cut by the right edge, both strides, dilation
+  { x: [1, 23, 29, 32], f: [3, 3, 32, 1], s: 2, pad: 'SAME' },
+  { x: [2, 12, 41, 17], f: [3, 3, 17, 1], s: 1, pad: 'VALID' },
+  { x: [1, 10, 35, 16], f: [3, 3, 16, 1], s: 1, pad: 'SAME', dil: 2 },
+  { x: [1, 9, 34, 24], f: [3, 3, 24, 1], s: 2, pad: [1, 1, 1, 1] },  // MobileNet's strided blocks
+  { x: [1, 5, 20, 24], f: [3, 3, 24, 1], s: 1, pad: [0, 2, 3, 0] },  // padded left only: fewer inner pixels
+  { x: [1, 4, 9, 5], f: [3, 3, 5, 1], s: 1, pad: 'SAME' },           // exactly one inner group at 4 lanes
 ];
 
 describe('DepthwiseConv2dNative vs reference', () => {
@@ -318,4 +326,119 @@ describe('Conv2D as Winograd F(2x2, 3x3)', () => {
       for (let i = 0; i < 2; i++) check(runOnce(t), refConv(x, f, [1, 1], 'SAME', [1, 1], false), 'float32');
     }
   });
+});
+
+// Float32 Conv2D with a shallow receptive field (KH*KW*Cin <= 512) and not a plain 1x1, or a plain
+// 1x1 with a small filter of at least one micro-kernel sliver of columns, runs as a packed direct
+// convolution (native/kernels/conv.cc conv_packed): output pixels gathered straight into the
+// micro-kernel's panels, a packed filter cached per constant, the fused bias as the sums' start and
+// the activation per finished block. The edges: 1 and 3 input channels, output channels that are
+// not whole slivers (1, 8, 16, 24, 40, 144), strides, dilations, every padding, slivers of pixels that
+// cross rows and images, empty batches, pixels spread over threads.
+describe('Conv2D as a packed direct convolution', () => {
+  beforeEach(() => tf.resetDefaultGraph());
+  const cases: { x: number[]; f: number[]; s: [number, number]; pad: Pad; dil?: [number, number] }[] = [
+    { x: [1, 34, 31, 3], f: [3, 3, 3, 32], s: [2, 2], pad: 'SAME' },           // MobileNet's first layer, small
+    { x: [2, 15, 17, 3], f: [3, 3, 3, 24], s: [1, 1], pad: 'VALID' },          // 3 channels, stride 1
+    { x: [3, 11, 9, 1], f: [3, 3, 1, 8], s: [1, 1], pad: 'SAME' },             // 1 channel (MNIST's first conv)
+    { x: [1, 13, 12, 1], f: [5, 5, 1, 1], s: [2, 1], pad: 'SAME' },            // one output channel
+    { x: [2, 9, 10, 3], f: [3, 3, 3, 16], s: [2, 2], pad: [1, 1, 1, 1] },      // explicit (a folded Pad)
+    { x: [1, 8, 19, 4], f: [3, 2, 4, 40], s: [2, 3], pad: [0, 2, 3, 0] },      // uneven explicit, 40 = 32 + 8
+    { x: [1, 12, 13, 2], f: [3, 3, 2, 33], s: [1, 1], pad: 'SAME', dil: [2, 3] },
+    { x: [2, 7, 5, 6], f: [2, 2, 6, 20], s: [1, 1], pad: 'VALID' },            // 2x2: rows shorter than a sliver
+    { x: [1, 20, 21, 24], f: [1, 1, 24, 64], s: [2, 2], pad: 'SAME' },         // strided 1x1
+    { x: [2, 14, 15, 16], f: [1, 1, 16, 96], s: [1, 1], pad: 'VALID' },        // plain 1x1, small filter (MobileNet's expansion)
+    { x: [1, 10, 10, 144], f: [1, 1, 144, 32], s: [1, 1], pad: 'VALID' },      // plain 1x1 projection, one sliver
+    { x: [2, 9, 13, 32], f: [1, 1, 32, 16], s: [1, 1], pad: 'VALID' },         // plain 1x1, less than a sliver
+    { x: [1, 11, 12, 96], f: [1, 1, 96, 24], s: [1, 1], pad: 'VALID' },
+    { x: [1, 7, 9, 40], f: [1, 1, 40, 144], s: [1, 1], pad: 'VALID' },         // 144 = 4.5 slivers
+    { x: [1, 6, 7, 9], f: [3, 3, 9, 50], s: [2, 2], pad: 'VALID' },
+    { x: [1, 5, 5, 56], f: [3, 3, 56, 12], s: [2, 2], pad: 'SAME' },           // kdim 504, just under the limit
+    { x: [0, 6, 6, 3], f: [3, 3, 3, 8], s: [2, 2], pad: 'SAME' },              // empty batch
+    { x: [4, 40, 37, 3], f: [3, 3, 3, 32], s: [2, 2], pad: 'SAME' },           // many blocks over the threads
+  ];
+  const acts = ['relu6', 'relu', 'none', 'elu'] as const;
+  cases.forEach((c, i) => {
+    const act = acts[i % acts.length];
+    it(`float32 x=[${c.x}] f=[${c.f}] s=${c.s} ${c.pad}${c.dil ? ` dil=${c.dil}` : ''} (+ bias${act === 'none' ? '' : ` + ${act}`}, fused)`, () => {
+      const rng = new Lcg(sizeOf(c.x) * 5 + sizeOf(c.f));
+      const x = rand(rng, c.x, 'float32'), f = rand(rng, c.f, 'float32', -1, 1), bias = rand(rng, [c.f[3]], 'float32');
+      const pads = (p: Pad) => (Array.isArray(p) ? [[0, 0], [p[0], p[1]], [p[2], p[3]], [0, 0]] : p);
+      const y = tf.nn.conv2d(constOf(x, 'float32'), constOf(f, 'float32'), [1, ...c.s, 1], pads(c.pad) as 'SAME', c.dil ? { dilations: c.dil } : undefined);
+      const b = tf.nn.biasAdd(y, constOf(bias, 'float32'));
+      const z = act === 'relu6' ? tf.nn.relu6(b) : act === 'relu' ? tf.nn.relu(b) : act === 'elu' ? tf.nn.elu(b) : b;
+      const [expected, scale] = refConv(x, f, c.s, c.pad, c.dil ?? [1, 1], false);
+      const sess = new tf.Session({ graph: y.graph });
+      const [gy, gz] = sess.run([y, z]) as tf.NDArray[];   // y fetched: the conv runs unfused
+      const fz = sess.run(z);                              // _FusedConv2D
+      const again = sess.run(z);                           // the cached packed filter
+      sess.close();
+      check(gy, [expected, scale], 'float32');
+      const cout = c.f[3];
+      const fn = (v: number) => (act === 'relu6' ? Math.min(6, Math.max(0, v)) : act === 'relu' ? Math.max(0, v) : act === 'elu' ? (v < 0 ? Math.expm1(v) : v) : v);
+      const want: Arr = { shape: expected.shape, data: expected.data.map((v, j) => fn(v + bias.data[j % cout])) };
+      check(fz, [want, scale.map((s, j) => s + Math.abs(bias.data[j % cout]))], 'float32');
+      // The fused step rounds as BiasAdd and the activation do.
+      expect(Array.from(fz.data as Float32Array)).toEqual(Array.from(gz.data as Float32Array));
+      expect(Array.from(again.data as Float32Array)).toEqual(Array.from(fz.data as Float32Array));
+    });
+  });
+
+  it('gives the same bits with 1 or 2 threads, and with a fed filter as with a constant one', () => {
+    const rng = new Lcg(7);
+    const x = rand(rng, [2, 30, 27, 3], 'float32'), f = rand(rng, [3, 3, 3, 24], 'float32', -1, 1), f2 = rand(rng, [3, 3, 3, 24], 'float32', -1, 1);
+    const results: Float32Array[] = [];
+    for (const threads of [1, 2]) {
+      const g = new tf.Graph();
+      const y = g.asDefault(() => tf.nn.conv2d(constOf(x, 'float32'), constOf(f, 'float32'), 2, 'SAME'));
+      const sess = new tf.Session({ graph: g, config: { intraOpParallelismThreads: threads } });
+      results.push(sess.run(y).data as Float32Array);
+      sess.close();
+    }
+    expect(Array.from(results[1])).toEqual(Array.from(results[0]));
+    check(tf.ndarray(results[0], [2, 15, 14, 24]), refConv(x, f, [2, 2], 'SAME', [1, 1], false), 'float32');
+    // A fed filter is packed on every run: a second value is never served from a cache.
+    const fp = tf.placeholder(tf.float32, [3, 3, 3, 24]);
+    const y = tf.nn.conv2d(constOf(x, 'float32'), fp, 2, 'SAME');
+    const sess = new tf.Session();
+    for (const w of [f, f2, f]) check(sess.run(y, [[fp, Float32Array.from(w.data)]]), refConv(x, w, [2, 2], 'SAME', [1, 1], false), 'float32');
+    sess.close();
+  });
+
+  it('a batch-norm scale folded into the filter (a folded constant) is packed from the scaled values', () => {
+    const rng = new Lcg(11);
+    const x = rand(rng, [1, 12, 12, 3], 'float32'), f = rand(rng, [3, 3, 3, 32], 'float32', -1, 1), scale = rand(rng, [32], 'float32', 0.5, 2);
+    for (const k of [1, 3]) {   // the same filter constant under two scales in two graphs: no stale packing
+      const g = new tf.Graph();
+      const z = g.asDefault(() => tf.multiply(tf.nn.conv2d(constOf(x, 'float32'), constOf(f, 'float32'), 2, 'SAME'), constOf({ shape: [32], data: scale.data.map((v) => v * k) }, 'float32')));
+      const sess = new tf.Session({ graph: g });
+      const got = [sess.run(z), sess.run(z)];
+      sess.close();
+      const [ref, mag] = refConv(x, f, [2, 2], 'SAME', [1, 1], false);
+      const want: Arr = { shape: ref.shape, data: ref.data.map((v, j) => v * scale.data[j % 32] * k) };
+      for (const r of got) check(r, [want, mag.map((m, j) => m * Math.abs(scale.data[j % 32] * k))], 'float32');
+    }
+  });
+});
+
+describe('DepthwiseConv2dNative fused bias + Relu6 (the 3x3 grouped path)', () => {
+  beforeEach(() => tf.resetDefaultGraph());
+  for (const [shape, s] of [[[1, 14, 37, 48], 1], [[2, 17, 21, 96], 2], [[1, 6, 9, 7], 1]] as [number[], number][]) {
+    it(`float32 x=[${shape}] s=${s}: fused equals BiasAdd + Relu6 and the reference`, () => {
+      const rng = new Lcg(sizeOf(shape) + s);
+      const c = shape[3];
+      const x = rand(rng, shape, 'float32'), f = rand(rng, [3, 3, c, 1], 'float32', -1, 1), bias = rand(rng, [c], 'float32');
+      const y = tf.nn.depthwiseConv2d(constOf(x, 'float32'), constOf(f, 'float32'), [1, s, s, 1], 'SAME');
+      const z = tf.nn.relu6(tf.nn.biasAdd(y, constOf(bias, 'float32')));
+      const sess = new tf.Session({ graph: y.graph });
+      const [gy, gz] = sess.run([y, z]) as tf.NDArray[];
+      const fz = sess.run(z);
+      sess.close();
+      const [expected, scale] = refConv(x, f, [s, s], 'SAME', [1, 1], true);
+      check(gy, [expected, scale], 'float32');
+      const want: Arr = { shape: expected.shape, data: expected.data.map((v, j) => Math.min(6, Math.max(0, v + bias.data[j % c]))) };
+      check(fz, [want, scale.map((m, j) => m + Math.abs(bias.data[j % c]))], 'float32');
+      expect(Array.from(fz.data as Float32Array)).toEqual(Array.from(gz.data as Float32Array));
+    });
+  }
 });
