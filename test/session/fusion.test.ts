@@ -132,6 +132,25 @@ describe('plan-time fusion', () => {
     return f && (f.attr.fused_ops.list!.s as Uint8Array[]).map((s) => new TextDecoder().decode(s));
   };
 
+  // Conv2D + BiasAdd + the exact GELU, on each f32 conv path (conv_small's few channels, the packed
+  // direct path, im2col GEMM, Winograd): one _FusedConv2D equal to the unfused plan.
+  for (const [cin, cout, k] of [[3, 8, 3], [3, 32, 3], [40, 24, 5], [16, 32, 3]]) {
+    it(`Conv2D ${k}x${k} ${cin}->${cout} -> BiasAdd -> exact GELU runs as one _FusedConv2D`, () => {
+      const xv4 = tf.ndarray(values(2 * 9 * 9 * cin, 3), [2, 9, 9, cin], 'float32');
+      const { on, off, meta } = both(() => {
+        const xp = tf.placeholder('float32', [null, 9, 9, cin]);
+        const z = tf.nn.biasAdd(tf.nn.conv2d(xp, tf.constant(values(k * k * cin * cout, 1).map((v) => v / 8), 'float32', [k, k, cin, cout]), 1, 'SAME'),
+          tf.constant(values(cout, 2), 'float32', [cout]));
+        const y = tf.multiply(tf.multiply(tf.constant(0.5, 'float32'), z), tf.erfc(tf.multiply(tf.negative(z), tf.constant(SQRT1_2, 'float32'))));
+        return { feeds: [[xp, xv4]], fetches: [y] };
+      });
+      expect(Array.from(on[0].data as Float32Array)).toEqual(Array.from(off[0].data as Float32Array));
+      const f = meta.partitionGraphs[0].node.find((n) => n.op === '_FusedConv2D')!;
+      expect((f.attr.fused_ops.list!.s as Uint8Array[]).map((x) => new TextDecoder().decode(x))).toEqual(['BiasAdd', 'GeluExact']);
+      expect(types(meta)).not.toContain('Erfc');
+    });
+  }
+
   for (const dtype of ['float32', 'float64'] as const) {
     it(`Tensordot's MatMul -> Reshape -> BiasAdd -> exact GELU (${dtype}) runs as one _FusedMatMul, equal to the unfused plan`, () => {
       const xv3 = tf.ndarray(values(2 * 3 * 5, 7), [2, 3, 5], dtype);
