@@ -822,18 +822,25 @@ class EnvState {
       if (run_cb_.IsEmpty() || !io_ || !can_run_js(env)) return;
       Napi::Env e(env);
       Napi::HandleScope scope(e);
-      Napi::Array extras = Napi::Array::New(e);
+      // Raw N-API from here to the callback: a worker being terminated makes any call fail, and a
+      // failed node-addon-api call builds a Napi::Error, which aborts the process when it cannot
+      // (can_run_js narrows that window; it cannot close it, termination starts on another thread).
+      napi_value extras = nullptr;
+      if (napi_create_array(env, &extras) != napi_ok) return;
       uint32_t nextra = 0, count = 0;
       size_t k = 0;
+      bool alive = true;
       auto call_back = [&] {
-        if (count && can_run_js(env)) {
-          try {
-            run_cb_.Call({Napi::Number::New(e, count), extras});
-          } catch (const Napi::Error& err) {
-            napi_fatal_exception(env, err.Value());  // a bug in the callback: report it, settle the rest
+        napi_value fn = nullptr, argv[2], undefined, result;
+        if (count && alive && napi_get_reference_value(env, run_cb_, &fn) == napi_ok && fn &&
+            napi_create_double(env, count, &argv[0]) == napi_ok && napi_get_undefined(env, &undefined) == napi_ok) {
+          argv[1] = extras;
+          if (napi_call_function(env, undefined, fn, 2, argv, &result) == napi_pending_exception) {
+            napi_value exc;  // a bug in the callback: report it, settle the rest
+            if (napi_get_and_clear_last_exception(env, &exc) == napi_ok && can_run_js(env)) napi_fatal_exception(env, exc);
           }
         }
-        extras = Napi::Array::New(e);
+        alive = alive && napi_create_array(env, &extras) == napi_ok;
         nextra = count = 0;
         k = 0;
       };
@@ -858,7 +865,7 @@ class EnvState {
             v = err.Value();
             kind = 2;
           }
-          extras.Set(nextra, v);
+          if (napi_set_element(env, extras, nextra, v) != napi_ok) return;
           io_[k] = r->id;
           io_[k + 1] = kind;
           io_[k + 2] = nextra++;
