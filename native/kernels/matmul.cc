@@ -154,6 +154,10 @@ inline int64_t even_block(int64_t len, int64_t max, int64_t unit) {
 }
 
 constexpr int64_t kThreadFlops = 1 << 17;  // multiply-adds that pay for waking another thread
+// A single row streams its weights at memory speed and ends in ~10 µs: a second thread's hand-off
+// made it slower and erratic (MLP batch 1, 2 threads: median 36-57 µs against 35 µs on one), so
+// it is split only when its weights are large.
+constexpr int64_t kRowThreadFlops = 1 << 22;
 
 template <class T, int MR, int NR>
 class Gemm {
@@ -180,7 +184,9 @@ class Gemm {
     // threads, before the products (unless it is a few rows, cheaper to pack twice than to wait
     // for): block pc's slivers at pc * m_round, sliver s at s * MR * kc.
     const int64_t m_round = round_up(m, MR);
-    const bool shared_a = prepacked && g.tn > 1 && g.um >= 4;
+    // (A small A, e.g. an MLP's batch of 64 rows, is cheaper to pack twice than to wait for: one
+    // parallel region less per product, 7% of the MLP at batch 64.)
+    const bool shared_a = prepacked && g.tn > 1 && g.um >= 4 && m * k >= (int64_t{1} << 18);
     auto bbuf = prepacked ? nullptr : Buffer::allocate(sizeof(T) * kc_max * nc_max);
     auto abuf = Buffer::allocate(sizeof(T) * (shared_a ? m_round * k : kc_max * mc_max * g.threads()));
     if ((!prepacked && !bbuf) || !abuf) return make_error(kResourceExhausted, "MatMul: out of memory for packing buffers");
@@ -269,7 +275,8 @@ class Gemm {
   static Grid grid(const KernelContext& ctx, int64_t m, int64_t n, int64_t k) {
     const int64_t um = (m + MR - 1) / MR, un = (n + NR - 1) / NR;
     // No more threads than the work pays for (m, n and k size allocated tensors: m*n*k fits).
-    const int64_t threads = std::max<int64_t>(1, std::min<int64_t>(ctx.run.num_threads(), m * n * k / kThreadFlops));
+    const int64_t per_thread = m == 1 ? kRowThreadFlops : kThreadFlops;
+    const int64_t threads = std::max<int64_t>(1, std::min<int64_t>(ctx.run.num_threads(), m * n * k / per_thread));
     // The split with the least work for the busiest thread: its tiles, plus one column of
     // tiles' worth per row sliver for packing A (a thread packs all the A rows it uses).
     Grid best{1, 1, um, un};
