@@ -112,6 +112,7 @@ describe('MatMul engine paths (float32) vs reference', () => {
   const SHAPES: [number, number, number][] = [
     [1, 701, 77], [1, 33, 5], [1, 1, 40], [2, 701, 33], [3, 701, 97], [13, 50, 31], [20, 650, 300],
     [30, 300, 512], [64, 700, 512], [200, 333, 130], [450, 20, 45], [2, 10, 4100],
+    [1, 2600, 3300],  // a row large enough to split its columns over the threads (with an odd tail)
   ];
   for (const [m, k, n] of SHAPES) {
     for (const tb of [false, true]) {
