@@ -11,45 +11,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import * as tf from 'tensorloom';
 import { makeNode } from '../../lib/ops/builders';
 import { Arr, Lcg, randomData, sizeOf } from '../reference/ops';
-import { Pad, constOf, dim, expectMatches } from './helpers';
-
-/** Naive NHWC conv2d in doubles, and Σ|terms| per output (the scale of the float tolerance). */
-function refConv(x: Arr, f: Arr, s: number, pad: Pad, dil: number): [Arr, number[]] {
-  const [n, h, w, cin] = x.shape, [kh, kw, , cout] = f.shape;
-  const [oh, pt] = dim(h, kh, s, dil, pad, 0), [ow, pl] = dim(w, kw, s, dil, pad, 1);
-  const data: number[] = [], scale: number[] = [];
-  for (let b = 0; b < n; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let co = 0; co < cout; co++) {
-    let acc = 0, mag = 0;
-    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
-      const iy = oy * s - pt + ky * dil, ix = ox * s - pl + kx * dil;
-      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      for (let ci = 0; ci < cin; ci++) {
-        const t = x.data[((b * h + iy) * w + ix) * cin + ci] * f.data[((ky * kw + kx) * cin + ci) * cout + co];
-        acc += t; mag += Math.abs(t);
-      }
-    }
-    data.push(acc); scale.push(mag);
-  }
-  return [{ shape: [n, oh, ow, cout], data }, scale];
-}
-
-/** Naive input gradient of conv2d: each out_backprop value scattered through the filter. */
-function refInputGrad(dy: Arr, f: Arr, inShape: number[], s: number, pad: Pad, dil: number): [Arr, number[]] {
-  const [n, h, w, cin] = inShape, [kh, kw, , cout] = f.shape;
-  const [oh, pt] = dim(h, kh, s, dil, pad, 0), [ow, pl] = dim(w, kw, s, dil, pad, 1);
-  expect([oh, ow]).toEqual([dy.shape[1], dy.shape[2]]);
-  const data = new Array(sizeOf(inShape)).fill(0), scale = new Array(sizeOf(inShape)).fill(0);
-  for (let b = 0; b < n; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
-    const iy = oy * s - pt + ky * dil, ix = ox * s - pl + kx * dil;
-    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-    for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) {
-      const t = dy.data[((b * oh + oy) * ow + ox) * cout + co] * f.data[((ky * kw + kx) * cin + ci) * cout + co];
-      data[((b * h + iy) * w + ix) * cin + ci] += t;
-      scale[((b * h + iy) * w + ix) * cin + ci] += Math.abs(t);
-    }
-  }
-  return [{ shape: inShape, data }, scale];
-}
+import { Pad, constOf, dim, expectMatches, refConv, refConvTranspose as refInputGrad } from './helpers';
 
 const rand = (shape: number[], seed: number, dtype: tf.DType = 'float32'): Arr =>
   ({ shape, data: randomData(new Lcg(seed), sizeOf(shape), dtype === 'float64' ? 'float64' : 'float32', -1, 1) });

@@ -1,7 +1,7 @@
 // Shared glue for the kernel tests: reference arrays ↔ tensorloom constants, one-shot runs.
 import { expect } from 'vitest';
 import * as tf from 'tensorloom';
-import { Arr, RefDType, Tolerance, mismatch } from '../reference/ops';
+import { Arr, RefDType, Tolerance, mismatch, sizeOf } from '../reference/ops';
 
 export const NUMERIC: tf.DType[] = ['float32', 'float64', 'int32', 'int64'];
 export const FLOATS: tf.DType[] = ['float32', 'float64'];
@@ -53,4 +53,52 @@ export function dim(size: number, k: number, s: number, d: number, pad: Pad, axi
   }
   const [before, after] = axis === 0 ? [pad[0], pad[1]] : [pad[2], pad[3]];
   return [Math.trunc((size + before + after - eff + s) / s), before];
+}
+
+type Pair = number | [number, number];
+const pair = (v: Pair): [number, number] => (Array.isArray(v) ? v : [v, v]);
+
+/**
+ * Naive NHWC convolution; `depthwise` takes an [h, w, in, mult] filter. Also returns Σ|terms|
+ * per output, the scale the float tolerance applies to.
+ */
+export function refConv(x: Arr, f: Arr, strides: Pair, pad: Pad, dilations: Pair, depthwise = false): [Arr, number[]] {
+  const s = pair(strides), dil = pair(dilations);
+  const [n, h, w, cin] = x.shape, [kh, kw, fin, fo] = f.shape;
+  const [oh, pt] = dim(h, kh, s[0], dil[0], pad, 0), [ow, pl] = dim(w, kw, s[1], dil[1], pad, 1);
+  const cout = depthwise ? cin * fo : fo;
+  const data: number[] = [], scale: number[] = [];
+  for (let b = 0; b < n; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let co = 0; co < cout; co++) {
+    let acc = 0, mag = 0;
+    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+      const iy = oy * s[0] - pt + ky * dil[0], ix = ox * s[1] - pl + kx * dil[1];
+      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+      const xs = ((b * h + iy) * w + ix) * cin;
+      const term = (ci: number, fi: number) => { const t = x.data[xs + ci] * f.data[fi]; acc += t; mag += Math.abs(t); };
+      if (depthwise) term(Math.floor(co / fo), ((ky * kw + kx) * fin + Math.floor(co / fo)) * fo + (co % fo));
+      else for (let ci = 0; ci < cin; ci++) term(ci, ((ky * kw + kx) * cin + ci) * cout + co);
+    }
+    data.push(acc);
+    scale.push(mag);
+  }
+  return [{ shape: [n, oh, ow, cout], data }, scale];
+}
+
+/** Naive gradient of conv2d with respect to its input: each out_backprop value scattered through the filter. */
+export function refConvTranspose(dy: Arr, f: Arr, inShape: number[], strides: Pair, pad: Pad, dilations: Pair): [Arr, number[]] {
+  const s = pair(strides), dil = pair(dilations);
+  const [n, h, w, cin] = inShape, [kh, kw, , cout] = f.shape;
+  const [oh, pt] = dim(h, kh, s[0], dil[0], pad, 0), [ow, pl] = dim(w, kw, s[1], dil[1], pad, 1);
+  if (oh !== dy.shape[1] || ow !== dy.shape[2]) throw new Error(`out_backprop is ${dy.shape}, the conv gives ${oh}x${ow}`);
+  const data = new Array(sizeOf(inShape)).fill(0), scale = new Array(sizeOf(inShape)).fill(0);
+  for (let b = 0; b < n; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+    const iy = oy * s[0] - pt + ky * dil[0], ix = ox * s[1] - pl + kx * dil[1];
+    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+    for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) {
+      const t = dy.data[((b * oh + oy) * ow + ox) * cout + co] * f.data[((ky * kw + kx) * cin + ci) * cout + co];
+      data[((b * h + iy) * w + ix) * cin + ci] += t;
+      scale[((b * h + iy) * w + ix) * cin + ci] += Math.abs(t);
+    }
+  }
+  return [{ shape: inShape, data }, scale];
 }

@@ -7,50 +7,7 @@ import * as tf from 'tensorloom';
 import { makeNode } from '../../lib/ops/builders';
 import { opDef } from '../../lib/ops/schema';
 import { Arr, Lcg, mismatch, randomData, sizeOf } from '../reference/ops';
-import { Pad, constOf, dim, runOnce } from './helpers';
-
-/**
- * Naive NHWC convolution; `depthwise` takes an [h, w, in, mult] filter. Also returns Σ|terms|
- * per output, the scale the float tolerance applies to.
- */
-function refConv(x: Arr, f: Arr, s: [number, number], pad: Pad, dil: [number, number], depthwise: boolean): [Arr, number[]] {
-  const [n, h, w, cin] = x.shape, [kh, kw, fin, fo] = f.shape;
-  const [oh, pt] = dim(h, kh, s[0], dil[0], pad, 0), [ow, pl] = dim(w, kw, s[1], dil[1], pad, 1);
-  const cout = depthwise ? cin * fo : fo;
-  const data: number[] = [], scale: number[] = [];
-  for (let b = 0; b < n; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let co = 0; co < cout; co++) {
-    let acc = 0, mag = 0;
-    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
-      const iy = oy * s[0] - pt + ky * dil[0], ix = ox * s[1] - pl + kx * dil[1];
-      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      const xs = ((b * h + iy) * w + ix) * cin;
-      const term = (ci: number, fi: number) => { const t = x.data[xs + ci] * f.data[fi]; acc += t; mag += Math.abs(t); };
-      if (depthwise) term(Math.floor(co / fo), ((ky * kw + kx) * fin + Math.floor(co / fo)) * fo + (co % fo));
-      else for (let ci = 0; ci < cin; ci++) term(ci, ((ky * kw + kx) * cin + ci) * cout + co);
-    }
-    data.push(acc);
-    scale.push(mag);
-  }
-  return [{ shape: [n, oh, ow, cout], data }, scale];
-}
-
-/** Naive gradient of conv2d with respect to its input: each out_backprop value scattered through the filter. */
-function refConvTranspose(dy: Arr, f: Arr, inShape: number[], s: [number, number], pad: Pad, dil: [number, number]): [Arr, number[]] {
-  const [n, h, w, cin] = inShape, [kh, kw, , cout] = f.shape;
-  const [oh, pt] = dim(h, kh, s[0], dil[0], pad, 0), [ow, pl] = dim(w, kw, s[1], dil[1], pad, 1);
-  expect([oh, ow]).toEqual([dy.shape[1], dy.shape[2]]);
-  const data = new Array(sizeOf(inShape)).fill(0), scale = new Array(sizeOf(inShape)).fill(0);
-  for (let b = 0; b < n; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
-    const iy = oy * s[0] - pt + ky * dil[0], ix = ox * s[1] - pl + kx * dil[1];
-    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-    for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) {
-      const t = dy.data[((b * oh + oy) * ow + ox) * cout + co] * f.data[((ky * kw + kx) * cin + ci) * cout + co];
-      data[((b * h + iy) * w + ix) * cin + ci] += t;
-      scale[((b * h + iy) * w + ix) * cin + ci] += Math.abs(t);
-    }
-  }
-  return [{ shape: inShape, data }, scale];
-}
+import { Pad, constOf, dim, refConv, refConvTranspose, runOnce } from './helpers';
 
 const rand = (rng: Lcg, shape: number[], dtype: tf.DType, lo = -2, hi = 2): Arr => ({ shape, data: randomData(rng, sizeOf(shape), dtype, lo, hi) });
 const wrap32 = (a: Arr): Arr => ({ shape: a.shape, data: a.data.map((v) => v | 0) });
