@@ -1300,7 +1300,27 @@ Status Session::execute(const Plan& plan_ref, ThreadPool* pool_ptr, const RunReq
     out->trace.reserve(plan->steps.size());
   }
 
-  std::vector<Tensor> slots(plan->num_slots);
+  // The value slots and the step scratch come from this thread's previous run (a run makes no
+  // heap allocation for them; a nested run on the same thread finds the cache taken and makes
+  // its own). Emptied on every way out, so no tensor outlives the run through the cache.
+  struct Scratch {
+    std::vector<Tensor> slots, outputs;
+    std::vector<const Tensor*> inputs;
+  };
+  thread_local Scratch cache;
+  struct Lease {
+    Scratch& cache;
+    Scratch s;
+    explicit Lease(Scratch& c) : cache(c) { std::swap(s, cache); }
+    ~Lease() {
+      s.slots.clear();
+      s.outputs.clear();
+      s.inputs.clear();
+      std::swap(s, cache);
+    }
+  } lease(cache);
+  std::vector<Tensor>& slots = lease.s.slots;
+  slots.resize(plan->num_slots);
   for (size_t i = 0; i < req.feed_values.size(); i++) {
     const Tensor& v = req.feed_values[i];
     int64_t n;
@@ -1310,8 +1330,8 @@ Status Session::execute(const Plan& plan_ref, ThreadPool* pool_ptr, const RunReq
     slots[plan->feed_slots[i]] = v;
   }
 
-  std::vector<Tensor> outputs;
-  std::vector<const Tensor*> inputs;
+  std::vector<Tensor>& outputs = lease.s.outputs;
+  std::vector<const Tensor*>& inputs = lease.s.inputs;
   // Ref edges (only when the plan has any): the variable each ref slot refers to, and the
   // current step's reads through its ref inputs.
   const bool has_refs = !plan->ref_slots.empty();
