@@ -46,6 +46,19 @@ Napi::Error status_error(Napi::Env env, const Status& st) {
   return e;
 }
 
+// status_error with raw N-API calls, or null if any fails: for settling runs, where the
+// environment may be going away (a failed node-addon-api call there builds a Napi::Error,
+// which aborts the process when it cannot).
+napi_value status_error_raw(napi_env env, const Status& st) {
+  napi_value msg, err, code, node;
+  if (napi_create_string_utf8(env, st.msg.data(), st.msg.size(), &msg) != napi_ok ||
+      napi_create_error(env, nullptr, msg, &err) != napi_ok || napi_create_int32(env, st.code, &code) != napi_ok ||
+      napi_create_int32(env, st.node, &node) != napi_ok || napi_set_named_property(env, err, "tlCode", code) != napi_ok ||
+      napi_set_named_property(env, err, "tlNode", node) != napi_ok)
+    return nullptr;
+  return err;
+}
+
 // Tags our session handles so a foreign External is refused instead of misread.
 const napi_type_tag kSessionTag = {0x7e4c1a9b3d5f2e80ULL, 0x1b6d8f0a2c4e6a93ULL};
 
@@ -622,8 +635,14 @@ struct AsyncRun {
       Napi::Value v;
       bool ok = false;
       try {
-        if (!status.ok()) v = status_error(env, status).Value();
-        else { v = result_to_js(env, res); ok = true; }
+        if (!status.ok()) {
+          napi_value err = status_error_raw(env, status);
+          if (!err) return;
+          v = Napi::Value(env, err);
+        } else {
+          v = result_to_js(env, res);
+          ok = true;
+        }
       } catch (const Napi::Error& e) {
         v = e.Value();
       }
@@ -859,7 +878,12 @@ class EnvState {
           Napi::Value v;
           int kind = 1;
           try {
-            if (!r->status.ok()) { v = status_error(e, r->status).Value(); kind = 2; }
+            if (!r->status.ok()) {
+              napi_value err = status_error_raw(env, r->status);
+              if (!err) return;
+              v = Napi::Value(e, err);
+              kind = 2;
+            }
             else v = result_to_js(e, r->res);
           } catch (const Napi::Error& err) {
             v = err.Value();
