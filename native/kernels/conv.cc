@@ -27,6 +27,7 @@
 #include "elementwise.h"
 #include "kernel.h"
 #include "nn_util.h"
+#include "weight_cache.h"
 
 namespace tl {
 
@@ -218,35 +219,10 @@ bool use_winograd(const ConvGeom& g) {
 }
 
 // Transformed (Winograd) or packed (conv_packed) filters by (filter data, kind, depth, Cout,
-// sliver width); valid while the graph blob that holds the Const filter lives (weak owner), as
-// matmul.cc's packed-B cache.
+// sliver width), in the weight cache (weight_cache.h) as matmul.cc's packed B.
 enum FilterKind : int64_t { kWinoFilter = 0, kPackedFilter = 1 };
-class WinoFilterCache {
- public:
-  using Key = std::tuple<const void*, int64_t, int64_t, int64_t, int64_t>;
-  std::shared_ptr<Buffer> find(const Key& key) {
-    std::lock_guard<std::mutex> lk(mu_);
-    auto it = map_.find(key);
-    if (it == map_.end()) return nullptr;
-    if (it->second.owner.expired()) { map_.erase(it); return nullptr; }
-    return it->second.u;
-  }
-  void insert(const Key& key, const std::shared_ptr<const void>& owner, std::shared_ptr<Buffer> u) {
-    std::lock_guard<std::mutex> lk(mu_);
-    for (auto it = map_.begin(); it != map_.end();) it = it->second.owner.expired() ? map_.erase(it) : std::next(it);
-    map_[key] = Entry{owner, std::move(u)};
-  }
-
- private:
-  struct Entry { std::weak_ptr<const void> owner; std::shared_ptr<Buffer> u; };
-  std::mutex mu_;
-  std::map<Key, Entry> map_;
-};
-
-WinoFilterCache& wino_filter_cache() {
-  static auto* cache = new WinoFilterCache();  // never destroyed: no exit-time ordering issues
-  return *cache;
-}
+using FilterKey = std::tuple<const void*, int64_t, int64_t, int64_t, int64_t>;  // filter, kind, dims, nr
+WeightCache<FilterKey>& wino_filter_cache() { return WeightCache<FilterKey>::instance(); }
 
 // U = G g G^T for every (ci, co), as B panels: for each e, NR-column slivers of the [Cin, Cout]
 // matrix U_e, k-major inside a sliver, zero-padded to whole slivers. Computed in double.
@@ -282,7 +258,7 @@ std::shared_ptr<Buffer> wino_transform_filter(KernelContext& ctx, const ConvGeom
 std::shared_ptr<Buffer> wino_filter(KernelContext& ctx, const ConvGeom& g, const float* f, int64_t nr) {
   const Tensor& ft = ctx.input(1);
   const bool constant = ft.buf && !ft.buf->owned && ft.buf->owner && ft.raw() == f;
-  const WinoFilterCache::Key key{f, kWinoFilter, g.cin, g.cout, nr};
+  const FilterKey key{f, kWinoFilter, g.cin, g.cout, nr};
   if (constant)
     if (auto hit = wino_filter_cache().find(key)) return hit;
   auto u = wino_transform_filter(ctx, g, f, nr);
@@ -550,7 +526,7 @@ std::shared_ptr<Buffer> packed_filter(KernelContext& ctx, const ConvGeom& g, con
   const int64_t kdim = g.kh * g.kw * g.cin, n_sliv = (g.cout + nr - 1) / nr;
   const Tensor& ft = ctx.input(1);
   const bool constant = ft.buf && !ft.buf->owned && ft.buf->owner && ft.raw() == f;
-  const WinoFilterCache::Key key{f, kPackedFilter, kdim, g.cout, nr};
+  const FilterKey key{f, kPackedFilter, kdim, g.cout, nr};
   if (constant)
     if (auto hit = wino_filter_cache().find(key)) return hit;
   auto buf = Buffer::allocate(sizeof(float) * n_sliv * kdim * nr);

@@ -15,6 +15,7 @@
 #include "elementwise.h"
 #include "batch_matmul.h"
 #include "kernel.h"
+#include "weight_cache.h"
 
 namespace tl {
 
@@ -104,32 +105,7 @@ struct PackKey {
   }
 };
 
-class PackedBCache {
- public:
-  std::shared_ptr<Buffer> find(const PackKey& key) {
-    std::lock_guard<std::mutex> lk(mu_);
-    auto it = map_.find(key);
-    if (it == map_.end()) return nullptr;
-    if (it->second.owner.expired()) { map_.erase(it); return nullptr; }
-    return it->second.packed;
-  }
-  void insert(const PackKey& key, const std::shared_ptr<const void>& owner, std::shared_ptr<Buffer> packed) {
-    if (!owner) return;
-    std::lock_guard<std::mutex> lk(mu_);
-    for (auto it = map_.begin(); it != map_.end();) it = it->second.owner.expired() ? map_.erase(it) : std::next(it);
-    map_[key] = Entry{owner, std::move(packed)};
-  }
-
- private:
-  struct Entry { std::weak_ptr<const void> owner; std::shared_ptr<Buffer> packed; };
-  std::mutex mu_;
-  std::map<PackKey, Entry> map_;
-};
-
-PackedBCache& packed_b_cache() {
-  static auto* cache = new PackedBCache();  // never destroyed: no exit-time ordering issues
-  return *cache;
-}
+WeightCache<PackKey>& packed_b_cache() { return WeightCache<PackKey>::instance(); }
 
 // A fused step's bias + activation (KernelContext::fusion) on blocks of C as they are finished,
 // or nothing. Only floating-point steps are ever fused.
