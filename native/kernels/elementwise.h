@@ -316,6 +316,8 @@ struct ClipOp {
 //   softmax / log_softmax: one row of n > 0 floats (stable: subtracts the row max; the sum of
 //            exponentials in double).
 //   reduce:  n > 0 contiguous floats; sum accumulated in double, NaN-propagating max.
+//   bias_act: y[r * ld + j] = op(y[r * ld + j] + bias[j]) for r < rows, j < cols (a fused
+//            MatMul's or convolution's epilogue in one pass); bias_add the same without op.
 #define TL_SIMD_UNARY(X) \
   X(neg) X(abs) X(exp) X(sqrt) X(square) X(tanh) X(sigmoid) X(relu) X(relu6) X(elu) X(selu) X(leaky_relu) X(erf) \
   X(erfc) X(rsqrt) X(round) X(floor) X(ceil)
@@ -328,8 +330,11 @@ enum class SimdBinary { TL_SIMD_BINARY(TL_ENUM_ENTRY) count };
 
 using UnaryF32 = void (*)(const float* x, float* y, int64_t n, float p);
 using BinaryF32 = void (*)(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
+using BiasActF32 = void (*)(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias, float p);
 struct SimdKernels {
   UnaryF32 unary[static_cast<int>(SimdUnary::count)];
+  BiasActF32 bias_act[static_cast<int>(SimdUnary::count)];
+  BiasActF32 bias_add;
   BinaryF32 binary[static_cast<int>(SimdBinary::count)];
   void (*softmax_row)(const float* x, float* y, int64_t n);
   void (*log_softmax_row)(const float* x, float* y, int64_t n);

@@ -158,8 +158,30 @@ void gelu_exact(const Fusion& f, T* x, int64_t n) {
   }
 }
 
+// The SIMD loop of a fusable activation (the one its own kernel runs), as a SimdUnary index.
+int simd_activation(OpId act) {
+  switch (act) {
+    case OpId::Relu: return static_cast<int>(SimdUnary::relu);
+    case OpId::Relu6: return static_cast<int>(SimdUnary::relu6);
+    case OpId::Elu: return static_cast<int>(SimdUnary::elu);
+    case OpId::LeakyRelu: return static_cast<int>(SimdUnary::leaky_relu);
+    case OpId::Sigmoid: return static_cast<int>(SimdUnary::sigmoid);
+    case OpId::Tanh: return static_cast<int>(SimdUnary::tanh);
+    default: return -1;
+  }
+}
+
 template <class T>
 void epilogue(const Fusion& f, T* y, int64_t rows, int64_t cols, int64_t ld, const T* bias) {
+  if constexpr (std::is_same_v<T, float>) {
+    // f32 with a bias: one SIMD pass over the block (the scalar passes below cost the MLP's
+    // 64x512 layers 4-13 µs per block of C).
+    if (bias && (f.act == OpId::NoOp || simd_activation(f.act) >= 0)) {
+      const SimdKernels& k = simd_kernels();
+      (f.act == OpId::NoOp ? k.bias_add : k.bias_act[simd_activation(f.act)])(y, rows, cols, ld, bias, f.alpha);
+      return;
+    }
+  }
   const bool gelu = f.act == OpId::Erfc;
   const LoopFn<T, T> act = f.act == OpId::NoOp || gelu ? nullptr : activation_loop<T>(f.act);
   for (int64_t r = 0; r < rows; ++r) {
@@ -193,6 +215,7 @@ void fused_epilogue(const Fusion& f, double* y, int64_t rows, int64_t cols, int6
 void fused_activation(const Fusion& f, float* y, int64_t n) {
   if (f.act == OpId::NoOp) return;
   if (f.act == OpId::Erfc) return gelu_exact(f, y, n);
+  if (simd_activation(f.act) >= 0) return simd_kernels().unary[simd_activation(f.act)](y, y, n, f.alpha);
   if (const LoopFn<float, float> act = activation_loop<float>(f.act)) act(y, y, n, f.alpha);
 }
 

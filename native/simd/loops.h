@@ -66,6 +66,33 @@ void unary_loop(F f, const float* x, float* y, int64_t n) {
   if (i < n) f(V::load_partial(x + i, n - i, 1.0f)).store_partial(y + i, n - i);
 }
 
+// Rows of y (ld apart) = f(y + bias), bias along the row.
+template <class V, class F>
+void bias_rows(F f, float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias) {
+  constexpr int64_t L = V::kLanes;
+  for (int64_t r = 0; r < rows; ++r, y += ld) {
+    int64_t i = 0;
+    for (; i + 2 * L <= cols; i += 2 * L) {
+      const V a = f(V::load(y + i) + V::load(bias + i)), b = f(V::load(y + i + L) + V::load(bias + i + L));
+      a.store(y + i);
+      b.store(y + i + L);
+    }
+    for (; i + L <= cols; i += L) f(V::load(y + i) + V::load(bias + i)).store(y + i);
+    if (i < cols) f(V::load_partial(y + i, cols - i, 0.0f) + V::load_partial(bias + i, cols - i, 0.0f)).store_partial(y + i, cols - i);
+  }
+}
+
+template <class V, SimdUnary U>
+void bias_act_entry(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias, float p) {
+  const V pv = V::set1(p);
+  bias_rows<V>([pv](V v) { return unary_op<V, U>(v, pv); }, y, rows, cols, ld, bias);
+}
+
+template <class V>
+void bias_add_entry(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias, float) {
+  bias_rows<V>([](V v) { return v; }, y, rows, cols, ld, bias);
+}
+
 template <class V, SimdUnary U>
 void unary_entry(const float* x, float* y, int64_t n, float p) {
   const V pv = V::set1(p);
@@ -180,6 +207,8 @@ template <class V, size_t... U, size_t... B>
 SimdKernels make_kernels(std::index_sequence<U...>, std::index_sequence<B...>) {
   SimdKernels k{};
   ((k.unary[U] = unary_entry<V, static_cast<SimdUnary>(U)>), ...);
+  ((k.bias_act[U] = bias_act_entry<V, static_cast<SimdUnary>(U)>), ...);
+  k.bias_add = bias_add_entry<V>;
   ((k.binary[B] = binary_entry<V, static_cast<SimdBinary>(B)>), ...);
   k.softmax_row = softmax_row<V>;
   k.log_softmax_row = log_softmax_row<V>;
