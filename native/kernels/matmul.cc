@@ -130,10 +130,10 @@ inline int64_t even_block(int64_t len, int64_t max, int64_t unit) {
 }
 
 constexpr int64_t kThreadFlops = 1 << 17;  // multiply-adds that pay for waking another thread
-// A single row streams its weights at memory speed and ends in ~10 µs: a second thread's hand-off
-// made it slower and erratic (MLP batch 1, 2 threads: median 36-57 µs against 35 µs on one), so
-// it is split only when its weights are large.
-constexpr int64_t kRowThreadFlops = 1 << 22;
+// A single row streams its weights at memory speed: two threads stream twice as fast once a
+// hand-off costs ~1 µs (MLP batch 1, 2 threads: 35 -> 25 µs). It was erratic while the pool's
+// worker could fall asleep between regions.
+constexpr int64_t kRowThreadFlops = 1 << 17;
 
 template <class T, int MR, int NR>
 class Gemm {
