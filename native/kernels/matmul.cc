@@ -129,11 +129,11 @@ inline int64_t even_block(int64_t len, int64_t max, int64_t unit) {
   return (b + unit - 1) / unit * unit;
 }
 
-constexpr int64_t kThreadFlops = 1 << 17;  // multiply-adds that pay for waking another thread
-// A single row streams its weights at memory speed: two threads stream twice as fast once a
-// hand-off costs ~1 µs (MLP batch 1, 2 threads: 35 -> 25 µs). It was erratic while the pool's
-// worker could fall asleep between regions.
-constexpr int64_t kRowThreadFlops = 1 << 17;
+// Multiply-adds that pay for waking another thread. Also for a single row (M == 1), which streams
+// its weights at memory speed: two threads stream them twice as fast (MLP batch 1, 2 threads:
+// 35 -> 25 µs), now that a hand-off costs ~1 µs (it was erratic while the pool's worker could
+// fall asleep between regions).
+constexpr int64_t kThreadFlops = 1 << 17;
 
 template <class T, int MR, int NR>
 class Gemm {
@@ -251,8 +251,7 @@ class Gemm {
   static Grid grid(const KernelContext& ctx, int64_t m, int64_t n, int64_t k) {
     const int64_t um = (m + MR - 1) / MR, un = (n + NR - 1) / NR;
     // No more threads than the work pays for (m, n and k size allocated tensors: m*n*k fits).
-    const int64_t per_thread = m == 1 ? kRowThreadFlops : kThreadFlops;
-    const int64_t threads = std::max<int64_t>(1, std::min<int64_t>(ctx.run.num_threads(), m * n * k / per_thread));
+    const int64_t threads = std::max<int64_t>(1, std::min<int64_t>(ctx.run.num_threads(), m * n * k / kThreadFlops));
     // The split with the least work for the busiest thread: its tiles, plus one column of
     // tiles' worth per row sliver for packing A (a thread packs all the A rows it uses).
     Grid best{1, 1, um, un};
