@@ -318,6 +318,8 @@ struct ClipOp {
 //   reduce:  n > 0 contiguous floats; sum accumulated in double, NaN-propagating max.
 //   bias_act: y[r * ld + j] = op(y[r * ld + j] + bias[j]) for r < rows, j < cols (a fused
 //            MatMul's or convolution's epilogue in one pass); bias_add the same without op.
+//   bias_gelu: the same with the exact GELU as Keras writes it, (a·v)·erfc((−v)·c), v = y + bias
+//            (bias may be null: v = y).
 #define TL_SIMD_UNARY(X) \
   X(neg) X(abs) X(exp) X(sqrt) X(square) X(tanh) X(sigmoid) X(relu) X(relu6) X(elu) X(selu) X(leaky_relu) X(erf) \
   X(erfc) X(rsqrt) X(round) X(floor) X(ceil)
@@ -335,6 +337,7 @@ struct SimdKernels {
   UnaryF32 unary[static_cast<int>(SimdUnary::count)];
   BiasActF32 bias_act[static_cast<int>(SimdUnary::count)];
   BiasActF32 bias_add;
+  void (*bias_gelu)(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias, float a, float c);
   BinaryF32 binary[static_cast<int>(SimdBinary::count)];
   void (*softmax_row)(const float* x, float* y, int64_t n);
   void (*log_softmax_row)(const float* x, float* y, int64_t n);

@@ -93,6 +93,14 @@ void bias_add_entry(float* y, int64_t rows, int64_t cols, int64_t ld, const floa
   bias_rows<V>([](V v) { return v; }, y, rows, cols, ld, bias);
 }
 
+template <class V>
+void bias_gelu_entry(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias, float a, float c) {
+  const V va = V::set1(a), vc = V::set1(c);
+  const auto gelu = [va, vc](V v) { return (va * v) * simd::erfc(neg(v) * vc); };
+  if (bias) return bias_rows<V>(gelu, y, rows, cols, ld, bias);
+  for (int64_t r = 0; r < rows; ++r) unary_loop<V>(gelu, y + r * ld, y + r * ld, cols);
+}
+
 template <class V, SimdUnary U>
 void unary_entry(const float* x, float* y, int64_t n, float p) {
   const V pv = V::set1(p);
@@ -209,6 +217,7 @@ SimdKernels make_kernels(std::index_sequence<U...>, std::index_sequence<B...>) {
   ((k.unary[U] = unary_entry<V, static_cast<SimdUnary>(U)>), ...);
   ((k.bias_act[U] = bias_act_entry<V, static_cast<SimdUnary>(U)>), ...);
   k.bias_add = bias_add_entry<V>;
+  k.bias_gelu = bias_gelu_entry<V>;
   ((k.binary[B] = binary_entry<V, static_cast<SimdBinary>(B)>), ...);
   k.softmax_row = softmax_row<V>;
   k.log_softmax_row = log_softmax_row<V>;
