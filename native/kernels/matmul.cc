@@ -470,8 +470,9 @@ Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T>
     // AVX-512: 14x32 tile (28 zmm accumulators). kc up to 512 (measured on Zen 5: 4-8% faster
     // than 256-320 at 512..1024, from fewer passes over C), so the 64 KiB B sliver streams from
     // L2 next to the 28 KiB A sliver in L1; the A block of <= 14*12 rows is <= 336 KiB (L2).
-    // At most 16 columns (a classifier's 10 logits): the 28x16 tile, not half an idle 14x32 one.
-    if (isa == Isa::avx512 && n <= 16) return Gemm<float, 28, 16>(conv_kernel28x16_f32__avx512, {168, 512, 4096}, false).run(ctx, m, n, k, a, b, c, ldc, b_const, epi);
+    // At most 16 columns (a classifier's 10 logits): the 28x16 tile, not half an idle 14x32 one
+    // (a single row keeps the 14x32 engine's row kernel).
+    if (isa == Isa::avx512 && n <= 16 && m > 1) return Gemm<float, 28, 16>(conv_kernel28x16_f32__avx512, {168, 512, 4096}, false).run(ctx, m, n, k, a, b, c, ldc, b_const, epi);
     if (isa == Isa::avx512) return Gemm<float, 14, 32>(matmul_kernel14x32_f32__avx512, {168, 512, 4096}, true, matmul_row_packed_f32__avx512).run(ctx, m, n, k, a, b, c, ldc, b_const, epi);
     if (isa == Isa::avx2) return Gemm<float, 6, 16>(via_scratch<float, 6, 16, matmul_kernel6x16_f32__avx2>, {144, 256, 4080}, false).run(ctx, m, n, k, a, b, c, ldc, b_const, epi);
   }
