@@ -314,10 +314,34 @@ class Gemm {
   // Packs one (kc x nc) block of B with its slivers spread over the pool.
   static void pack_b_parallel(KernelContext& ctx, View<T> b, int64_t p0, int64_t j0, int64_t kc, int64_t nc, T* dst) {
     const int64_t n_sliv = (nc + NR - 1) / NR;
+    const bool small = n_sliv * kc * NR < (1 << 15);
+    if (b.cs == 1) {
+      // Row-major B: whole rows of the block at a time, each cut into its slivers' NR values (a
+      // sliver at a time would walk B down its columns, a new page every row).
+      auto rows = [&](int64_t k0, int64_t k1) { pack_b_rows(b, p0, j0, k0, k1, kc, nc, dst); };
+      if (small) rows(0, kc); else ctx.run.parallel_for(kc, 16, rows);
+      return;
+    }
     auto body = [&](int64_t s0, int64_t s1) {
       pack_b(b, p0, j0 + s0 * NR, kc, std::min(nc, s1 * NR) - s0 * NR, dst + s0 * NR * kc);
     };
-    if (n_sliv * kc * NR < (1 << 15)) body(0, n_sliv); else ctx.run.parallel_for(n_sliv, 8, body);
+    if (small) body(0, n_sliv); else ctx.run.parallel_for(n_sliv, 8, body);
+  }
+
+  // Rows [k0, k1) of the (kc x nc) block of row-major B at (p0, j0), into its NR-column slivers
+  // (sliver s at dst + s * NR * kc, k-major; the last one zero-padded).
+  static void pack_b_rows(View<T> b, int64_t p0, int64_t j0, int64_t k0, int64_t k1, int64_t kc, int64_t nc, T* dst) {
+    const int64_t full = nc / NR, rem = nc % NR;
+    for (int64_t k = k0; k < k1; ++k) {
+      const T* src = b.p + (p0 + k) * b.rs + j0;
+      T* d = dst + k * NR;
+      for (int64_t s = 0; s < full; ++s) std::memcpy(d + s * NR * kc, src + s * NR, NR * sizeof(T));
+      if (rem) {
+        T* tail = d + full * NR * kc;
+        std::memcpy(tail, src + full * NR, rem * sizeof(T));
+        std::fill(tail + rem, tail + NR, T(0));
+      }
+    }
   }
 
   // Every (jc, pc) block of B packed back to back, in the order run() visits them.
