@@ -48,6 +48,14 @@ const DW_CASES: DwCase[] = [
   { x: [1, 9, 34, 24], f: [3, 3, 24, 1], s: 2, pad: [1, 1, 1, 1] },  // MobileNet's strided blocks
   { x: [1, 5, 20, 24], f: [3, 3, 24, 1], s: 1, pad: [0, 2, 3, 0] },  // padded left only: fewer inner pixels
   { x: [1, 4, 9, 5], f: [3, 3, 5, 1], s: 1, pad: 'SAME' },           // exactly one inner group at 4 lanes
+  // 3x3 stride 1 / 2: inner pixels in groups of 16, 8, 4 (4, 2, 1 at 8 lanes or fewer) loading
+  // each input pixel once per filter row; the edges and the rest with all channels, four
+  // vectors at a time, then one, then the channel tail
+  { x: [2, 6, 33, 84], f: [3, 3, 84, 1], s: 1, pad: 'SAME' },        // 31 inner: 16 + 8 + 4, 3 left
+  { x: [1, 9, 70, 64], f: [3, 3, 64, 1], s: 2, pad: 'SAME' },        // 34 inner from column 0
+  { x: [2, 2, 2, 64], f: [3, 3, 64, 1], s: 1, pad: 'SAME' },         // no inner pixel, rows cut both ways
+  { x: [1, 3, 3, 36], f: [3, 3, 36, 1], s: 2, pad: 'SAME' },
+  { x: [3, 7, 7, 160], f: [3, 3, 160, 1], s: 1, pad: 'SAME' },       // MobileNet's 7x7 blocks, batch 3
 ];
 
 describe('DepthwiseConv2dNative vs reference', () => {
@@ -380,7 +388,15 @@ describe('Conv2D as a packed direct convolution', () => {
 
 describe('DepthwiseConv2dNative fused bias + Relu6 (the 3x3 grouped path)', () => {
   beforeEach(() => tf.resetDefaultGraph());
-  for (const [shape, s] of [[[1, 14, 37, 48], 1], [[2, 17, 21, 96], 2], [[1, 6, 9, 7], 1]] as [number[], number][]) {
+  it('float32 3x3 with row dilation 2 and column dilation 1 (the grouped path, rows apart)', () => {
+    const rng = new Lcg(77);
+    const x = rand(rng, [1, 11, 21, 32], 'float32'), f = rand(rng, [3, 3, 32, 1], 'float32', -1, 1);
+    const y = rawOp('DepthwiseConv2dNative', [constOf(x, 'float32'), constOf(f, 'float32')], {
+      T: 'float32', strides: [1, 1, 1, 1], padding: 'VALID', dilations: [1, 2, 1, 1],
+    });
+    check(runOnce(y), refConv(x, f, [1, 1], 'VALID', [2, 1], true), 'float32');
+  });
+  for (const [shape, s] of [[[1, 14, 37, 48], 1], [[2, 17, 21, 96], 2], [[1, 6, 9, 7], 1], [[2, 7, 7, 160], 1], [[1, 14, 14, 80], 2]] as [number[], number][]) {
     it(`float32 x=[${shape}] s=${s}: fused equals BiasAdd + Relu6 and the reference`, () => {
       const rng = new Lcg(sizeOf(shape) + s);
       const c = shape[3];
