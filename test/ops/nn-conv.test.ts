@@ -296,20 +296,23 @@ describe('Conv2D as Winograd F(2x2, 3x3)', () => {
 // Float32 Conv2D with a shallow receptive field (KH*KW*Cin <= 512) and not a plain 1x1, or a plain
 // 1x1 with a small filter of at least one micro-kernel sliver of columns, runs as a packed direct
 // convolution (native/kernels/conv.cc conv_packed): output pixels gathered straight into the
-// micro-kernel's panels, a packed filter cached per constant, the fused bias as the sums' start and
-// the activation per finished block. The edges: 1 and 3 input channels, output channels that are
-// not whole slivers (1, 8, 16, 24, 40, 144), strides, dilations, every padding, slivers of pixels that
+// micro-kernel's panels, a packed filter cached per constant, the fused bias as the sums' start
+// (without an activation) or with the activation in one pass per finished block. (At most 4 input
+// channels to at most 64 run conv_small's direct loop instead, as do <= 16 both ways; those cases
+// stay here as the same results.) The edges: 1 to 6 input channels, output channels that are not
+// whole slivers (1, 8, 16, 24, 40, 144), strides, dilations, every padding, slivers of pixels that
 // cross rows and images, empty batches, pixels spread over threads.
 describe('Conv2D as a packed direct convolution', () => {
   beforeEach(() => tf.resetDefaultGraph());
   const cases: { x: number[]; f: number[]; s: [number, number]; pad: Pad; dil?: [number, number] }[] = [
-    { x: [1, 34, 31, 3], f: [3, 3, 3, 32], s: [2, 2], pad: 'SAME' },           // MobileNet's first layer, small
-    { x: [2, 15, 17, 3], f: [3, 3, 3, 24], s: [1, 1], pad: 'VALID' },          // 3 channels, stride 1
+    { x: [1, 34, 31, 3], f: [3, 3, 3, 32], s: [2, 2], pad: 'SAME' },           // MobileNet's first layer, small (conv_small)
+    { x: [1, 34, 31, 5], f: [3, 3, 5, 32], s: [2, 2], pad: 'SAME' },           // 5 channels: packed
+    { x: [2, 15, 17, 6], f: [3, 3, 6, 24], s: [1, 1], pad: 'VALID' },          // 6 channels, stride 1
     { x: [3, 11, 9, 1], f: [3, 3, 1, 8], s: [1, 1], pad: 'SAME' },             // 1 channel (MNIST's first conv)
     { x: [1, 13, 12, 1], f: [5, 5, 1, 1], s: [2, 1], pad: 'SAME' },            // one output channel
     { x: [2, 9, 10, 3], f: [3, 3, 3, 16], s: [2, 2], pad: [1, 1, 1, 1] },      // explicit (a folded Pad)
-    { x: [1, 8, 19, 4], f: [3, 2, 4, 40], s: [2, 3], pad: [0, 2, 3, 0] },      // uneven explicit, 40 = 32 + 8
-    { x: [1, 12, 13, 2], f: [3, 3, 2, 33], s: [1, 1], pad: 'SAME', dil: [2, 3] },
+    { x: [1, 8, 19, 5], f: [3, 2, 5, 40], s: [2, 3], pad: [0, 2, 3, 0] },      // uneven explicit, 40 = 32 + 8
+    { x: [1, 12, 13, 5], f: [3, 3, 5, 33], s: [1, 1], pad: 'SAME', dil: [2, 3] },
     { x: [2, 7, 5, 6], f: [2, 2, 6, 20], s: [1, 1], pad: 'VALID' },            // 2x2: rows shorter than a sliver
     { x: [1, 20, 21, 24], f: [1, 1, 24, 64], s: [2, 2], pad: 'SAME' },         // strided 1x1
     { x: [2, 14, 15, 16], f: [1, 1, 16, 96], s: [1, 1], pad: 'VALID' },        // plain 1x1, small filter (MobileNet's expansion)
@@ -320,7 +323,8 @@ describe('Conv2D as a packed direct convolution', () => {
     { x: [1, 6, 7, 9], f: [3, 3, 9, 50], s: [2, 2], pad: 'VALID' },
     { x: [1, 5, 5, 56], f: [3, 3, 56, 12], s: [2, 2], pad: 'SAME' },           // kdim 504, just under the limit
     { x: [0, 6, 6, 3], f: [3, 3, 3, 8], s: [2, 2], pad: 'SAME' },              // empty batch
-    { x: [4, 40, 37, 3], f: [3, 3, 3, 32], s: [2, 2], pad: 'SAME' },           // many blocks over the threads
+    { x: [4, 40, 37, 5], f: [3, 3, 5, 32], s: [2, 2], pad: 'SAME' },           // many blocks over the threads
+    { x: [2, 9, 10, 3], f: [3, 3, 3, 80], s: [2, 2], pad: 'SAME' },            // 3 channels to > 64: packed
   ];
   const acts = ['relu6', 'relu', 'none', 'elu'] as const;
   cases.forEach((c, i) => {
@@ -351,7 +355,7 @@ describe('Conv2D as a packed direct convolution', () => {
 
   it('gives the same bits with 1 or 2 threads, and with a fed filter as with a constant one', () => {
     const rng = new Lcg(7);
-    const x = rand(rng, [2, 30, 27, 3], 'float32'), f = rand(rng, [3, 3, 3, 24], 'float32', -1, 1), f2 = rand(rng, [3, 3, 3, 24], 'float32', -1, 1);
+    const x = rand(rng, [2, 30, 27, 5], 'float32'), f = rand(rng, [3, 3, 5, 24], 'float32', -1, 1), f2 = rand(rng, [3, 3, 5, 24], 'float32', -1, 1);
     const results: Float32Array[] = [];
     for (const threads of [1, 2]) {
       const g = new tf.Graph();
@@ -363,7 +367,7 @@ describe('Conv2D as a packed direct convolution', () => {
     expect(Array.from(results[1])).toEqual(Array.from(results[0]));
     check(tf.ndarray(results[0], [2, 15, 14, 24]), refConv(x, f, [2, 2], 'SAME', [1, 1], false), 'float32');
     // A fed filter is packed on every run: a second value is never served from a cache.
-    const fp = tf.placeholder(tf.float32, [3, 3, 3, 24]);
+    const fp = tf.placeholder(tf.float32, [3, 3, 5, 24]);
     const y = tf.nn.conv2d(constOf(x, 'float32'), fp, 2, 'SAME');
     const sess = new tf.Session();
     for (const w of [f, f2, f]) check(sess.run(y, [[fp, Float32Array.from(w.data)]]), refConv(x, w, [2, 2], 'SAME', [1, 1], false), 'float32');
