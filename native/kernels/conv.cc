@@ -9,7 +9,8 @@
 // (2.25x fewer multiplies; see conv_winograd), unless both are <= 16: then, as for any other
 // f32 window of few channels (or of at most 4 input channels and 64 output ones, an image's
 // first layer), conv_small.h's direct SIMD loop (a GEMM's tiles would be mostly padding, and
-// gathering 3-value taps into panels costs as much as the products). Small images gather blocks of whole images for one GEMM (conv_gemm_images).
+// gathering 3-value taps into panels costs as much as the products); so does a plain 1x1 to at
+// most 64 channels. Small images gather blocks of whole images for one GEMM (conv_gemm_images).
 // Conv2DBackpropInput in float is the reverse: [pixels, Cout] out_backprop times the transposed
 // filter gives each pixel's [KH*KW*Cin] contributions, which col2im sums into the input
 // gradient (each input row gathering from the output rows it feeds, so rows run in parallel;
@@ -94,6 +95,11 @@ void zero(T* p, int64_t n) { std::memset(p, 0, sizeof(T) * static_cast<size_t>(n
 
 // ---- Conv2D ---------------------------------------------------------------------------------
 
+// A 1x1, stride-1, unpadded convolution: the input rows are the pixels, a GEMM already.
+bool plain_1x1(const ConvGeom& g) {
+  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_t == 0 && g.pad_l == 0 && g.oh == g.h && g.ow == g.w;
+}
+
 template <class T>
 Status conv_gemm(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, T* y) {
   const int64_t kdim = g.kh * g.kw * g.cin;
@@ -136,8 +142,7 @@ Status conv_gemm(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, 
 // input (the first layer) gathers single values without a copy call per tap.
 bool use_conv_images(const ConvGeom& g, size_t elem) {
   const int64_t kdim = g.kh * g.kw * g.cin, pixels = g.oh * g.ow;
-  const bool plain_1x1 = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_t == 0 && g.pad_l == 0 && g.oh == g.h && g.ow == g.w;
-  return !plain_1x1 && g.n > 1 && pixels * kdim * static_cast<int64_t>(elem) <= (256 << 10) && pixels * kdim * g.cout < (1 << 20);
+  return !plain_1x1(g) && g.n > 1 && pixels * kdim * static_cast<int64_t>(elem) <= (256 << 10) && pixels * kdim * g.cout < (1 << 20);
 }
 
 template <class T>
@@ -183,10 +188,13 @@ Status conv_gemm_images(KernelContext& ctx, const ConvGeom& g, const T* x, const
 }
 
 // f32 with few channels (a 3x3 first layer or two of a small CNN; an image's 3 channels to up to
-// 64, MobileNet's first layer: 2.1x faster than conv_packed's gather into panels): conv_small.h's
-// direct SIMD loop over output rows, with the fused step's bias and a Relu / Relu6 as it stores
-// each sum (any other activation after each block of rows).
+// 64, MobileNet's first layer: 2.1x faster than conv_packed's gather into panels; a plain 1x1 to
+// at most 64 channels, MobileNet's projections, whose deep, narrow products the gather into
+// panels had doubled: 1.3-1.6x): conv_small.h's direct SIMD loop over output rows (a plain 1x1's
+// pixels as one run), with the fused step's bias and a Relu / Relu6 as it stores each sum (any
+// other activation after each block of rows).
 bool use_conv_small(const ConvGeom& g) {
+  if (plain_1x1(g)) return g.cout <= 64;
   return g.kh * g.kw > 1 && ((g.cout <= 16 && g.cin <= 16) || (g.cin <= 4 && g.cout <= 64));
 }
 
@@ -195,12 +203,17 @@ Status conv_small(KernelContext& ctx, const ConvGeom& g, ConvRowsFn rows, const 
   // The bias and a Relu / Relu6 as each sum is stored; other activations after each block.
   const OpId act = bias ? ctx.fusion->act : OpId::NoOp;
   const bool in_loop = act == OpId::NoOp || act == OpId::Relu || act == OpId::Relu6;
-  const ConvSmallArgs a{x, f, y, g.n, g.h, g.w, g.cin, g.cout, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, g.pad_t, g.pad_l, bias,
-                        (act == OpId::Relu ? 1 : act == OpId::Relu6 ? 2 : 0)};
-  parallel_rows(ctx, g.n * g.oh, g.ow * g.kh * g.kw * g.cin * g.cout, [&](int64_t r0, int64_t r1) {
+  ConvSmallArgs a{x, f, y, g.n, g.h, g.w, g.cin, g.cout, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, g.pad_t, g.pad_l, bias,
+                  act == OpId::Relu ? 1 : act == OpId::Relu6 ? 2 : 0};
+  if (plain_1x1(g)) {  // one run of pixels: as n * h * w rows of one pixel
+    a.n = 1;
+    a.h = a.oh = g.n * g.h * g.w;
+    a.w = a.ow = 1;
+  }
+  parallel_rows(ctx, a.n * a.oh, a.ow * g.kh * g.kw * g.cin * g.cout, [&](int64_t r0, int64_t r1) {
     rows(a, r0, r1);  // (with the bias)
-    const int64_t n = (r1 - r0) * g.ow * g.cout;
-    if (bias && !in_loop) fused_epilogue(*ctx.fusion, y + r0 * g.ow * g.cout, 1, n, n, nullptr);  // the activation
+    const int64_t n = (r1 - r0) * a.ow * g.cout;
+    if (bias && !in_loop) fused_epilogue(*ctx.fusion, y + r0 * a.ow * g.cout, 1, n, n, nullptr);  // the activation
   });
   return ctx.run.interrupted || ctx.run.should_stop() ? ctx.run.stop_status() : Status::OK();
 }
@@ -516,13 +529,10 @@ constexpr int64_t kPackedSmallB = 64 << 10;  // a packed filter up to this size 
 // threads when there are few pixels (a 7x7 layer's 320 -> 1280).
 constexpr int64_t kPacked1x1MaxB = 256 << 10;
 
-bool plain_1x1(const ConvGeom& g) {
-  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_t == 0 && g.pad_l == 0 && g.oh == g.h && g.ow == g.w;
-}
-
 // A plain 1x1 convolution is a GEMM already: packed only with a filter of at most
-// kPacked1x1MaxB (MobileNet's expansions and projections), where gathering straight into the
-// panels, starting from the bias and finishing each block at once beat the GEMM by 3-15%.
+// kPacked1x1MaxB (MobileNet's expansions and wider projections; to at most 64 channels it runs
+// conv_small), where gathering straight into the panels, starting from the bias and finishing
+// each block at once beat the GEMM by 3-15%.
 bool use_packed(const ConvGeom& g, int64_t nr) {
   const int64_t kdim = g.kh * g.kw * g.cin;
   if (kdim > kPackedMaxK) return false;

@@ -199,12 +199,15 @@ void conv_pixels(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t ky0, int
   for (int p = 0; p < N; ++p) store_lanes<V, FULL>(a.bias ? bias_act<V>(a, sums[p], bias) : sums[p], out + p * a.cout, nco);
 }
 
-// As conv_pixels for NV (2 or 4) whole vectors of output channels [co0, co0 + NV * V::W): each
-// value of x is broadcast once for all of them (a first layer's 3 input channels to 32).
-template <class V, int N, int NV, bool EDGE>
+// As conv_pixels for NV (2 to 4) vectors of output channels [co0, co0 + NV * V::W), the last
+// one partial if TAIL (up to cout): each value of x is broadcast once for all of them (a first
+// layer's 3 input channels to 32; a 1x1 projection to 24).
+template <class V, int N, int NV, bool TAIL, bool EDGE>
 void conv_pixels_wide(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t ky0, int64_t ky1, int64_t ox0, int64_t co0) {
   static_assert(!EDGE || N == 1, "edge pixels one at a time");
   constexpr int W = V::kLanes;
+  const int64_t nlast = TAIL ? a.cout - co0 - (NV - 1) * W : W;  // lanes of the last vector
+  auto lanes = [&](int v) { return TAIL && v == NV - 1; };
   V s[N][NV];
 #pragma GCC unroll 32
   for (int p = 0; p < N; ++p)
@@ -215,7 +218,7 @@ void conv_pixels_wide(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t ky0
     for (int64_t j = 0; j < n; ++j, ++xp, fp += a.cout) {
       V fv[NV];
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) fv[v] = V::load(fp + v * W);
+      for (int v = 0; v < NV; ++v) fv[v] = lanes(v) ? V::load_partial(fp + v * W, nlast, 0.f) : V::load(fp + v * W);
 #pragma GCC unroll 32
       for (int p = 0; p < N; ++p) {
         const V xv = V::set1(xp[p * xs]);
@@ -240,15 +243,31 @@ void conv_pixels_wide(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t ky0
   float* out = a.y + ((b * a.oh + oy) * a.ow + ox0) * a.cout + co0;
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) {
-    const V bias = a.bias ? V::load(a.bias + co0 + v * W) : V::set1(0.f);
+    const V bias = !a.bias ? V::set1(0.f) : lanes(v) ? V::load_partial(a.bias + co0 + v * W, nlast, 0.f) : V::load(a.bias + co0 + v * W);
 #pragma GCC unroll 32
-    for (int p = 0; p < N; ++p) (a.bias ? bias_act<V>(a, s[p][v], bias) : s[p][v]).store(out + p * a.cout + v * W);
+    for (int p = 0; p < N; ++p) {
+      const V r = a.bias ? bias_act<V>(a, s[p][v], bias) : s[p][v];
+      if (lanes(v)) r.store_partial(out + p * a.cout + v * W, nlast);
+      else r.store(out + p * a.cout + v * W);
+    }
   }
+}
+
+// Pixels [p0, p1) of a plain 1x1 convolution (the input rows are the pixels: ox0 indexes them
+// all, as one row): groups of P, P / 2, P / 4, then one at a time.
+template <class V, int NV, bool TAIL>
+void conv_flat_wide(const ConvSmallArgs& a, int64_t p0, int64_t p1, int64_t co0) {
+  constexpr int P = (V::kLanes >= 16 ? 24 : 12) / NV, P2 = P / 2 > 1 ? P / 2 : 1, P4 = P / 4 > 1 ? P / 4 : 1;
+  int64_t p = p0;
+  for (; p + P <= p1; p += P) conv_pixels_wide<V, P, NV, TAIL, false>(a, 0, 0, 0, 1, p, co0);
+  if (P2 > 1 && p + P2 <= p1) { conv_pixels_wide<V, P2, NV, TAIL, false>(a, 0, 0, 0, 1, p, co0); p += P2; }
+  if (P4 > 1 && p + P4 <= p1) { conv_pixels_wide<V, P4, NV, TAIL, false>(a, 0, 0, 0, 1, p, co0); p += P4; }
+  for (; p < p1; ++p) conv_pixels_wide<V, 1, NV, TAIL, false>(a, 0, 0, 0, 1, p, co0);
 }
 
 // Output row (b, oy), channels [co0, co0 + NV * V::W): P pixels at a time (P * NV sums, NV
 // filter vectors and a broadcast in registers), the edge pixels one at a time.
-template <class V, int NV>
+template <class V, int NV, bool TAIL>
 void conv_row_wide(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t co0) {
   constexpr int P = (V::kLanes >= 16 ? 24 : 12) / NV;  // 24 sums of 32 zmm registers, 12 of 16 ymm
   int64_t ky0 = 0, ky1 = a.kh;
@@ -260,10 +279,18 @@ void conv_row_wide(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t co0) {
   if (hi > a.ow) hi = a.ow;
   if (hi < lo) hi = lo;
   int64_t ox = 0;
-  for (; ox < lo; ++ox) conv_pixels_wide<V, 1, NV, true>(a, b, oy, ky0, ky1, ox, co0);
-  for (; ox + P <= hi; ox += P) conv_pixels_wide<V, P, NV, false>(a, b, oy, ky0, ky1, ox, co0);
-  for (; ox < hi; ++ox) conv_pixels_wide<V, 1, NV, false>(a, b, oy, ky0, ky1, ox, co0);
-  for (; ox < a.ow; ++ox) conv_pixels_wide<V, 1, NV, true>(a, b, oy, ky0, ky1, ox, co0);
+  for (; ox < lo; ++ox) conv_pixels_wide<V, 1, NV, TAIL, true>(a, b, oy, ky0, ky1, ox, co0);
+  for (; ox + P <= hi; ox += P) conv_pixels_wide<V, P, NV, TAIL, false>(a, b, oy, ky0, ky1, ox, co0);
+  for (; ox < hi; ++ox) conv_pixels_wide<V, 1, NV, TAIL, false>(a, b, oy, ky0, ky1, ox, co0);
+  for (; ox < a.ow; ++ox) conv_pixels_wide<V, 1, NV, TAIL, true>(a, b, oy, ky0, ky1, ox, co0);
+}
+
+// Channels [co0, co0 + NV * W) (the last vector partial if TAIL) of output rows [r0, r1), or of
+// pixels [r0, r1) of a flat 1x1 convolution.
+template <class V, int NV, bool TAIL>
+void conv_rows_wide(const ConvSmallArgs& a, bool flat, int64_t r0, int64_t r1, int64_t co0) {
+  if (flat) return conv_flat_wide<V, NV, TAIL>(a, r0, r1, co0);
+  for (int64_t r = r0; r < r1; ++r) conv_row_wide<V, NV, TAIL>(a, r / a.oh, r % a.oh, co0);
 }
 
 template <class V, bool FULL>
@@ -286,18 +313,36 @@ void conv_row(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t co0, int64_
   for (; ox < a.ow; ++ox) conv_pixels<V, 1, FULL, true>(a, b, oy, ky0, ky1, ox, co0, nco);
 }
 
+// Output channels in groups of up to 4 vectors (the last one partial if cout ends inside it);
+// a single vector's worth by conv_row (flat 1x1: by the wide loop, 24 or 12 pixels at a time). Row by row, all groups of a row while its input is in
+// cache; a plain 1x1 convolution given as one-pixel rows (w = ow = 1) as one run of pixels.
 template <class V>
 void conv_rows(const ConvSmallArgs& a, int64_t r0, int64_t r1) {
   constexpr int64_t W = V::kLanes;
-  for (int64_t r = r0; r < r1; ++r) {
-    int64_t co0 = 0;
-    for (; co0 + 4 * W <= a.cout && W <= 8; co0 += 4 * W) conv_row_wide<V, 4>(a, r / a.oh, r % a.oh, co0);
-    for (; co0 + 2 * W <= a.cout; co0 += 2 * W) conv_row_wide<V, 2>(a, r / a.oh, r % a.oh, co0);
-    for (; co0 < a.cout; co0 += W) {
-      if (a.cout - co0 >= W) conv_row<V, true>(a, r / a.oh, r % a.oh, co0, W);
-      else conv_row<V, false>(a, r / a.oh, r % a.oh, co0, a.cout - co0);
+  const bool flat = a.kh == 1 && a.kw == 1 && a.w == 1 && a.ow == 1 && a.sh == 1 && a.pt == 0 && a.pl == 0 && a.h == a.oh;
+  auto groups = [&](int64_t q0, int64_t q1) {  // rows [q0, q1), or pixels if flat
+    for (int64_t co0 = 0; co0 < a.cout;) {
+      const int64_t rem = a.cout - co0, nv = rem >= 4 * W ? 4 : (rem + W - 1) / W;
+      switch (nv * 2 + (rem < nv * W) + (flat && nv == 1 ? 100 : 0)) {
+        case 102: conv_rows_wide<V, 1, false>(a, flat, q0, q1, co0); break;
+        case 103: conv_rows_wide<V, 1, true>(a, flat, q0, q1, co0); break;
+        case 4: conv_rows_wide<V, 2, false>(a, flat, q0, q1, co0); break;
+        case 5: conv_rows_wide<V, 2, true>(a, flat, q0, q1, co0); break;
+        case 6: conv_rows_wide<V, 3, false>(a, flat, q0, q1, co0); break;
+        case 7: conv_rows_wide<V, 3, true>(a, flat, q0, q1, co0); break;
+        case 8: conv_rows_wide<V, 4, false>(a, flat, q0, q1, co0); break;
+        case 9: conv_rows_wide<V, 4, true>(a, flat, q0, q1, co0); break;
+        default:
+          for (int64_t r = q0; r < q1; ++r) {
+            if (rem >= W) conv_row<V, true>(a, r / a.oh, r % a.oh, co0, W);
+            else conv_row<V, false>(a, r / a.oh, r % a.oh, co0, rem);
+          }
+      }
+      co0 += nv * W;
     }
-  }
+  };
+  if (flat) return groups(r0, r1);
+  for (int64_t r = r0; r < r1; ++r) groups(r, r + 1);
 }
 
 }  // namespace

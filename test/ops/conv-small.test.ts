@@ -1,6 +1,7 @@
 // Convolutions with few channels (a small CNN's layers) against naive JS loops: Conv2D and
-// stride-1 Conv2DBackpropInput with <= 16 channels in and out, and Conv2D with <= 4 channels in
-// and <= 64 out (an image's first layer; two or four vectors of output channels per pixel group),
+// stride-1 Conv2DBackpropInput with <= 16 channels in and out, Conv2D with <= 4 channels in and
+// <= 64 out (an image's first layer; two to four vectors of output channels per pixel group) and
+// plain 1x1 Conv2D to <= 64 channels (a projection; its pixels as one run),
 // run conv_small.h's direct SIMD loop (8 lanes for <= 8 output channels, else the CPU's widest;
 // the bias and a Relu / Relu6 in registers, other activations after each row block); other
 // small-image Conv2Ds gather into packed panels or blocks of whole images for one GEMM; strided
@@ -58,6 +59,13 @@ const FWD: Case[] = [
   { x: [1, 10, 11, 2], f: [5, 5, 2, 40], s: 2, pad: [3, 1, 0, 4], what: '40 out, 5x5, explicit padding: wide + an 8-channel tail' },
   { x: [2, 12, 14, 3], f: [3, 3, 3, 33], s: 1, pad: 'SAME', dil: 2, what: '33 out, dilation 2: wide tap by tap, a 1-channel tail' },
   { x: [1, 8, 9, 3], f: [3, 3, 3, 72], s: 1, pad: 'SAME', what: '> 64 out, 3 in: packed panels' },
+  { x: [2, 9, 13, 32], f: [1, 1, 32, 16], s: 1, pad: 'VALID', what: 'plain 1x1 to 16: one run of 234 pixels, 24, 12, 6 at a time' },
+  { x: [1, 11, 12, 96], f: [1, 1, 96, 24], s: 1, pad: 'SAME', what: 'plain 1x1 to 24 (a projection): a partial last vector' },
+  { x: [3, 7, 7, 160], f: [1, 1, 160, 64], s: 1, pad: 'VALID', what: 'plain 1x1 to 64 over a batch: four vectors' },
+  { x: [1, 5, 7, 40], f: [1, 1, 40, 40], s: 1, pad: 'VALID', what: 'plain 1x1 to 40: three vectors, the last partial' },
+  { x: [1, 1, 1, 576], f: [1, 1, 576, 33], s: 1, pad: 'VALID', what: 'plain 1x1 of one pixel, 576 deep' },
+  { x: [2, 4, 5, 8], f: [1, 1, 8, 72], s: 1, pad: 'VALID', what: 'plain 1x1 to > 64: packed panels' },
+  { x: [1, 9, 10, 24], f: [1, 1, 24, 32], s: 2, pad: 'SAME', what: 'strided 1x1: packed panels' },
   { x: [5, 9, 7, 18], f: [2, 2, 18, 20], s: 1, pad: 'VALID', what: '> 16 both ways, 2x2: blocks of whole images, GEMM' },
 ];
 
