@@ -9,8 +9,8 @@
 // (2.25x fewer multiplies; see conv_winograd), unless both are <= 16: then, as for any other
 // f32 window of few channels (or of at most 4 input channels and 64 output ones, an image's
 // first layer), conv_small.h's direct SIMD loop (a GEMM's tiles would be mostly padding, and
-// gathering 3-value taps into panels costs as much as the products); so does a plain 1x1 to at
-// most 64 channels. Small images gather blocks of whole images for one GEMM (conv_gemm_images).
+// gathering 3-value taps into panels costs as much as the products); so does a plain 1x1 with a
+// filter of at most 256 KB (or to at most 64 channels). Small images gather blocks of whole images for one GEMM (conv_gemm_images).
 // Conv2DBackpropInput in float is the reverse: [pixels, Cout] out_backprop times the transposed
 // filter gives each pixel's [KH*KW*Cin] contributions, which col2im sums into the input
 // gradient (each input row gathering from the output rows it feeds, so rows run in parallel;
@@ -188,13 +188,15 @@ Status conv_gemm_images(KernelContext& ctx, const ConvGeom& g, const T* x, const
 }
 
 // f32 with few channels (a 3x3 first layer or two of a small CNN; an image's 3 channels to up to
-// 64, MobileNet's first layer: 2.1x faster than conv_packed's gather into panels; a plain 1x1 to
-// at most 64 channels, MobileNet's projections, whose deep, narrow products the gather into
-// panels had doubled: 1.3-1.6x): conv_small.h's direct SIMD loop over output rows (a plain 1x1's
-// pixels as one run), with the fused step's bias and a Relu / Relu6 as it stores each sum (any
-// other activation after each block of rows).
+// 64, MobileNet's first layer: 2.1x faster than conv_packed's gather into panels), and a plain
+// 1x1 to at most 64 channels or with a filter of at most kSmall1x1MaxB (MobileNet's projections,
+// whose deep, narrow products the gather into panels had doubled: 1.3-1.6x; its expansions
+// 5-30%): conv_small.h's direct SIMD loop over output rows (a plain 1x1's pixels as one run),
+// with the fused step's bias and a Relu / Relu6 as it stores each sum (any other activation
+// after each block of rows).
+constexpr int64_t kSmall1x1MaxB = 256 << 10;  // a larger filter, re-read for each few pixels, leaves L2
 bool use_conv_small(const ConvGeom& g) {
-  if (plain_1x1(g)) return g.cout <= 64;
+  if (plain_1x1(g)) return g.cout <= 64 || g.cin * g.cout * static_cast<int64_t>(sizeof(float)) <= kSmall1x1MaxB;
   return g.kh * g.kw > 1 && ((g.cout <= 16 && g.cin <= 16) || (g.cin <= 4 && g.cout <= 64));
 }
 
@@ -530,9 +532,9 @@ constexpr int64_t kPackedSmallB = 64 << 10;  // a packed filter up to this size 
 constexpr int64_t kPacked1x1MaxB = 256 << 10;
 
 // A plain 1x1 convolution is a GEMM already: packed only with a filter of at most
-// kPacked1x1MaxB (MobileNet's expansions and wider projections; to at most 64 channels it runs
-// conv_small), where gathering straight into the panels, starting from the bias and finishing
-// each block at once beat the GEMM by 3-15%.
+// kPacked1x1MaxB, where gathering straight into the panels, starting from the bias and
+// finishing each block at once beat the GEMM by 3-15% (at the scalar level: with SIMD, those
+// run conv_small).
 bool use_packed(const ConvGeom& g, int64_t nr) {
   const int64_t kdim = g.kh * g.kw * g.cin;
   if (kdim > kPackedMaxK) return false;

@@ -1,7 +1,7 @@
 // Convolutions with few channels (a small CNN's layers) against naive JS loops: Conv2D and
 // stride-1 Conv2DBackpropInput with <= 16 channels in and out, Conv2D with <= 4 channels in and
 // <= 64 out (an image's first layer; two to four vectors of output channels per pixel group) and
-// plain 1x1 Conv2D to <= 64 channels (a projection; its pixels as one run),
+// plain 1x1 Conv2D to <= 64 channels or with a filter of <= 256 KB (its pixels as one run),
 // run conv_small.h's direct SIMD loop (8 lanes for <= 8 output channels, else the CPU's widest;
 // the bias and a Relu / Relu6 in registers, other activations after each row block); other
 // small-image Conv2Ds gather into packed panels or blocks of whole images for one GEMM; strided
@@ -64,7 +64,9 @@ const FWD: Case[] = [
   { x: [3, 7, 7, 160], f: [1, 1, 160, 64], s: 1, pad: 'VALID', what: 'plain 1x1 to 64 over a batch: four vectors' },
   { x: [1, 5, 7, 40], f: [1, 1, 40, 40], s: 1, pad: 'VALID', what: 'plain 1x1 to 40: three vectors, the last partial' },
   { x: [1, 1, 1, 576], f: [1, 1, 576, 33], s: 1, pad: 'VALID', what: 'plain 1x1 of one pixel, 576 deep' },
-  { x: [2, 4, 5, 8], f: [1, 1, 8, 72], s: 1, pad: 'VALID', what: 'plain 1x1 to > 64: packed panels' },
+  { x: [2, 4, 5, 8], f: [1, 1, 8, 72], s: 1, pad: 'VALID', what: 'plain 1x1 to 72: groups of 4 vectors, then one (an expansion)' },
+  { x: [2, 5, 6, 40], f: [1, 1, 40, 144], s: 1, pad: 'VALID', what: 'plain 1x1 to 144: 64 + 64 + 16 (or 4 x 32 + 16)' },
+  { x: [1, 3, 4, 300], f: [1, 1, 300, 256], s: 1, pad: 'VALID', what: 'plain 1x1 with a 300 KB filter: the GEMM' },
   { x: [1, 9, 10, 24], f: [1, 1, 24, 32], s: 2, pad: 'SAME', what: 'strided 1x1: packed panels' },
   { x: [5, 9, 7, 18], f: [2, 2, 18, 20], s: 1, pad: 'VALID', what: '> 16 both ways, 2x2: blocks of whole images, GEMM' },
 ];

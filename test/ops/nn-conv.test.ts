@@ -297,9 +297,9 @@ describe('Conv2D as Winograd F(2x2, 3x3)', () => {
 // 1x1 with a small filter of at least one micro-kernel sliver of columns, runs as a packed direct
 // convolution (native/kernels/conv.cc conv_packed): output pixels gathered straight into the
 // micro-kernel's panels, a packed filter cached per constant, the fused bias as the sums' start
-// (without an activation) or with the activation in one pass per finished block. (At most 4 input
-// channels to at most 64 run conv_small's direct loop instead, as do <= 16 both ways; those cases
-// stay here as the same results.) The edges: 1 to 6 input channels, output channels that are not
+// (without an activation) or with the activation in one pass per finished block. (With SIMD, at
+// most 4 input channels to at most 64, <= 16 both ways and plain 1x1s with a small filter run
+// conv_small's direct loop instead; those cases stay here as the same results.) The edges: 1 to 6 input channels, output channels that are not
 // whole slivers (1, 8, 16, 24, 40, 144), strides, dilations, every padding, slivers of pixels that
 // cross rows and images, empty batches, pixels spread over threads.
 describe('Conv2D as a packed direct convolution', () => {
