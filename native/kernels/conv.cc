@@ -10,7 +10,8 @@
 // f32 window of few channels (or of at most 4 input channels and 64 output ones, an image's
 // first layer), conv_small.h's direct SIMD loop (a GEMM's tiles would be mostly padding, and
 // gathering 3-value taps into panels costs as much as the products); so does a plain 1x1 with a
-// filter of at most 256 KB (or to at most 64 channels). Small images gather blocks of whole images for one GEMM (conv_gemm_images).
+// filter of at most 256 KB (or to at most 64 channels). Small images gather blocks of whole
+// images for one GEMM (conv_gemm_images).
 // Conv2DBackpropInput in float is the reverse: [pixels, Cout] out_backprop times the transposed
 // filter gives each pixel's [KH*KW*Cin] contributions, which col2im sums into the input
 // gradient (each input row gathering from the output rows it feeds, so rows run in parallel;

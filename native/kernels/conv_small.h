@@ -9,11 +9,11 @@
 // x · dy over the rows' pixels in registers, several pixels in separate running sums (added in
 // a fixed order at the end), so the result depends only on the rows given.
 //
-// Conv2D (f32, few channels): output rows vectorized over the output channels, several pixels
-// of a row at a time sharing each filter vector (with two or four vectors of output channels,
-// each broadcast input value serves all of them); each output sums its in-bounds taps in
-// (ky, kx, ci) order, then gets the bias and a Relu / Relu6 if given (other activations are
-// left to the caller).
+// Conv2D (f32, few channels; a plain 1x1 with a small filter): output rows vectorized over the
+// output channels, several pixels of a row at a time sharing each filter vector (with two to
+// four vectors of output channels, each broadcast input value serves all of them; a plain 1x1's
+// pixels as one run); each output sums its in-bounds taps in (ky, kx, ci) order, then gets the
+// bias and a Relu / Relu6 if given (other activations are left to the caller).
 // NOTE: included by SIMD translation units: everything here is in an anonymous namespace and
 // calls no inline library function (a copy compiled with -mavx512f could be the one the linker
 // keeps for the base library).
@@ -318,9 +318,21 @@ void conv_row(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t co0, int64_
   for (; ox < a.ow; ++ox) conv_pixels<V, 1, FULL, true>(a, b, oy, ky0, ky1, ox, co0, nco);
 }
 
+// conv_rows_wide with NV = nv (1 to 4) vectors, the last one partial if tail.
+template <class V, bool TAIL>
+void conv_rows_nv(const ConvSmallArgs& a, bool flat, int64_t nv, int64_t r0, int64_t r1, int64_t co0) {
+  switch (nv) {
+    case 1: return conv_rows_wide<V, 1, TAIL>(a, flat, r0, r1, co0);
+    case 2: return conv_rows_wide<V, 2, TAIL>(a, flat, r0, r1, co0);
+    case 3: return conv_rows_wide<V, 3, TAIL>(a, flat, r0, r1, co0);
+    default: return conv_rows_wide<V, 4, TAIL>(a, flat, r0, r1, co0);
+  }
+}
+
 // Output channels in groups of up to 4 vectors (the last one partial if cout ends inside it);
-// a single vector's worth by conv_row (flat 1x1: by the wide loop, 24 or 12 pixels at a time). Row by row, all groups of a row while its input is in
-// cache; a plain 1x1 convolution given as one-pixel rows (w = ow = 1) as one run of pixels.
+// a single vector's worth by conv_row (a flat 1x1's by the wide loop, 24 or 12 pixels at a
+// time). Row by row, all groups of a row while its input is in cache; a plain 1x1 convolution
+// given as one-pixel rows (w = ow = 1) as one run of pixels.
 template <class V>
 void conv_rows(const ConvSmallArgs& a, int64_t r0, int64_t r1) {
   constexpr int64_t W = V::kLanes;
@@ -328,20 +340,15 @@ void conv_rows(const ConvSmallArgs& a, int64_t r0, int64_t r1) {
   auto groups = [&](int64_t q0, int64_t q1) {  // rows [q0, q1), or pixels if flat
     for (int64_t co0 = 0; co0 < a.cout;) {
       const int64_t rem = a.cout - co0, nv = rem >= 4 * W ? 4 : (rem + W - 1) / W;
-      switch (nv * 2 + (rem < nv * W) + (flat && nv == 1 ? 100 : 0)) {
-        case 102: conv_rows_wide<V, 1, false>(a, flat, q0, q1, co0); break;
-        case 103: conv_rows_wide<V, 1, true>(a, flat, q0, q1, co0); break;
-        case 4: conv_rows_wide<V, 2, false>(a, flat, q0, q1, co0); break;
-        case 5: conv_rows_wide<V, 2, true>(a, flat, q0, q1, co0); break;
-        case 6: conv_rows_wide<V, 3, false>(a, flat, q0, q1, co0); break;
-        case 7: conv_rows_wide<V, 3, true>(a, flat, q0, q1, co0); break;
-        case 8: conv_rows_wide<V, 4, false>(a, flat, q0, q1, co0); break;
-        case 9: conv_rows_wide<V, 4, true>(a, flat, q0, q1, co0); break;
-        default:
-          for (int64_t r = q0; r < q1; ++r) {
-            if (rem >= W) conv_row<V, true>(a, r / a.oh, r % a.oh, co0, W);
-            else conv_row<V, false>(a, r / a.oh, r % a.oh, co0, rem);
-          }
+      if (nv == 1 && !flat) {
+        for (int64_t r = q0; r < q1; ++r) {
+          if (rem >= W) conv_row<V, true>(a, r / a.oh, r % a.oh, co0, W);
+          else conv_row<V, false>(a, r / a.oh, r % a.oh, co0, rem);
+        }
+      } else if (rem < nv * W) {
+        conv_rows_nv<V, true>(a, flat, nv, q0, q1, co0);
+      } else {
+        conv_rows_nv<V, false>(a, flat, nv, q0, q1, co0);
       }
       co0 += nv * W;
     }

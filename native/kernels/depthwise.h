@@ -3,9 +3,10 @@
 // store, zero, fma, ...), instantiated by nn_simd_avx512.cc (16 lanes), nn_simd_avx2.cc (8),
 // nn_simd_neon.cc (4) and nn_simd.cc (1, the scalar level). Each output pixel sums its
 // in-bounds taps in (ky, kx) order; a 3x3 filter's taps for one channel block stay in
-// registers across the row (at strides 1 and 2, dw3_rows: 1.4-2x faster than one load per tap,
-// most on 7x7 and 14x14 images, whose edge pixels had been latency-bound chains). Channels past the last full block use a masked copy through a
-// zero-padded buffer, so every channel sees the same arithmetic. A fused bias and Relu / Relu6
+// registers across the row (at strides 1 and 2, dw3_rows: 1.4-2x faster than one load per
+// tap, most on 7x7 and 14x14 images, whose edge pixels had been latency-bound chains). Channels
+// past the last full block use a masked copy through a zero-padded buffer, so every channel
+// sees the same arithmetic. A fused bias and Relu / Relu6
 // are applied in registers with the separate kernels' arithmetic (x + b; max(0, x) + 0 and
 // min(6, max(0, x)) with max(a, b) = a > b ? a : b, min(a, b) = a < b ? a : b: NaN and -0 as TF).
 // NOTE: included by SIMD translation units: everything here is in an anonymous namespace and
@@ -119,29 +120,27 @@ void dw_block(const DwArgs& a, int64_t r, int64_t c0, const float* x, const floa
 // on zero-padded W-channel copies of their input pixels and filter taps.
 template <class V>
 void dw_tail(const DwArgs& a, int64_t r, int64_t full) {
-  {
-    const int64_t tail = a.c - full;
-    const int64_t b = r / a.oh, y0 = (r % a.oh) * a.sh - a.pt;
-    for (int64_t ox = 0; ox < a.ow; ++ox) {
-      const int64_t x0 = ox * a.sw - a.pl;
-      float xs[V::W], fs[V::W], acc[V::W], bs[V::W];
-      for (int j = 0; j < V::W; ++j) { acc[j] = 0.f; bs[j] = a.bias && j < tail ? a.bias[full + j] : 0.f; }
-      for (int64_t ky = 0; ky < a.kh; ++ky) {
-        const int64_t iy = y0 + ky * a.dh;
-        if (iy < 0 || iy >= a.h) continue;
-        for (int64_t kx = 0; kx < a.kw; ++kx) {
-          const int64_t ix = x0 + kx * a.dw;
-          if (ix < 0 || ix >= a.w) continue;
-          const float* xp = a.x + ((b * a.h + iy) * a.w + ix) * a.c + full;
-          const float* fp = a.f + (ky * a.kw + kx) * a.c + full;
-          for (int j = 0; j < V::W; ++j) { xs[j] = j < tail ? xp[j] : 0.f; fs[j] = j < tail ? fp[j] : 0.f; }
-          V::store(acc, V::fma(V::load(xs), V::load(fs), V::load(acc)));
-        }
+  const int64_t tail = a.c - full;
+  const int64_t b = r / a.oh, y0 = (r % a.oh) * a.sh - a.pt;
+  for (int64_t ox = 0; ox < a.ow; ++ox) {
+    const int64_t x0 = ox * a.sw - a.pl;
+    float xs[V::W], fs[V::W], acc[V::W], bs[V::W];
+    for (int j = 0; j < V::W; ++j) { acc[j] = 0.f; bs[j] = a.bias && j < tail ? a.bias[full + j] : 0.f; }
+    for (int64_t ky = 0; ky < a.kh; ++ky) {
+      const int64_t iy = y0 + ky * a.dh;
+      if (iy < 0 || iy >= a.h) continue;
+      for (int64_t kx = 0; kx < a.kw; ++kx) {
+        const int64_t ix = x0 + kx * a.dw;
+        if (ix < 0 || ix >= a.w) continue;
+        const float* xp = a.x + ((b * a.h + iy) * a.w + ix) * a.c + full;
+        const float* fp = a.f + (ky * a.kw + kx) * a.c + full;
+        for (int j = 0; j < V::W; ++j) { xs[j] = j < tail ? xp[j] : 0.f; fs[j] = j < tail ? fp[j] : 0.f; }
+        V::store(acc, V::fma(V::load(xs), V::load(fs), V::load(acc)));
       }
-      if (a.bias) V::store(acc, dw_epilogue<V>(a, V::load(acc), bs));
-      float* yp = a.y + (r * a.ow + ox) * a.c + full;
-      for (int64_t j = 0; j < tail; ++j) yp[j] = acc[j];
     }
+    if (a.bias) V::store(acc, dw_epilogue<V>(a, V::load(acc), bs));
+    float* yp = a.y + (r * a.ow + ox) * a.c + full;
+    for (int64_t j = 0; j < tail; ++j) yp[j] = acc[j];
   }
 }
 
