@@ -59,7 +59,7 @@ const FWD: Case[] = [
   { x: [1, 10, 11, 2], f: [5, 5, 2, 40], s: 2, pad: [3, 1, 0, 4], what: '40 out, 5x5, explicit padding: wide + an 8-channel tail' },
   { x: [2, 12, 14, 3], f: [3, 3, 3, 33], s: 1, pad: 'SAME', dil: 2, what: '33 out, dilation 2: wide tap by tap, a 1-channel tail' },
   { x: [1, 8, 9, 3], f: [3, 3, 3, 72], s: 1, pad: 'SAME', what: '> 64 out, 3 in: packed panels' },
-  { x: [2, 9, 13, 32], f: [1, 1, 32, 16], s: 1, pad: 'VALID', what: 'plain 1x1 to 16: one run of 234 pixels, 24, 12, 6 at a time' },
+  { x: [2, 9, 13, 32], f: [1, 1, 32, 16], s: 1, pad: 'VALID', what: 'plain 1x1 to 16: one run of 234 pixels, 28, 14, 7 at a time (16 lanes)' },
   { x: [1, 11, 12, 96], f: [1, 1, 96, 24], s: 1, pad: 'SAME', what: 'plain 1x1 to 24 (a projection): a partial last vector' },
   { x: [3, 7, 7, 160], f: [1, 1, 160, 64], s: 1, pad: 'VALID', what: 'plain 1x1 to 64 over a batch: four vectors' },
   { x: [1, 5, 7, 40], f: [1, 1, 40, 40], s: 1, pad: 'VALID', what: 'plain 1x1 to 40: three vectors, the last partial' },
