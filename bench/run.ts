@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import * as tf from 'tensorloom';
 import { Spec } from './data';
 import { ortEngine, readMeta, tensorloomEngine, tfjsEngine } from './engines';
-import { Budget, Engine, LineServer, Probe, Runner, errText, interleave, median, probeDiff, remoteEngine, serveEngine } from './harness';
+import { Budget, Engine, GROUP_SECONDS, LineServer, Probe, Runner, errText, interleave, median, probeDiff, remoteEngine, serveEngine } from './harness';
 import { Table, Target, fmtTime, mark } from './table';
 
 const root = join(__dirname, '..', '..', '..');
@@ -253,7 +253,8 @@ async function main(): Promise<void> {
   facts.push(['load average', `${loadStart} at start, ${load()} at end`]);
   if (busy > 0.5 * cpus.length) notes.unshift(`WARNING: the machine was busy before the run (1-minute load average ${busy.toFixed(1)} on ${cpus.length} cores): these numbers are not a record; run again on a quiet machine`);
   notes.push(`budget: ${BUDGET.seconds} s and ≥ ${BUDGET.minSamples} samples per engine and row after ${BUDGET.warmup} warm-up calls, `
-    + `turns of ~${BUDGET.blockSeconds} s with ${BUDGET.pauseSeconds * 1e3} ms idle between them${QUICK ? ' (--quick: not for numbers)' : ''}`);
+    + `turns of ~${BUDGET.blockSeconds} s with ${BUDGET.pauseSeconds * 1e3} ms idle between them${QUICK ? ' (--quick: not for numbers)' : ''}; `
+    + `synchronous calls under ${GROUP_SECONDS * 1e6} µs are timed in groups (each call counted at its group's mean), the same for every engine`);
   console.log('');
   for (const n of notes) console.log(`  ${n}`);
 

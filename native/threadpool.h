@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -30,6 +31,8 @@ class ThreadPool {
     const Fn* fn;
     int64_t n, chunk, nchunks;
     std::atomic<int64_t> next{0}, done{0};
+    std::mutex error_mu;
+    std::exception_ptr error;  // the first exception a chunk threw
   };
   void worker_loop();
   void run_chunks(Job& job);
@@ -37,8 +40,10 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable work_cv_, done_cv_;
-  std::deque<std::shared_ptr<Job>> queue_;
-  std::atomic<int> queued_{0};  // queue_.size(), readable without the lock (for spinning)
+  std::deque<std::shared_ptr<Job>> queue_;  // jobs whose callers have not returned
+  std::atomic<uint64_t> epoch_{0};          // bumped (under mu_) by every new job and by stop
+  std::atomic<int> jobs_{0};                // queue_.size(), readable without the lock
+  std::atomic<int> done_waiters_{0};        // callers asleep on done_cv_
   bool stop_ = false;
 };
 

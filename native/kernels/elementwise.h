@@ -319,6 +319,10 @@ struct ClipOp {
 //   col_sum: out[j] = sum over r < rows of x[r * ld + j] (j < cols), in double, in row order.
 //   bias_act: y[r * ld + j] = op(y[r * ld + j] + bias[j]) for r < rows, j < cols (a fused
 //            MatMul's or convolution's epilogue in one pass); bias_add the same without op.
+//   layer_norm_row: one row of d > 0 floats: mean m and variance v (sums in double), r =
+//            1 / sqrt(v + eps), then y = x * s + (-m * s + beta), s = r * gamma (as Keras' graph).
+//   bias_gelu: the same with the exact GELU as Keras writes it, (a·v)·erfc((−v)·c), v = y + bias
+//            (bias may be null: v = y).
 #define TL_SIMD_UNARY(X) \
   X(neg) X(abs) X(exp) X(sqrt) X(square) X(tanh) X(sigmoid) X(relu) X(relu6) X(elu) X(selu) X(leaky_relu) X(erf) \
   X(erfc) X(rsqrt) X(round) X(floor) X(ceil)
@@ -336,6 +340,8 @@ struct SimdKernels {
   UnaryF32 unary[static_cast<int>(SimdUnary::count)];
   BiasActF32 bias_act[static_cast<int>(SimdUnary::count)];
   BiasActF32 bias_add;
+  void (*layer_norm_row)(const float* x, float* y, int64_t d, const float* gamma, const float* beta, float eps);
+  void (*bias_gelu)(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias, float a, float c);
   BinaryF32 binary[static_cast<int>(SimdBinary::count)];
   void (*softmax_row)(const float* x, float* y, int64_t n);
   void (*log_softmax_row)(const float* x, float* y, int64_t n);

@@ -1,27 +1,14 @@
 // Keras' LayerNormalization over the last dim as one step (Session::fuse_layer_norm): per row of
 // x, mean m and variance v (sums in double), r = 1 / sqrt(v + epsilon), then the graph's own
-// float arithmetic per element: s = r * gamma, y = x * s + (-m * s + beta). The unfused graph
-// takes the same steps with float reductions, so the two agree to rounding (~1e-7 relative).
+// float arithmetic per element: s = r * gamma, y = x * s + (-m * s + beta) (the row loop is
+// SimdKernels::layer_norm_row). The unfused graph takes the same steps with float reductions, so
+// the two agree to rounding (~1e-7 relative).
 #include <algorithm>
-#include <cmath>
 
+#include "elementwise.h"
 #include "kernel.h"
 
 namespace tl {
-
-namespace {
-// Σ f(x[j]) in double over 8 interleaved partial sums (independent adds the compiler vectorizes;
-// one running sum would wait on each add's latency).
-template <class F>
-double row_sum(const float* x, int64_t d, F f) {
-  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t j = 0;
-  for (; j + 8 <= d; j += 8)
-    for (int k = 0; k < 8; ++k) acc[k] += f(x[j + k]);
-  for (; j < d; ++j) acc[j & 7] += f(x[j]);
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-}  // namespace
 
 Status kernel_layer_norm(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
@@ -42,19 +29,9 @@ Status kernel_layer_norm(KernelContext& ctx) {
   const float* b = beta.data<float>();
   float* ys = y->data<float>();
   const float eps = ctx.fusion->epsilon;
+  const auto row = simd_kernels().layer_norm_row;
   auto body = [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const float* xr = xs + r * d;
-      float* yr = ys + r * d;
-      const float m = static_cast<float>(row_sum(xr, d, [](float v) { return static_cast<double>(v); }) / static_cast<double>(d));
-      const float v = static_cast<float>(
-          row_sum(xr, d, [m](float x) { const double t = x - m; return t * t; }) / static_cast<double>(d));
-      const float rs = 1.0f / std::sqrt(v + eps);
-      for (int64_t j = 0; j < d; ++j) {
-        const float s = rs * g[j];
-        yr[j] = xr[j] * s + (-m * s + b[j]);
-      }
-    }
+    for (int64_t r = r0; r < r1; ++r) row(xs + r * d, ys + r * d, d, g, b, eps);
   };
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, d));
   if (rows <= grain) body(0, rows); else ctx.run.parallel_for(rows, grain, body);

@@ -38,6 +38,7 @@ void matmul_kernel14x32_f32__avx512(int64_t kc, const float* a, const float* b, 
                                     bool accumulate, int mr, int nr);
 void matmul_row_packed_f32__avx512(int64_t kc, const float* a, const float* b, int64_t slivers, int nr_last,
                                    float* c, bool accumulate);
+void conv_kernel28x16_f32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, int mr, int nr);
 void matmul_transpose_pack_f32__avx512(const float* src, int64_t ld, int rows, int64_t kc, int w, float* dst);
 
 namespace {
@@ -129,11 +130,11 @@ inline int64_t even_block(int64_t len, int64_t max, int64_t unit) {
   return (b + unit - 1) / unit * unit;
 }
 
-constexpr int64_t kThreadFlops = 1 << 17;  // multiply-adds that pay for waking another thread
-// A single row streams its weights at memory speed and ends in ~10 µs: a second thread's hand-off
-// made it slower and erratic (MLP batch 1, 2 threads: median 36-57 µs against 35 µs on one), so
-// it is split only when its weights are large.
-constexpr int64_t kRowThreadFlops = 1 << 22;
+// Multiply-adds that pay for waking another thread. Also for a single row (M == 1), which streams
+// its weights at memory speed: two threads stream them twice as fast (MLP batch 1, 2 threads:
+// 35 -> 25 µs), now that a hand-off costs ~1 µs (it was erratic while the pool's worker could
+// fall asleep between regions).
+constexpr int64_t kThreadFlops = 1 << 17;
 
 template <class T, int MR, int NR>
 class Gemm {
@@ -251,8 +252,7 @@ class Gemm {
   static Grid grid(const KernelContext& ctx, int64_t m, int64_t n, int64_t k) {
     const int64_t um = (m + MR - 1) / MR, un = (n + NR - 1) / NR;
     // No more threads than the work pays for (m, n and k size allocated tensors: m*n*k fits).
-    const int64_t per_thread = m == 1 ? kRowThreadFlops : kThreadFlops;
-    const int64_t threads = std::max<int64_t>(1, std::min<int64_t>(ctx.run.num_threads(), m * n * k / per_thread));
+    const int64_t threads = std::max<int64_t>(1, std::min<int64_t>(ctx.run.num_threads(), m * n * k / kThreadFlops));
     // The split with the least work for the busiest thread: its tiles, plus one column of
     // tiles' worth per row sliver for packing A (a thread packs all the A rows it uses).
     Grid best{1, 1, um, un};
@@ -470,6 +470,9 @@ Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T>
     // AVX-512: 14x32 tile (28 zmm accumulators). kc up to 512 (measured on Zen 5: 4-8% faster
     // than 256-320 at 512..1024, from fewer passes over C), so the 64 KiB B sliver streams from
     // L2 next to the 28 KiB A sliver in L1; the A block of <= 14*12 rows is <= 336 KiB (L2).
+    // At most 16 columns (a classifier's 10 logits): the 28x16 tile, not half an idle 14x32 one
+    // (a single row keeps the 14x32 engine's row kernel).
+    if (isa == Isa::avx512 && n <= 16 && m > 1) return Gemm<float, 28, 16>(conv_kernel28x16_f32__avx512, {168, 512, 4096}, false).run(ctx, m, n, k, a, b, c, ldc, b_const, epi);
     if (isa == Isa::avx512) return Gemm<float, 14, 32>(matmul_kernel14x32_f32__avx512, {168, 512, 4096}, true, matmul_row_packed_f32__avx512).run(ctx, m, n, k, a, b, c, ldc, b_const, epi);
     if (isa == Isa::avx2) return Gemm<float, 6, 16>(via_scratch<float, 6, 16, matmul_kernel6x16_f32__avx2>, {144, 256, 4080}, false).run(ctx, m, n, k, a, b, c, ldc, b_const, epi);
   }

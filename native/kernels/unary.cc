@@ -142,19 +142,12 @@ LoopFn<T, T> activation_loop(OpId act) {
 // arithmetic in their order, with Erfc's loop.
 template <class T>
 void gelu_exact(const Fusion& f, T* x, int64_t n) {
-  LoopFn<T, T> erfc = unary_loop<ErfcOp, T, T>;
   if constexpr (std::is_same_v<T, float>) {
-    if (LoopF32 simd = simd_unary_for(OpId::Erfc)) erfc = simd;
-  }
-  const T a = static_cast<T>(f.gelu_a), c = static_cast<T>(f.gelu_c);
-  constexpr int64_t kChunk = 256;
-  T t[kChunk];
-  for (int64_t j0 = 0; j0 < n; j0 += kChunk) {
-    const int64_t len = std::min(kChunk, n - j0);
-    T* v = x + j0;
-    for (int64_t j = 0; j < len; ++j) t[j] = (-v[j]) * c;
-    erfc(t, t, len, 0);
-    for (int64_t j = 0; j < len; ++j) v[j] = (a * v[j]) * t[j];
+    simd_kernels().bias_gelu(x, 1, n, n, nullptr, static_cast<float>(f.gelu_a), static_cast<float>(f.gelu_c));
+  } else {
+    const T a = static_cast<T>(f.gelu_a), c = static_cast<T>(f.gelu_c);
+    const ErfcOp erfc;
+    for (int64_t j = 0; j < n; ++j) x[j] = (a * x[j]) * erfc((-x[j]) * c);
   }
 }
 
@@ -176,6 +169,8 @@ void epilogue(const Fusion& f, T* y, int64_t rows, int64_t cols, int64_t ld, con
   if constexpr (std::is_same_v<T, float>) {
     // f32 with a bias: one SIMD pass over the block (the scalar passes below cost the MLP's
     // 64x512 layers 4-13 µs per block of C).
+    if (bias && f.act == OpId::Erfc)
+      return simd_kernels().bias_gelu(y, rows, cols, ld, bias, static_cast<float>(f.gelu_a), static_cast<float>(f.gelu_c));
     if (bias && (f.act == OpId::NoOp || simd_activation(f.act) >= 0)) {
       const SimdKernels& k = simd_kernels();
       (f.act == OpId::NoOp ? k.bias_add : k.bias_act[simd_activation(f.act)])(y, rows, cols, ld, bias, f.alpha);

@@ -93,6 +93,14 @@ void bias_add_entry(float* y, int64_t rows, int64_t cols, int64_t ld, const floa
   bias_rows<V>([](V v) { return v; }, y, rows, cols, ld, bias);
 }
 
+template <class V>
+void bias_gelu_entry(float* y, int64_t rows, int64_t cols, int64_t ld, const float* bias, float a, float c) {
+  const V va = V::set1(a), vc = V::set1(c);
+  const auto gelu = [va, vc](V v) { return (va * v) * simd::erfc(neg(v) * vc); };
+  if (bias) return bias_rows<V>(gelu, y, rows, cols, ld, bias);
+  for (int64_t r = 0; r < rows; ++r) unary_loop<V>(gelu, y + r * ld, y + r * ld, cols);
+}
+
 template <class V, SimdUnary U>
 void unary_entry(const float* x, float* y, int64_t n, float p) {
   const V pv = V::set1(p);
@@ -187,6 +195,33 @@ void col_sum(const float* x, int64_t rows, int64_t cols, int64_t ld, double* out
   }
 }
 
+template <class V>
+void layer_norm_row(const float* x, float* y, int64_t d, const float* g, const float* b, float eps) {
+  constexpr int64_t L = V::kLanes;
+  const float m = static_cast<float>(reduce_sum<V>(x, d) / static_cast<double>(d));
+  const V vm = V::set1(m);
+  auto a0 = V::dzero(), a1 = V::dzero();
+  int64_t i = 0;
+  for (; i + 2 * L <= d; i += 2 * L) {
+    const V t0 = V::load(x + i) - vm, t1 = V::load(x + i + L) - vm;
+    a0 = dadd(a0, t0 * t0);
+    a1 = dadd(a1, t1 * t1);
+  }
+  for (; i + L <= d; i += L) { const V t = V::load(x + i) - vm; a0 = dadd(a0, t * t); }
+  if (i < d) { const V t = V::load_partial(x + i, d - i, m) - vm; a1 = dadd(a1, t * t); }  // the fill adds 0
+  const float var = static_cast<float>(dsum(dadd(a0, a1)) / static_cast<double>(d));
+  const V r = V::set1(1.0f / std::sqrt(var + eps)), nm = V::set1(-m);
+  for (i = 0; i + L <= d; i += L) {
+    const V s = r * V::load(g + i);
+    (V::load(x + i) * s + (nm * s + V::load(b + i))).store(y + i);
+  }
+  if (i < d) {
+    const int64_t n = d - i;
+    const V s = r * V::load_partial(g + i, n, 0.0f);
+    (V::load_partial(x + i, n, 0.0f) * s + (nm * s + V::load_partial(b + i, n, 0.0f))).store_partial(y + i, n);
+  }
+}
+
 // Sum over one row of exp(x - m) in double; with y, also stores the exponentials.
 template <class V>
 double exp_row(const float* x, float m, float* y, int64_t n) {
@@ -233,6 +268,8 @@ SimdKernels make_kernels(std::index_sequence<U...>, std::index_sequence<B...>) {
   ((k.unary[U] = unary_entry<V, static_cast<SimdUnary>(U)>), ...);
   ((k.bias_act[U] = bias_act_entry<V, static_cast<SimdUnary>(U)>), ...);
   k.bias_add = bias_add_entry<V>;
+  k.bias_gelu = bias_gelu_entry<V>;
+  k.layer_norm_row = layer_norm_row<V>;
   ((k.binary[B] = binary_entry<V, static_cast<SimdBinary>(B)>), ...);
   k.softmax_row = softmax_row<V>;
   k.log_softmax_row = log_softmax_row<V>;

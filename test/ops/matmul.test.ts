@@ -113,6 +113,7 @@ describe('MatMul engine paths (float32) vs reference', () => {
     [1, 701, 77], [1, 33, 5], [1, 1, 40], [2, 701, 33], [3, 701, 97], [13, 50, 31], [20, 650, 300],
     [30, 300, 512], [64, 700, 512], [200, 333, 130], [450, 20, 45], [2, 10, 4100],
     [1, 2600, 3300],  // a row large enough to split its columns over the threads (with an odd tail)
+    [64, 512, 10], [300, 1100, 16], [57, 40, 1],  // at most 16 columns: AVX-512's 28x16 tile (row tails, k blocks)
   ];
   for (const [m, k, n] of SHAPES) {
     for (const tb of [false, true]) {

@@ -1,11 +1,14 @@
 // Session lifecycle: close, empty graph, default-session rules, eval, graph growth, runAsync,
 // makeCallable, concurrency, worker_threads (API.md "Sessions"; TF1-SEMANTICS §3, §4).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { execSync } from 'node:child_process';
+import { execSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as tf from 'tensorloom';
+
+const lib = join(__dirname, '..', '..', 'dist', 'cjs', 'lib', 'index.js');
+const hasDist = (() => { try { require.resolve(lib); return true; } catch { return false; } })();
 
 const CLOSED = 'Attempted to use a closed Session.';
 const NO_DEFAULT_EVAL = 'Cannot evaluate tensor using `eval()`: No default session is registered. Use `sess.asDefault()` or pass an explicit session to `eval(feedDict, sess)`';
@@ -231,6 +234,30 @@ describe('graph growth after session creation', () => {
     const expected = Array.from({ length: 4099 }, (_, i) => ((i % 13) - 6) ** 2).reduce((p, q) => p + q, 0);
     expect(s1.run(y).item()).toBe(expected);
     expect(s2.run(y).item()).toBe(expected);
+  });
+
+  it.skipIf(!hasDist)('intra-op pools created and closed back to back (workers not yet started, or mid-spin) neither hang nor lose work', () => {
+    // A session of N threads holds the process's N-thread pool; closing the last one joins its
+    // workers, which may not have started running yet. In a child process: a hang there would
+    // block this worker's thread, where no test timeout can fire.
+    const code = `
+      const tf = require(process.env.TL_LIB);
+      const n = 300000;
+      const x = tf.constant(Float32Array.from({ length: n }, (_, i) => (i % 7) - 3));
+      const y = tf.reduceSum(tf.abs(x));
+      let expected = 0;
+      for (let i = 0; i < n; i++) expected += Math.abs((i % 7) - 3);
+      let bad = 0;
+      for (let i = 0; i < 60; i++) {
+        const sess = new tf.Session({ config: { intraOpParallelismThreads: 2 + (i % 4) } });
+        if (i % 3 !== 0 && sess.run(y).item() !== expected) bad++;
+        sess.close();
+      }
+      console.log('done', bad);
+    `;
+    const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, TL_LIB: lib } });
+    expect(r.stdout.trim()).toBe('done 0');
+    expect(r.status).toBe(0);
   });
 });
 
