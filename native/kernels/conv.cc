@@ -7,8 +7,11 @@
 // the micro-kernel's packed panels instead (conv_packed).
 // A 3x3, stride-1 f32 Conv2D with >= 8 channels in and out runs as Winograd F(2x2, 3x3) instead
 // (2.25x fewer multiplies; see conv_winograd), unless both are <= 16: then, as for any other
-// f32 window of few channels, conv_small.h's direct SIMD loop (a GEMM's tiles would be mostly
-// padding). Small images gather blocks of whole images for one GEMM (conv_gemm_images).
+// f32 window of few channels (or of at most 4 input channels and 64 output ones, an image's
+// first layer), conv_small.h's direct SIMD loop (a GEMM's tiles would be mostly padding, and
+// gathering 3-value taps into panels costs as much as the products); so does a plain 1x1 with a
+// filter of at most 256 KB (or to at most 64 channels). Small images gather blocks of whole
+// images for one GEMM (conv_gemm_images).
 // Conv2DBackpropInput in float is the reverse: [pixels, Cout] out_backprop times the transposed
 // filter gives each pixel's [KH*KW*Cin] contributions, which col2im sums into the input
 // gradient (each input row gathering from the output rows it feeds, so rows run in parallel;
@@ -93,6 +96,11 @@ void zero(T* p, int64_t n) { std::memset(p, 0, sizeof(T) * static_cast<size_t>(n
 
 // ---- Conv2D ---------------------------------------------------------------------------------
 
+// A 1x1, stride-1, unpadded convolution: the input rows are the pixels, a GEMM already.
+bool plain_1x1(const ConvGeom& g) {
+  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_t == 0 && g.pad_l == 0 && g.oh == g.h && g.ow == g.w;
+}
+
 template <class T>
 Status conv_gemm(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, T* y) {
   const int64_t kdim = g.kh * g.kw * g.cin;
@@ -135,8 +143,7 @@ Status conv_gemm(KernelContext& ctx, const ConvGeom& g, const T* x, const T* f, 
 // input (the first layer) gathers single values without a copy call per tap.
 bool use_conv_images(const ConvGeom& g, size_t elem) {
   const int64_t kdim = g.kh * g.kw * g.cin, pixels = g.oh * g.ow;
-  const bool plain_1x1 = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_t == 0 && g.pad_l == 0 && g.oh == g.h && g.ow == g.w;
-  return !plain_1x1 && g.n > 1 && pixels * kdim * static_cast<int64_t>(elem) <= (256 << 10) && pixels * kdim * g.cout < (1 << 20);
+  return !plain_1x1(g) && g.n > 1 && pixels * kdim * static_cast<int64_t>(elem) <= (256 << 10) && pixels * kdim * g.cout < (1 << 20);
 }
 
 template <class T>
@@ -181,17 +188,35 @@ Status conv_gemm_images(KernelContext& ctx, const ConvGeom& g, const T* x, const
   return Status::OK();
 }
 
-// f32 with few channels (a 3x3 first layer or two of a small CNN): conv_small.h's direct SIMD
-// loop over output rows, then the fused step's bias and activation on each block of rows.
-bool use_conv_small(const ConvGeom& g) { return g.cout <= 16 && g.cin <= 16 && g.kh * g.kw > 1; }
+// f32 with few channels (a 3x3 first layer or two of a small CNN; an image's 3 channels to up to
+// 64, MobileNet's first layer: 2.1x faster than conv_packed's gather into panels), and a plain
+// 1x1 to at most 64 channels or with a filter of at most kSmall1x1MaxB (MobileNet's projections,
+// whose deep, narrow products the gather into panels had doubled: 1.3-1.6x; its expansions
+// 5-30%): conv_small.h's direct SIMD loop over output rows (a plain 1x1's pixels as one run),
+// with the fused step's bias and a Relu / Relu6 as it stores each sum (any other activation
+// after each block of rows).
+constexpr int64_t kSmall1x1MaxB = 256 << 10;  // a larger filter, re-read for each few pixels, leaves L2
+bool use_conv_small(const ConvGeom& g) {
+  if (plain_1x1(g)) return g.cout <= 64 || g.cin * g.cout * static_cast<int64_t>(sizeof(float)) <= kSmall1x1MaxB;
+  return g.kh * g.kw > 1 && ((g.cout <= 16 && g.cin <= 16) || (g.cin <= 4 && g.cout <= 64));
+}
 
 Status conv_small(KernelContext& ctx, const ConvGeom& g, ConvRowsFn rows, const float* x, const float* f, float* y) {
   const float* bias = ctx.fusion ? ctx.input(ctx.fusion->bias_input).data<float>() : nullptr;
-  const ConvSmallArgs a{x, f, y, g.n, g.h, g.w, g.cin, g.cout, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, g.pad_t, g.pad_l, bias};
-  parallel_rows(ctx, g.n * g.oh, g.ow * g.kh * g.kw * g.cin * g.cout, [&](int64_t r0, int64_t r1) {
+  // The bias and a Relu / Relu6 as each sum is stored; other activations after each block.
+  const OpId act = bias ? ctx.fusion->act : OpId::NoOp;
+  const bool in_loop = act == OpId::NoOp || act == OpId::Relu || act == OpId::Relu6;
+  ConvSmallArgs a{x, f, y, g.n, g.h, g.w, g.cin, g.cout, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, g.pad_t, g.pad_l, bias,
+                  act == OpId::Relu ? 1 : act == OpId::Relu6 ? 2 : 0};
+  if (plain_1x1(g)) {  // one run of pixels: as n * h * w rows of one pixel
+    a.n = 1;
+    a.h = a.oh = g.n * g.h * g.w;
+    a.w = a.ow = 1;
+  }
+  parallel_rows(ctx, a.n * a.oh, a.ow * g.kh * g.kw * g.cin * g.cout, [&](int64_t r0, int64_t r1) {
     rows(a, r0, r1);  // (with the bias)
-    const int64_t n = (r1 - r0) * g.ow * g.cout;
-    if (bias) fused_epilogue(*ctx.fusion, y + r0 * g.ow * g.cout, 1, n, n, nullptr);  // the activation
+    const int64_t n = (r1 - r0) * a.ow * g.cout;
+    if (bias && !in_loop) fused_epilogue(*ctx.fusion, y + r0 * a.ow * g.cout, 1, n, n, nullptr);  // the activation
   });
   return ctx.run.interrupted || ctx.run.should_stop() ? ctx.run.stop_status() : Status::OK();
 }
@@ -507,13 +532,10 @@ constexpr int64_t kPackedSmallB = 64 << 10;  // a packed filter up to this size 
 // threads when there are few pixels (a 7x7 layer's 320 -> 1280).
 constexpr int64_t kPacked1x1MaxB = 256 << 10;
 
-bool plain_1x1(const ConvGeom& g) {
-  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_t == 0 && g.pad_l == 0 && g.oh == g.h && g.ow == g.w;
-}
-
 // A plain 1x1 convolution is a GEMM already: packed only with a filter of at most
-// kPacked1x1MaxB (MobileNet's expansions and projections), where gathering straight into the
-// panels, starting from the bias and finishing each block at once beat the GEMM by 3-15%.
+// kPacked1x1MaxB, where gathering straight into the panels, starting from the bias and
+// finishing each block at once beat the GEMM by 3-15% (at the scalar level: with SIMD, those
+// run conv_small).
 bool use_packed(const ConvGeom& g, int64_t nr) {
   const int64_t kdim = g.kh * g.kw * g.cin;
   if (kdim > kPackedMaxK) return false;
@@ -546,8 +568,7 @@ std::shared_ptr<Buffer> packed_filter(KernelContext& ctx, const ConvGeom& g, con
 // tap (ky, kx), channel c at a[((ky * kw + kx) * cin + c) * MR + i]; rows past mr are zeros.
 // A whole sliver within one output row copies each tap's MR pixels for one channel at a time
 // (contiguous stores, MR unrolled) when they are all inside the image.
-// CIN, SW > 0: Cin and the column stride at compile time (a 3-channel image's layer).
-template <int MR, int CIN, int SW>
+template <int MR>
 void packed_gather(const ConvGeom& g, const float* x, int64_t p0, int64_t mr, float* a) {
   if (mr == MR && plain_1x1(g)) {  // the input rows are the pixels
     const float* src = x + p0 * g.cin;
@@ -560,7 +581,7 @@ void packed_gather(const ConvGeom& g, const float* x, int64_t p0, int64_t mr, fl
   }
   const int64_t ox0 = p0 % g.ow, oy = p0 / g.ow % g.oh, b = p0 / (g.ow * g.oh);
   if (mr == MR && ox0 + MR <= g.ow) {
-    const int64_t cin = CIN > 0 ? CIN : g.cin, step = (SW > 0 ? SW : g.sw) * cin;
+    const int64_t cin = g.cin, step = g.sw * cin;
     for (int64_t ky = 0; ky < g.kh; ++ky) {
       const int64_t iy = oy * g.sh - g.pad_t + ky * g.dh;
       for (int64_t kx = 0; kx < g.kw; ++kx) {
@@ -608,19 +629,13 @@ void packed_gather(const ConvGeom& g, const float* x, int64_t p0, int64_t mr, fl
 }
 
 using GatherFn = void (*)(const ConvGeom&, const float*, int64_t, int64_t, float*);
-template <int MR>
-GatherFn packed_gather_for(const ConvGeom& g) {
-  if (g.cin == 3 && g.sw == 2) return packed_gather<MR, 3, 2>;
-  if (g.cin == 3 && g.sw == 1) return packed_gather<MR, 3, 1>;
-  return packed_gather<MR, 0, 0>;
-}
-GatherFn packed_gather_for(const ConvGeom& g, int mr) {
+GatherFn packed_gather_for(int mr) {
   switch (mr) {
-    case 28: return packed_gather_for<28>(g);
-    case 14: return packed_gather_for<14>(g);
-    case 8: return packed_gather_for<8>(g);
-    case 6: return packed_gather_for<6>(g);
-    case 4: return packed_gather_for<4>(g);
+    case 28: return packed_gather<28>;
+    case 14: return packed_gather<14>;
+    case 8: return packed_gather<8>;
+    case 6: return packed_gather<6>;
+    case 4: return packed_gather<4>;
     default: return nullptr;
   }
 }
@@ -640,7 +655,7 @@ MicroGemmF32 packed_micro(const ConvGeom& g) {
 
 Status conv_packed(KernelContext& ctx, const ConvGeom& g, const float* x, const float* f, float* y) {
   const MicroGemmF32 mk = packed_micro(g);
-  const GatherFn gather = packed_gather_for(g, mk.mr);
+  const GatherFn gather = packed_gather_for(mk.mr);
   if (!gather) return conv_gemm<float>(ctx, g, x, f, y);  // a micro-kernel height without a gather
   const int64_t kdim = g.kh * g.kw * g.cin, n_sliv = (g.cout + mk.nr - 1) / mk.nr;
   auto bbuf = packed_filter(ctx, g, f, mk.nr);
@@ -661,11 +676,13 @@ Status conv_packed(KernelContext& ctx, const ConvGeom& g, const float* x, const 
   // finished (bias, activation) at once; a large one is walked sliver by sliver against the
   // block's pixels, as the GEMM's macro-kernel does.
   const bool small_b = n_sliv * kdim * mk.nr * static_cast<int64_t>(sizeof(float)) <= kPackedSmallB;
-  // With a fused bias, the pixels' rows start as the bias and the micro-kernel adds its sums to
-  // them (sum + bias, BiasAdd's one rounding); the activation follows on the finished rows.
-  // Unless Cout is less than a sliver: the masked loads of C in every tile, right after the
-  // bias was stored, stalled (a 1x1 to 16 channels ran 20% slower): there the epilogue follows.
-  const bool bias_first = bias && g.cout >= mk.nr;
+  // With a fused bias and no activation, the pixels' rows start as the bias and the micro-kernel
+  // adds its sums to them (sum + bias, BiasAdd's one rounding). Unless Cout is less than a
+  // sliver: the masked loads of C in every tile, right after the bias was stored, stalled (a 1x1
+  // to 16 channels ran 20% slower). With an activation, or a narrow Cout, the micro-kernel
+  // stores its sums and the epilogue's one SIMD pass adds the bias and applies the activation
+  // (MobileNetV2's expansions + Relu6 10-25% faster than bias first and an activation pass).
+  const bool bias_first = bias && g.cout >= mk.nr && ctx.fusion->act == OpId::NoOp;
   auto tile = [&](int64_t s, int64_t j, const float* as) {
     const int nr = static_cast<int>(std::min<int64_t>(mk.nr, g.cout - j * mk.nr));
     const int mr = static_cast<int>(std::min<int64_t>(mk.mr, pixels - s * mk.mr));
@@ -849,7 +866,7 @@ Status backprop_input_small(KernelContext& ctx, const ConvGeom& g, ConvRowsFn ro
         for (int64_t co = 0; co < g.cout; ++co)
           fp[(((g.kh - 1 - ky) * g.kw + (g.kw - 1 - kx)) * g.cout + co) * g.cin + ci] = f[((ky * g.kw + kx) * g.cin + ci) * g.cout + co];
   const ConvSmallArgs a{dy, fp, dx, g.n, g.oh, g.ow, g.cout, g.cin, g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w,
-                        (g.kh - 1) * g.dh - g.pad_t, (g.kw - 1) * g.dw - g.pad_l, nullptr};
+                        (g.kh - 1) * g.dh - g.pad_t, (g.kw - 1) * g.dw - g.pad_l, nullptr, 0};
   parallel_rows(ctx, g.n * g.h, g.w * g.kh * g.kw * g.cin * g.cout, [&](int64_t r0, int64_t r1) { rows(a, r0, r1); });
   return ctx.run.interrupted || ctx.run.should_stop() ? ctx.run.stop_status() : Status::OK();
 }

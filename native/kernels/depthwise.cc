@@ -144,7 +144,8 @@ Status kernel_depthwise_conv2d(KernelContext& ctx) {
     if constexpr (std::is_same_v<T, float>) {
       if (g.m == 1) {
         simd = depthwise_rows_f32_fn();
-        args = DwArgs{xd, fd, yd, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, g.pt, g.pl, nullptr, 0};
+        args = DwArgs{xd, fd, yd, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, g.pt, g.pl, nullptr, 0,
+                      x.bytes() > (size_t{1} << 20)};  // an input beyond L2: read ahead
         // The bias and a Relu / Relu6 in registers; other activations after each row.
         const OpId act = bias ? ctx.fusion->act : OpId::NoOp;
         if (bias && (act == OpId::NoOp || act == OpId::Relu || act == OpId::Relu6)) {

@@ -316,6 +316,7 @@ struct ClipOp {
 //   softmax / log_softmax: one row of n > 0 floats (stable: subtracts the row max; the sum of
 //            exponentials in double).
 //   reduce:  n > 0 contiguous floats; sum accumulated in double, NaN-propagating max.
+//   col_sum: out[j] = sum over r < rows of x[r * ld + j] (j < cols), in double, in row order.
 //   bias_act: y[r * ld + j] = op(y[r * ld + j] + bias[j]) for r < rows, j < cols (a fused
 //            MatMul's or convolution's epilogue in one pass); bias_add the same without op.
 //   layer_norm_row: one row of d > 0 floats: mean m and variance v (sums in double), r =
@@ -345,6 +346,7 @@ struct SimdKernels {
   void (*softmax_row)(const float* x, float* y, int64_t n);
   void (*log_softmax_row)(const float* x, float* y, int64_t n);
   double (*reduce_sum)(const float* x, int64_t n);
+  void (*col_sum)(const float* x, int64_t rows, int64_t cols, int64_t ld, double* out);
   float (*reduce_max)(const float* x, int64_t n);
 };
 

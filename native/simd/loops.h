@@ -171,6 +171,30 @@ double reduce_sum(const float* x, int64_t n) {
   return dsum(dadd(a0, a1));
 }
 
+// out[j] = the sum over r < rows of x[r * ld + j], j < cols, each accumulated in double in row
+// order (a reduction over the outer dims of a [rows, cols] block, e.g. a global average pool).
+template <class V>
+void col_sum(const float* x, int64_t rows, int64_t cols, int64_t ld, double* out) {
+  constexpr int64_t L = V::kLanes;
+  int64_t j = 0;
+  for (; j + 4 * L <= cols; j += 4 * L) {  // four independent chains of adds
+    auto a0 = V::dzero(), a1 = V::dzero(), a2 = V::dzero(), a3 = V::dzero();
+    for (const float* p = x + j; p < x + j + rows * ld; p += ld) {
+      a0 = dadd(a0, V::load(p)); a1 = dadd(a1, V::load(p + L));
+      a2 = dadd(a2, V::load(p + 2 * L)); a3 = dadd(a3, V::load(p + 3 * L));
+    }
+    dstore(a0, out + j); dstore(a1, out + j + L); dstore(a2, out + j + 2 * L); dstore(a3, out + j + 3 * L);
+  }
+  for (; j < cols; j += L) {
+    const int64_t n = cols - j < L ? cols - j : L;
+    auto a = V::dzero();
+    for (int64_t r = 0; r < rows; ++r) a = dadd(a, n == L ? V::load(x + r * ld + j) : V::load_partial(x + r * ld + j, n, 0.0f));
+    double lanes[L];
+    dstore(a, lanes);
+    for (int64_t i = 0; i < n; ++i) out[j + i] = lanes[i];
+  }
+}
+
 template <class V>
 void layer_norm_row(const float* x, float* y, int64_t d, const float* g, const float* b, float eps) {
   constexpr int64_t L = V::kLanes;
@@ -250,6 +274,7 @@ SimdKernels make_kernels(std::index_sequence<U...>, std::index_sequence<B...>) {
   k.softmax_row = softmax_row<V>;
   k.log_softmax_row = log_softmax_row<V>;
   k.reduce_sum = reduce_sum<V>;
+  k.col_sum = col_sum<V>;
   k.reduce_max = reduce_max<V>;
   return k;
 }

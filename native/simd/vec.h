@@ -13,7 +13,8 @@
 //     the second operand when either is NaN; -0 vs +0 gives b);
 //   lt, gt, is_nan -> Mask; V::mask_or(m, m); V::any(m); select(m, a, b) = m ? a : b;
 //   exp2i(n) = 2^n for integral n in [-126, 127];
-//   V::Dbl, V::dzero(), dadd(d, a), dadd(d, d), dsum(d): lane-wise double accumulators.
+//   V::Dbl, V::dzero(), dadd(d, a), dadd(d, d), dsum(d), dstore(d, double* p) (the kLanes
+//     doubles in lane order): lane-wise double accumulators.
 // Every function here is a template over V, so each ISA's file gets its own instantiation,
 // compiled with its flags (the per-ISA files must not share inline non-template code).
 #pragma once

@@ -60,6 +60,7 @@ struct VecAvx2 {
             _mm256_add_pd(d.hi, _mm256_cvtps_pd(_mm256_extractf128_ps(a.v, 1)))};
   }
   friend Dbl dadd(Dbl a, Dbl b) { return {_mm256_add_pd(a.lo, b.lo), _mm256_add_pd(a.hi, b.hi)}; }
+  friend void dstore(Dbl d, double* p) { _mm256_storeu_pd(p, d.lo); _mm256_storeu_pd(p + 4, d.hi); }
   friend double dsum(Dbl d) {
     alignas(32) double l[4];
     _mm256_store_pd(l, _mm256_add_pd(d.lo, d.hi));

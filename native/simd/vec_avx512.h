@@ -60,6 +60,7 @@ struct VecAvx512 {
             _mm512_add_pd(d.hi, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a.v), 1))))};
   }
   friend Dbl dadd(Dbl a, Dbl b) { return {_mm512_add_pd(a.lo, b.lo), _mm512_add_pd(a.hi, b.hi)}; }
+  friend void dstore(Dbl d, double* p) { _mm512_storeu_pd(p, d.lo); _mm512_storeu_pd(p + 8, d.hi); }
   friend double dsum(Dbl d) {
     alignas(64) double l[8];
     _mm512_store_pd(l, _mm512_add_pd(d.lo, d.hi));

@@ -63,6 +63,7 @@ struct VecNeon {
     return {vaddq_f64(d.lo, vcvt_f64_f32(vget_low_f32(a.v))), vaddq_f64(d.hi, vcvt_high_f64_f32(a.v))};
   }
   friend Dbl dadd(Dbl a, Dbl b) { return {vaddq_f64(a.lo, b.lo), vaddq_f64(a.hi, b.hi)}; }
+  friend void dstore(Dbl d, double* p) { vst1q_f64(p, d.lo); vst1q_f64(p + 2, d.hi); }
   friend double dsum(Dbl d) { return vaddvq_f64(vaddq_f64(d.lo, d.hi)); }
 };
 

@@ -56,6 +56,7 @@ struct VecScalar {
   static Dbl dzero() { return {0.0}; }
   friend Dbl dadd(Dbl d, VecScalar a) { return {d.d + a.v}; }
   friend Dbl dadd(Dbl a, Dbl b) { return {a.d + b.d}; }
+  friend void dstore(Dbl d, double* p) { *p = d.d; }
   friend double dsum(Dbl d) { return d.d; }
 };
 

@@ -1,8 +1,10 @@
 // Convolutions with few channels (a small CNN's layers) against naive JS loops: Conv2D and
-// stride-1 Conv2DBackpropInput with <= 16 channels in and out run conv_small.h's direct SIMD
-// loop (8 lanes for <= 8 output channels, else the CPU's widest; the bias added in registers,
-// the activation after each row block); other small-image Conv2Ds gather blocks of whole
-// images for one GEMM (a one-channel input without a copy per tap); strided
+// stride-1 Conv2DBackpropInput with <= 16 channels in and out, Conv2D with <= 4 channels in and
+// <= 64 out (an image's first layer; two to four vectors of output channels per pixel group) and
+// plain 1x1 Conv2D to <= 64 channels or with a filter of <= 256 KB (its pixels as one run),
+// run conv_small.h's direct SIMD loop (8 lanes for <= 8 output channels, else the CPU's widest;
+// the bias and a Relu / Relu6 in registers, other activations after each row block); other
+// small-image Conv2Ds gather into packed panels or blocks of whole images for one GEMM; strided
 // Conv2DBackpropInput GEMMs and col2ims whole images. Cases cover each path's pixel groups
 // (8, 4, 2, 1 and edge pixels), channel tails, strides, dilations, explicit and large padding,
 // images narrower than the filter, the thread count (same bits), and the fused bias and
@@ -50,7 +52,22 @@ const FWD: Case[] = [
   { x: [2, 6, 2, 4], f: [3, 3, 4, 8], s: 1, pad: 'SAME', what: 'an image narrower than the filter: edge pixels only' },
   { x: [1, 5, 5, 16], f: [1, 3, 16, 1], s: 1, pad: 'SAME', what: '16 channels in, one out' },
   { x: [2, 10, 10, 20], f: [3, 3, 20, 12], s: 1, pad: 'SAME', what: '> 16 in: Winograd' },
-  { x: [3, 12, 13, 1], f: [3, 3, 1, 24], s: 2, pad: 'SAME', what: '> 16 out, one channel in: blocks of whole images, GEMM' },
+  { x: [3, 12, 13, 1], f: [3, 3, 1, 24], s: 2, pad: 'SAME', what: '> 16 out, one channel in: a wide group, then a channel tail' },
+  { x: [2, 23, 29, 3], f: [3, 3, 3, 32], s: 2, pad: 'SAME', what: "MobileNet's first layer: 32 out, groups of pixels, the edge" },
+  { x: [1, 9, 30, 4], f: [3, 3, 4, 48], s: 1, pad: 'SAME', what: '48 out: a wide group of 32 (or 3 x 16) and 16 more' },
+  { x: [2, 7, 15, 3], f: [3, 3, 3, 64], s: 1, pad: 'VALID', what: '64 out: two wide groups of 32 (or one of 4 x 16)' },
+  { x: [1, 10, 11, 2], f: [5, 5, 2, 40], s: 2, pad: [3, 1, 0, 4], what: '40 out, 5x5, explicit padding: wide + an 8-channel tail' },
+  { x: [2, 12, 14, 3], f: [3, 3, 3, 33], s: 1, pad: 'SAME', dil: 2, what: '33 out, dilation 2: wide tap by tap, a 1-channel tail' },
+  { x: [1, 8, 9, 3], f: [3, 3, 3, 72], s: 1, pad: 'SAME', what: '> 64 out, 3 in: packed panels' },
+  { x: [2, 9, 13, 32], f: [1, 1, 32, 16], s: 1, pad: 'VALID', what: 'plain 1x1 to 16: one run of 234 pixels, 28, 14, 7 at a time (16 lanes)' },
+  { x: [1, 11, 12, 96], f: [1, 1, 96, 24], s: 1, pad: 'SAME', what: 'plain 1x1 to 24 (a projection): a partial last vector' },
+  { x: [3, 7, 7, 160], f: [1, 1, 160, 64], s: 1, pad: 'VALID', what: 'plain 1x1 to 64 over a batch: four vectors' },
+  { x: [1, 5, 7, 40], f: [1, 1, 40, 40], s: 1, pad: 'VALID', what: 'plain 1x1 to 40: three vectors, the last partial' },
+  { x: [1, 1, 1, 576], f: [1, 1, 576, 33], s: 1, pad: 'VALID', what: 'plain 1x1 of one pixel, 576 deep' },
+  { x: [2, 4, 5, 8], f: [1, 1, 8, 72], s: 1, pad: 'VALID', what: 'plain 1x1 to 72: groups of 4 vectors, then one (an expansion)' },
+  { x: [2, 5, 6, 40], f: [1, 1, 40, 144], s: 1, pad: 'VALID', what: 'plain 1x1 to 144: 64 + 64 + 16 (or 4 x 32 + 16)' },
+  { x: [1, 3, 4, 300], f: [1, 1, 300, 256], s: 1, pad: 'VALID', what: 'plain 1x1 with a 300 KB filter: the GEMM' },
+  { x: [1, 9, 10, 24], f: [1, 1, 24, 32], s: 2, pad: 'SAME', what: 'strided 1x1: packed panels' },
   { x: [5, 9, 7, 18], f: [2, 2, 18, 20], s: 1, pad: 'VALID', what: '> 16 both ways, 2x2: blocks of whole images, GEMM' },
 ];
 
@@ -79,18 +96,20 @@ describe('Conv2D with few channels vs naive loops', () => {
     }
   }
 
-  it('other fused activations (Relu6, Elu, Sigmoid) run over each block of rows after the bias', () => {
+  it('other fused activations (Relu6 in registers; Elu, Sigmoid over each block of rows after the bias)', () => {
     for (const [act, fn] of [['relu6', (v: number) => Math.min(6, Math.max(0, v))], ['elu', (v: number) => (v > 0 ? v : Math.expm1(v))],
       ['sigmoid', (v: number) => 1 / (1 + Math.exp(-v))]] as const) {
-      tf.resetDefaultGraph();
-      const x = rand([2, 9, 11, 2], 7), f = rand([3, 3, 2, 6], 8), bias = rand([6], 9);
-      const y = tf.nn.conv2d(constOf(x, 'float32'), constOf(f, 'float32'), 1, 'SAME');
-      const b = tf.nn.biasAdd(y, constOf({ shape: [6], data: bias.data.map((v) => v * 4) }, 'float32'));
-      const z = act === 'relu6' ? tf.nn.relu6(b) : act === 'elu' ? tf.nn.elu(b) : tf.sigmoid(b);
-      expect(opsRun([z])).toContain('_FusedConv2D');
-      const [ref, mag] = refConv(x, f, 1, 'SAME', 1);
-      expectMatches(run([z])[0], { shape: ref.shape, data: ref.data.map((v, j) => fn(v + bias.data[j % 6] * 4)) }, 'float32',
-        { rtol: 1e-5, atol: 1e-6 }, mag.map((m, j) => m + Math.abs(bias.data[j % 6] * 4)));
+      for (const cout of [6, 32]) {
+        tf.resetDefaultGraph();
+        const x = rand([2, 9, 11, 2], 7), f = rand([3, 3, 2, cout], 8), bias = rand([cout], 9);
+        const y = tf.nn.conv2d(constOf(x, 'float32'), constOf(f, 'float32'), 1, 'SAME');
+        const b = tf.nn.biasAdd(y, constOf({ shape: [cout], data: bias.data.map((v) => v * 4) }, 'float32'));
+        const z = act === 'relu6' ? tf.nn.relu6(b) : act === 'elu' ? tf.nn.elu(b) : tf.sigmoid(b);
+        expect(opsRun([z])).toContain('_FusedConv2D');
+        const [ref, mag] = refConv(x, f, 1, 'SAME', 1);
+        expectMatches(run([z])[0], { shape: ref.shape, data: ref.data.map((v, j) => fn(v + bias.data[j % cout] * 4)) }, 'float32',
+          { rtol: 1e-5, atol: 1e-6 }, mag.map((m, j) => m + Math.abs(bias.data[j % cout] * 4)));
+      }
     }
   });
 });

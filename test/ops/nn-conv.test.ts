@@ -48,6 +48,16 @@ const DW_CASES: DwCase[] = [
   { x: [1, 9, 34, 24], f: [3, 3, 24, 1], s: 2, pad: [1, 1, 1, 1] },  // MobileNet's strided blocks
   { x: [1, 5, 20, 24], f: [3, 3, 24, 1], s: 1, pad: [0, 2, 3, 0] },  // padded left only: fewer inner pixels
   { x: [1, 4, 9, 5], f: [3, 3, 5, 1], s: 1, pad: 'SAME' },           // exactly one inner group at 4 lanes
+  // 3x3 stride 1 / 2: inner pixels in groups of 16, 8, 4 (4, 2, 1 at 8 lanes or fewer) loading
+  // each input pixel once per filter row; the edges and the rest with all channels, four
+  // vectors at a time, then one, then the channel tail
+  { x: [2, 6, 33, 84], f: [3, 3, 84, 1], s: 1, pad: 'SAME' },        // 31 inner: 16 + 8 + 4, 3 left
+  { x: [1, 9, 70, 64], f: [3, 3, 64, 1], s: 2, pad: 'SAME' },        // 34 inner from column 0
+  { x: [2, 2, 2, 64], f: [3, 3, 64, 1], s: 1, pad: 'SAME' },         // no inner pixel, rows cut both ways
+  { x: [1, 3, 3, 36], f: [3, 3, 36, 1], s: 2, pad: 'SAME' },
+  { x: [3, 7, 7, 160], f: [3, 3, 160, 1], s: 1, pad: 'SAME' },       // MobileNet's 7x7 blocks, batch 3
+  { x: [2, 40, 40, 96], f: [3, 3, 96, 1], s: 1, pad: 'SAME' },       // > 1 MB: next rows read ahead
+  { x: [1, 64, 63, 72], f: [3, 3, 72, 1], s: 2, pad: 'SAME' },
 ];
 
 describe('DepthwiseConv2dNative vs reference', () => {
@@ -288,20 +298,23 @@ describe('Conv2D as Winograd F(2x2, 3x3)', () => {
 // Float32 Conv2D with a shallow receptive field (KH*KW*Cin <= 512) and not a plain 1x1, or a plain
 // 1x1 with a small filter of at least one micro-kernel sliver of columns, runs as a packed direct
 // convolution (native/kernels/conv.cc conv_packed): output pixels gathered straight into the
-// micro-kernel's panels, a packed filter cached per constant, the fused bias as the sums' start and
-// the activation per finished block. The edges: 1 and 3 input channels, output channels that are
-// not whole slivers (1, 8, 16, 24, 40, 144), strides, dilations, every padding, slivers of pixels that
+// micro-kernel's panels, a packed filter cached per constant, the fused bias as the sums' start
+// (without an activation) or with the activation in one pass per finished block. (With SIMD, at
+// most 4 input channels to at most 64, <= 16 both ways and plain 1x1s with a small filter run
+// conv_small's direct loop instead; those cases stay here as the same results.) The edges: 1 to 6 input channels, output channels that are not
+// whole slivers (1, 8, 16, 24, 40, 144), strides, dilations, every padding, slivers of pixels that
 // cross rows and images, empty batches, pixels spread over threads.
 describe('Conv2D as a packed direct convolution', () => {
   beforeEach(() => tf.resetDefaultGraph());
   const cases: { x: number[]; f: number[]; s: [number, number]; pad: Pad; dil?: [number, number] }[] = [
-    { x: [1, 34, 31, 3], f: [3, 3, 3, 32], s: [2, 2], pad: 'SAME' },           // MobileNet's first layer, small
-    { x: [2, 15, 17, 3], f: [3, 3, 3, 24], s: [1, 1], pad: 'VALID' },          // 3 channels, stride 1
+    { x: [1, 34, 31, 3], f: [3, 3, 3, 32], s: [2, 2], pad: 'SAME' },           // MobileNet's first layer, small (conv_small)
+    { x: [1, 34, 31, 5], f: [3, 3, 5, 32], s: [2, 2], pad: 'SAME' },           // 5 channels: packed
+    { x: [2, 15, 17, 6], f: [3, 3, 6, 24], s: [1, 1], pad: 'VALID' },          // 6 channels, stride 1
     { x: [3, 11, 9, 1], f: [3, 3, 1, 8], s: [1, 1], pad: 'SAME' },             // 1 channel (MNIST's first conv)
     { x: [1, 13, 12, 1], f: [5, 5, 1, 1], s: [2, 1], pad: 'SAME' },            // one output channel
     { x: [2, 9, 10, 3], f: [3, 3, 3, 16], s: [2, 2], pad: [1, 1, 1, 1] },      // explicit (a folded Pad)
-    { x: [1, 8, 19, 4], f: [3, 2, 4, 40], s: [2, 3], pad: [0, 2, 3, 0] },      // uneven explicit, 40 = 32 + 8
-    { x: [1, 12, 13, 2], f: [3, 3, 2, 33], s: [1, 1], pad: 'SAME', dil: [2, 3] },
+    { x: [1, 8, 19, 5], f: [3, 2, 5, 40], s: [2, 3], pad: [0, 2, 3, 0] },      // uneven explicit, 40 = 32 + 8
+    { x: [1, 12, 13, 5], f: [3, 3, 5, 33], s: [1, 1], pad: 'SAME', dil: [2, 3] },
     { x: [2, 7, 5, 6], f: [2, 2, 6, 20], s: [1, 1], pad: 'VALID' },            // 2x2: rows shorter than a sliver
     { x: [1, 20, 21, 24], f: [1, 1, 24, 64], s: [2, 2], pad: 'SAME' },         // strided 1x1
     { x: [2, 14, 15, 16], f: [1, 1, 16, 96], s: [1, 1], pad: 'VALID' },        // plain 1x1, small filter (MobileNet's expansion)
@@ -312,7 +325,8 @@ describe('Conv2D as a packed direct convolution', () => {
     { x: [1, 6, 7, 9], f: [3, 3, 9, 50], s: [2, 2], pad: 'VALID' },
     { x: [1, 5, 5, 56], f: [3, 3, 56, 12], s: [2, 2], pad: 'SAME' },           // kdim 504, just under the limit
     { x: [0, 6, 6, 3], f: [3, 3, 3, 8], s: [2, 2], pad: 'SAME' },              // empty batch
-    { x: [4, 40, 37, 3], f: [3, 3, 3, 32], s: [2, 2], pad: 'SAME' },           // many blocks over the threads
+    { x: [4, 40, 37, 5], f: [3, 3, 5, 32], s: [2, 2], pad: 'SAME' },           // many blocks over the threads
+    { x: [2, 9, 10, 3], f: [3, 3, 3, 80], s: [2, 2], pad: 'SAME' },            // 3 channels to > 64: packed
   ];
   const acts = ['relu6', 'relu', 'none', 'elu'] as const;
   cases.forEach((c, i) => {
@@ -343,7 +357,7 @@ describe('Conv2D as a packed direct convolution', () => {
 
   it('gives the same bits with 1 or 2 threads, and with a fed filter as with a constant one', () => {
     const rng = new Lcg(7);
-    const x = rand(rng, [2, 30, 27, 3], 'float32'), f = rand(rng, [3, 3, 3, 24], 'float32', -1, 1), f2 = rand(rng, [3, 3, 3, 24], 'float32', -1, 1);
+    const x = rand(rng, [2, 30, 27, 5], 'float32'), f = rand(rng, [3, 3, 5, 24], 'float32', -1, 1), f2 = rand(rng, [3, 3, 5, 24], 'float32', -1, 1);
     const results: Float32Array[] = [];
     for (const threads of [1, 2]) {
       const g = new tf.Graph();
@@ -355,7 +369,7 @@ describe('Conv2D as a packed direct convolution', () => {
     expect(Array.from(results[1])).toEqual(Array.from(results[0]));
     check(tf.ndarray(results[0], [2, 15, 14, 24]), refConv(x, f, [2, 2], 'SAME', [1, 1], false), 'float32');
     // A fed filter is packed on every run: a second value is never served from a cache.
-    const fp = tf.placeholder(tf.float32, [3, 3, 3, 24]);
+    const fp = tf.placeholder(tf.float32, [3, 3, 5, 24]);
     const y = tf.nn.conv2d(constOf(x, 'float32'), fp, 2, 'SAME');
     const sess = new tf.Session();
     for (const w of [f, f2, f]) check(sess.run(y, [[fp, Float32Array.from(w.data)]]), refConv(x, w, [2, 2], 'SAME', [1, 1], false), 'float32');
@@ -380,7 +394,15 @@ describe('Conv2D as a packed direct convolution', () => {
 
 describe('DepthwiseConv2dNative fused bias + Relu6 (the 3x3 grouped path)', () => {
   beforeEach(() => tf.resetDefaultGraph());
-  for (const [shape, s] of [[[1, 14, 37, 48], 1], [[2, 17, 21, 96], 2], [[1, 6, 9, 7], 1]] as [number[], number][]) {
+  it('float32 3x3 with row dilation 2 and column dilation 1 (the grouped path, rows apart)', () => {
+    const rng = new Lcg(77);
+    const x = rand(rng, [1, 11, 21, 32], 'float32'), f = rand(rng, [3, 3, 32, 1], 'float32', -1, 1);
+    const y = rawOp('DepthwiseConv2dNative', [constOf(x, 'float32'), constOf(f, 'float32')], {
+      T: 'float32', strides: [1, 1, 1, 1], padding: 'VALID', dilations: [1, 2, 1, 1],
+    });
+    check(runOnce(y), refConv(x, f, [1, 1], 'VALID', [2, 1], true), 'float32');
+  });
+  for (const [shape, s] of [[[1, 14, 37, 48], 1], [[2, 17, 21, 96], 2], [[1, 6, 9, 7], 1], [[2, 7, 7, 160], 1], [[1, 14, 14, 80], 2]] as [number[], number][]) {
     it(`float32 x=[${shape}] s=${s}: fused equals BiasAdd + Relu6 and the reference`, () => {
       const rng = new Lcg(sizeOf(shape) + s);
       const c = shape[3];

@@ -37,6 +37,27 @@ describe('reductions vs reference', () => {
     }
   }
 
+  it('float32 Sum / Mean over outer axes (SIMD column sums): each output is its double sum in row order, rounded once', () => {
+    // A global average pool's [n, 7, 7, 1280] over [1, 2]; column tails (1000, 37 = two 16-lane
+    // vectors and 5); enough elements to split the columns over threads.
+    for (const [shape, axes] of [[[2, 7, 7, 1280], [1, 2]], [[3, 41, 37], [1]], [[1, 300, 1000], [0, 1]], [[5, 2, 3], [1]]] as [number[], number[]][]) {
+      tf.resetDefaultGraph();
+      const a: Arr = { shape, data: randomData(new Lcg(shape[1] * 7 + 1), sizeOf(shape), 'float32', -100, 100) };
+      const rn = axes.reduce((p, ax) => p * shape[ax], 1), k1 = shape[shape.length - 1], k0 = sizeOf(shape) / (rn * k1);
+      const sums: number[] = [];
+      for (let o = 0; o < k0; o++)
+        for (let j = 0; j < k1; j++) {
+          let s = 0;
+          for (let r = 0; r < rn; r++) s += a.data[(o * rn + r) * k1 + j];
+          sums.push(s);
+        }
+      const x = constOf(a, 'float32');
+      const [sum, mean] = [tf.reduceSum(x, axes), tf.reduceMean(x, axes)].map((t) => Array.from(runOnce(t).data as Float32Array));
+      expect(sum).toEqual(sums.map(Math.fround));
+      expect(mean).toEqual(sums.map((s) => Math.fround(s / rn)));
+    }
+  });
+
   it('integer Mean truncates toward zero (TF integer division)', () => {
     const x = tf.constant(Int32Array.from([1, 2, -1, -2, 7, 0]), null, [3, 2]);
     const out = runOnce(tf.reduceMean(x, 1));

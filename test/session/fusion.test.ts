@@ -132,9 +132,10 @@ describe('plan-time fusion', () => {
     return f && (f.attr.fused_ops.list!.s as Uint8Array[]).map((s) => new TextDecoder().decode(s));
   };
 
-  // Conv2D + BiasAdd + the exact GELU, on each f32 conv path (conv_small's few channels, the packed
-  // direct path, im2col GEMM, Winograd): one _FusedConv2D equal to the unfused plan.
-  for (const [cin, cout, k] of [[3, 8, 3], [3, 32, 3], [40, 24, 5], [16, 32, 3]]) {
+  // Conv2D + BiasAdd + the exact GELU, on each f32 conv path (conv_small's few channels, narrow
+  // and wide, the packed direct path, im2col GEMM, Winograd): one _FusedConv2D equal to the
+  // unfused plan.
+  for (const [cin, cout, k] of [[3, 8, 3], [3, 32, 3], [6, 32, 2], [40, 24, 5], [16, 32, 3]]) {
     it(`Conv2D ${k}x${k} ${cin}->${cout} -> BiasAdd -> exact GELU runs as one _FusedConv2D`, () => {
       const xv4 = tf.ndarray(values(2 * 9 * 9 * cin, 3), [2, 9, 9, cin], 'float32');
       const { on, off, meta } = both(() => {
