@@ -1054,6 +1054,7 @@ Status Session::get_plan(const RunRequest& req, std::shared_ptr<const Plan>* pla
   std::lock_guard<std::mutex> lk(mu_);
   if (!pool_) return make_error(kCancelled, "Session has been closed.");
   *pool = pool_;
+  pool_->wake();  // while the plan is found and the first steps run
   auto it = cache_.find(k);
   if (it != cache_.end()) {
     *plan = it->second;

@@ -61,7 +61,12 @@ void ThreadPool::worker_loop() {
     std::shared_ptr<Job> job;
     {
       std::unique_lock<std::mutex> lk(mu_);
-      if (epoch_.load() == seen) work_cv_.wait(lk, [&] { return stop_ || epoch_.load() != seen; });
+      if (epoch_.load() == seen) {
+        sleepers_.fetch_add(1);
+        work_cv_.wait(lk, [&] { return stop_ || epoch_.load() != seen; });
+        sleepers_.fetch_sub(1);
+        spins = 0;  // woken (by a job or by wake()): a fresh budget
+      }
       seen = epoch_.load();
       if (stop_) return;  // no caller is left: each holds the pool
       for (const auto& j : queue_)
@@ -73,6 +78,15 @@ void ThreadPool::worker_loop() {
     // Another run's job queued before this one was taken may still have chunks: look again.
     if (jobs_.load() > 1) --seen;
   }
+}
+
+void ThreadPool::wake() {
+  if (sleepers_.load() == 0) return;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    epoch_.fetch_add(1, std::memory_order_release);
+  }
+  work_cv_.notify_all();
 }
 
 void ThreadPool::parallel_for(int64_t n, int64_t grain, const Fn& fn) {
