@@ -272,11 +272,10 @@ void conv_flat_wide(const ConvSmallArgs& a, int64_t p0, int64_t p1, int64_t co0)
   for (; p < p1; ++p) conv_pixels_wide<V, 1, NV, TAIL, false>(a, 0, 0, 0, 1, p, co0);
 }
 
-// Output row (b, oy), channels [co0, co0 + NV * V::W): P pixels at a time (P * NV sums, NV
-// filter vectors and a broadcast in registers), the edge pixels one at a time.
-template <class V, int NV, bool TAIL>
-void conv_row_wide(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t co0) {
-  constexpr int P = (V::kLanes >= 16 ? 24 : 12) / NV;  // 24 sums of 32 zmm registers, 12 of 16 ymm
+// Output row oy's taps [ky0, ky1) whose input row is inside the image, and its columns [lo, hi)
+// that have every tap inside the row.
+struct RowWindow { int64_t ky0, ky1, lo, hi; };
+inline RowWindow row_window(const ConvSmallArgs& a, int64_t oy) {
   int64_t ky0 = 0, ky1 = a.kh;
   while (ky0 < a.kh && oy * a.sh - a.pt + ky0 * a.dh < 0) ++ky0;
   while (ky1 > ky0 && oy * a.sh - a.pt + (ky1 - 1) * a.dh >= a.h) --ky1;
@@ -285,6 +284,15 @@ void conv_row_wide(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t co0) {
   if (lo > a.ow) lo = a.ow;
   if (hi > a.ow) hi = a.ow;
   if (hi < lo) hi = lo;
+  return {ky0, ky1, lo, hi};
+}
+
+// Output row (b, oy), channels [co0, co0 + NV * V::W): P pixels at a time (P * NV sums, NV
+// filter vectors and a broadcast in registers), the edge pixels one at a time.
+template <class V, int NV, bool TAIL>
+void conv_row_wide(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t co0) {
+  constexpr int P = (V::kLanes >= 16 ? 24 : 12) / NV;  // 24 sums of 32 zmm registers, 12 of 16 ymm
+  const auto [ky0, ky1, lo, hi] = row_window(a, oy);
   int64_t ox = 0;
   for (; ox < lo; ++ox) conv_pixels_wide<V, 1, NV, TAIL, true>(a, b, oy, ky0, ky1, ox, co0);
   for (; ox + P <= hi; ox += P) conv_pixels_wide<V, P, NV, TAIL, false>(a, b, oy, ky0, ky1, ox, co0);
@@ -302,15 +310,7 @@ void conv_rows_wide(const ConvSmallArgs& a, bool flat, int64_t r0, int64_t r1, i
 
 template <class V, bool FULL>
 void conv_row(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t co0, int64_t nco) {
-  int64_t ky0 = 0, ky1 = a.kh;  // taps whose input row is inside the image
-  while (ky0 < a.kh && oy * a.sh - a.pt + ky0 * a.dh < 0) ++ky0;
-  while (ky1 > ky0 && oy * a.sh - a.pt + (ky1 - 1) * a.dh >= a.h) --ky1;
-  // Columns [lo, hi) have every tap inside the row.
-  const int64_t span = (a.kw - 1) * a.dw;
-  int64_t lo = (a.pl + a.sw - 1) / a.sw, hi = a.w - 1 - span + a.pl >= 0 ? (a.w - 1 - span + a.pl) / a.sw + 1 : 0;
-  if (lo > a.ow) lo = a.ow;
-  if (hi > a.ow) hi = a.ow;
-  if (hi < lo) hi = lo;
+  const auto [ky0, ky1, lo, hi] = row_window(a, oy);
   int64_t ox = 0;
   for (; ox < lo; ++ox) conv_pixels<V, 1, FULL, true>(a, b, oy, ky0, ky1, ox, co0, nco);
   for (; ox + 8 <= hi; ox += 8) conv_pixels<V, 8, FULL, false>(a, b, oy, ky0, ky1, ox, co0, nco);
