@@ -154,6 +154,27 @@ void filter_grad_rows(const FilterGradArgs& a, int64_t r0, int64_t r1, float* pa
     }
 }
 
+// Pixel ox0 of output row (b, oy): calls taps(xp, fp, n) for each run of n contiguous x values
+// (from xp, stepping 1) and filter rows (from fp, stepping cout) over its taps in rows [ky0, ky1)
+// that are inside the image: a filter row's taps and channels as one run when dw == 1, else a
+// tap at a time (only an EDGE pixel trims columns outside the row).
+template <bool EDGE, class F>
+void tap_runs(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t ky0, int64_t ky1, int64_t ox0, int64_t co0, F&& taps) {
+  for (int64_t ky = ky0; ky < ky1; ++ky) {
+    const float* xrow = a.x + (b * a.h + oy * a.sh - a.pt + ky * a.dh) * a.w * a.cin;
+    const float* fk = a.f + ky * a.kw * a.cin * a.cout + co0;
+    const int64_t x0 = ox0 * a.sw - a.pl;  // input column of pixel ox0's tap 0
+    int64_t kx0 = 0, kx1 = a.kw;
+    while (EDGE && kx0 < a.kw && x0 + kx0 * a.dw < 0) ++kx0;
+    while (EDGE && kx1 > kx0 && x0 + (kx1 - 1) * a.dw >= a.w) --kx1;
+    if (a.dw == 1) {
+      if (kx1 > kx0) taps(xrow + (x0 + kx0) * a.cin, fk + kx0 * a.cin * a.cout, (kx1 - kx0) * a.cin);
+      continue;
+    }
+    for (int64_t kx = kx0; kx < kx1; ++kx) taps(xrow + (x0 + kx * a.dw) * a.cin, fk + kx * a.cin * a.cout, a.cin);
+  }
+}
+
 // Output pixels [ox0, ox0 + N) (N = 1, 2, 4 or 8) of row (b, oy), channels [co0, co0 + nco):
 // taps ky in [ky0, ky1) (input rows inside the image); EDGE (N = 1): some taps fall outside the
 // row, skipped. With dw = 1 each tap row's (kx, ci) inside the row are consecutive values of x
@@ -180,19 +201,7 @@ void conv_pixels(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t ky0, int
       }
     }
   };
-  for (int64_t ky = ky0; ky < ky1; ++ky) {
-    const float* xrow = a.x + (b * a.h + oy * a.sh - a.pt + ky * a.dh) * a.w * a.cin;
-    const float* fk = a.f + ky * a.kw * a.cin * a.cout + co0;
-    const int64_t x0 = ox0 * a.sw - a.pl;  // input column of pixel ox0's tap 0
-    int64_t kx0 = 0, kx1 = a.kw;           // its taps inside the row (all of them unless EDGE)
-    while (EDGE && kx0 < a.kw && x0 + kx0 * a.dw < 0) ++kx0;
-    while (EDGE && kx1 > kx0 && x0 + (kx1 - 1) * a.dw >= a.w) --kx1;
-    if (a.dw == 1) {
-      if (kx1 > kx0) taps(xrow + (x0 + kx0) * a.cin, fk + kx0 * a.cin * a.cout, (kx1 - kx0) * a.cin);
-      continue;
-    }
-    for (int64_t kx = kx0; kx < kx1; ++kx) taps(xrow + (x0 + kx * a.dw) * a.cin, fk + kx * a.cin * a.cout, a.cin);
-  }
+  tap_runs<EDGE>(a, b, oy, ky0, ky1, ox0, co0, taps);
   const V bias = a.bias ? load_lanes<V, FULL>(a.bias + co0, nco) : z;
   float* out = a.y + ((b * a.oh + oy) * a.ow + ox0) * a.cout + co0;
   const V sums[8] = {s0, s1, s2, s3, s4, s5, s6, s7};
@@ -231,19 +240,7 @@ void conv_pixels_wide(const ConvSmallArgs& a, int64_t b, int64_t oy, int64_t ky0
       }
     }
   };
-  for (int64_t ky = ky0; ky < ky1; ++ky) {
-    const float* xrow = a.x + (b * a.h + oy * a.sh - a.pt + ky * a.dh) * a.w * a.cin;
-    const float* fk = a.f + ky * a.kw * a.cin * a.cout + co0;
-    const int64_t x0 = ox0 * a.sw - a.pl;
-    int64_t kx0 = 0, kx1 = a.kw;
-    while (EDGE && kx0 < a.kw && x0 + kx0 * a.dw < 0) ++kx0;
-    while (EDGE && kx1 > kx0 && x0 + (kx1 - 1) * a.dw >= a.w) --kx1;
-    if (a.dw == 1) {
-      if (kx1 > kx0) taps(xrow + (x0 + kx0) * a.cin, fk + kx0 * a.cin * a.cout, (kx1 - kx0) * a.cin);
-      continue;
-    }
-    for (int64_t kx = kx0; kx < kx1; ++kx) taps(xrow + (x0 + kx * a.dw) * a.cin, fk + kx * a.cin * a.cout, a.cin);
-  }
+  tap_runs<EDGE>(a, b, oy, ky0, ky1, ox0, co0, taps);
   float* out = a.y + ((b * a.oh + oy) * a.ow + ox0) * a.cout + co0;
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) {
