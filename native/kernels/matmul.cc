@@ -6,6 +6,7 @@
 // types and the scalar fallback use a plain C++ micro-kernel the compiler vectorises.
 // Integer types run as their unsigned twins so overflow wraps instead of being UB.
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -178,10 +179,9 @@ class Gemm {
       });
       if (ctx.run.should_stop()) return ctx.run.stop_status();
     }
-    // Thread t's share of the (jc, pc) block of B packed at bp.
-    auto part = [&](int t, int64_t jc, int64_t nc, int64_t pc, int64_t kc, const T* bp) {
-      const int64_t ti = t / g.tn, tj = t % g.tn;
-      const int64_t r0 = g.rows(ti, m), r1 = g.rows(ti + 1, m);
+    // Rows [r0, r1) of thread t's columns of the (jc, pc) block of B packed at bp.
+    auto part = [&](int t, int64_t r0, int64_t r1, int64_t jc, int64_t nc, int64_t pc, int64_t kc, const T* bp) {
+      const int64_t tj = t % g.tn;
       const int64_t j0 = std::max(g.cols(tj, n), jc) - jc, j1 = std::min(g.cols(tj + 1, n), jc + nc) - jc;
       if (j0 >= j1) return;
       if (row_ && m == 1 && a.cs == 1 && prepacked) {
@@ -203,19 +203,39 @@ class Gemm {
         if (pc + kc >= k) epi(cb + j0, mcur, j1 - j0, ldc, jc + j0);  // finished block
       }
     };
+    // Thread t's rows: its grid rows, or when the threads split the rows alone, blocks of row
+    // slivers taken in turn from a shared counter, smaller as fewer are left (guided): a thread
+    // that runs slower (the calling thread ran its half of a 1024^3 product 12% slower than the
+    // worker) then takes fewer rows instead of being waited for. A block is at most mc_max rows,
+    // so B still streams once per A block.
+    std::atomic<int64_t> next_sliver{0};
+    const bool guided = g.tn == 1 && g.threads() > 1 && m > 1;
+    auto rows_of = [&](int t, auto&& fn) {
+      if (!guided) return fn(g.rows(t / g.tn, m), g.rows(t / g.tn + 1, m));
+      for (;;) {
+        const int64_t left = g.um - next_sliver.load(std::memory_order_relaxed);
+        if (left <= 0) return;
+        const int64_t take = std::max<int64_t>(1, std::min(mc_max / MR, left / (2 * g.threads())));
+        const int64_t s0 = next_sliver.fetch_add(take);
+        if (s0 >= g.um) return;
+        fn(s0 * MR, std::min(m, (s0 + take) * MR));
+      }
+    };
     if (prepacked) {
       // No packing between the blocks: one parallel region in which each thread walks them all.
       auto body = [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; ++t) {
-          const T* bp = static_cast<const T*>(prepacked->data);
-          for (int64_t jc = 0; jc < n; jc += nc_max) {
-            const int64_t nc = std::min(nc_max, n - jc);
-            for (int64_t pc = 0; pc < k; pc += kc_max) {
-              const int64_t kc = std::min(kc_max, k - pc);
-              part(static_cast<int>(t), jc, nc, pc, kc, bp);
-              bp += kc * round_up(nc, NR);
+          rows_of(static_cast<int>(t), [&](int64_t r0, int64_t r1) {
+            const T* bp = static_cast<const T*>(prepacked->data);
+            for (int64_t jc = 0; jc < n; jc += nc_max) {
+              const int64_t nc = std::min(nc_max, n - jc);
+              for (int64_t pc = 0; pc < k; pc += kc_max) {
+                const int64_t kc = std::min(kc_max, k - pc);
+                part(static_cast<int>(t), r0, r1, jc, nc, pc, kc, bp);
+                bp += kc * round_up(nc, NR);
+              }
             }
-          }
+          });
         }
       };
       if (g.threads() == 1) body(0, 1); else ctx.run.parallel_for(g.threads(), 1, body);
@@ -227,8 +247,10 @@ class Gemm {
           if (ctx.run.should_stop()) return ctx.run.stop_status();
           const int64_t kc = std::min(kc_max, k - pc);
           pack_b_parallel(ctx, b, pc, jc, kc, nc, bp);
+          next_sliver.store(0);
           auto body = [&](int64_t t0, int64_t t1) {
-            for (int64_t t = t0; t < t1; ++t) part(static_cast<int>(t), jc, nc, pc, kc, bp);
+            for (int64_t t = t0; t < t1; ++t)
+              rows_of(static_cast<int>(t), [&](int64_t r0, int64_t r1) { part(static_cast<int>(t), r0, r1, jc, nc, pc, kc, bp); });
           };
           if (g.threads() == 1) body(0, 1); else ctx.run.parallel_for(g.threads(), 1, body);
         }
