@@ -13,7 +13,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import * as tf from 'tensorloom';
 import { makeNode } from '../../lib/ops/builders';
 import { Arr, Lcg, randomData, sizeOf } from '../reference/ops';
-import { Pad, constOf, dim, expectMatches, refConv, refConvTranspose as refInputGrad } from './helpers';
+import { Pad, constOf, dim, expectMatches, refConv, sameBits, refConvTranspose as refInputGrad } from './helpers';
 
 const rand = (shape: number[], seed: number, dtype: tf.DType = 'float32'): Arr =>
   ({ shape, data: randomData(new Lcg(seed), sizeOf(shape), dtype === 'float64' ? 'float64' : 'float32', -1, 1) });
@@ -35,8 +35,6 @@ function opsRun(fetches: tf.Tensor[]): string[] {
     return md.stepStats.devStats.flatMap((d) => d.nodeStats.map((s) => (s.timelineLabel ?? '').replace(/^[^=]*= /, '').replace(/\(.*$/, '')));
   } finally { sess.close(); }
 }
-const sameBits = (a: tf.NDArray, b: tf.NDArray) => expect(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength)
-  .equals(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength))).toBe(true);
 
 interface Case { x: number[]; f: number[]; s: number; pad: Pad; dil?: number; what: string }
 

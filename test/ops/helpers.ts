@@ -41,6 +41,10 @@ export function expectMatches(actual: tf.NDArray, expected: Arr, dtype: tf.DType
 
 export const asRef = (d: tf.DType): RefDType => d;
 
+/** The two values hold the same bytes (bit-identical results of two kernel paths). */
+export const sameBits = (a: tf.NDArray, b: tf.NDArray) => expect(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength)
+  .equals(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength))).toBe(true);
+
 export type Pad = 'SAME' | 'VALID' | [number, number, number, number];  // explicit: top, bottom, left, right
 
 /** TF's windowed output size and leading pad of one dimension. */

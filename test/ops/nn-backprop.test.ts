@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from 'tensorloom';
 import { makeNode } from '../../lib/ops/builders';
 import { Arr, Lcg, randomData, sizeOf } from '../reference/ops';
-import { Pad, constOf, dim, expectMatches, tolFor } from './helpers';
+import { Pad, constOf, dim, expectMatches, sameBits, tolFor } from './helpers';
 
 /** dfilter[ky, kx, ci, co] = Σ x[b, iy, ix, ci] · dy[b, oy, ox, co] (doubles), and Σ|terms| per element. */
 function refFilterGrad(x: Arr, dy: Arr, fshape: number[], s: number, pad: Pad, dil: number): [Arr, number[]] {
@@ -45,8 +45,6 @@ function run(fetches: tf.Tensor[], threads = 2): { out: tf.NDArray[]; memory: tf
   } finally { sess.close(); }
 }
 
-const sameBits = (a: tf.NDArray, b: tf.NDArray) => expect(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength)
-  .equals(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength))).toBe(true);
 
 interface FCase { x: number[]; f: number[]; s: number; pad: Pad; dil?: number; what: string }
 const F_CASES: FCase[] = [
