@@ -9,12 +9,11 @@ FusedBatchNormV3 (no activation); and a FusedBatchNormV3 in NCHW on a transposed
 after a conv). Every parameter is a Const, as in a frozen graph. Also the gradient of a loss over
 the four with respect to x. The JSON holds x and each fetch's shape and float32 values.
 """
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import REPO, session_config, v1  # noqa: E402
+from common import session_config, v1, write_graph_fixture  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -64,13 +63,8 @@ with v1.Session(graph=g, config=session_config()) as s:
     values = s.run([g.get_tensor_by_name('out_' + k + ':0') for k in names], {x: x_val})
 
 gd = g.as_graph_def()
-out_dir = os.path.join(REPO, 'test', 'fixtures', 'graphdef')
-with open(os.path.join(out_dir, 'batchnorm.pb'), 'wb') as f:
-    f.write(gd.SerializeToString(deterministic=True))
-with open(os.path.join(out_dir, 'batchnorm.json'), 'w') as f:
-    json.dump({'tf_version': tf.__version__, 'graph': 'batchnorm.pb', 'op_types': sorted({n.op for n in gd.node}),
-               'feed': {'name': 'x:0', 'shape': list(x_val.shape), 'values': [float(v) for v in x_val.reshape(-1)]},
-               'fetches': {'out_' + k + ':0': {'shape': list(np.shape(v)), 'values': [float(t) for t in np.asarray(v).reshape(-1)]}
-                           for k, v in zip(names, values)}}, f, indent=1)
-    f.write('\n')
+write_graph_fixture('batchnorm', gd, {
+    'feed': {'name': 'x:0', 'shape': list(x_val.shape), 'values': [float(v) for v in x_val.reshape(-1)]},
+    'fetches': {'out_' + k + ':0': {'shape': list(np.shape(v)), 'values': [float(t) for t in np.asarray(v).reshape(-1)]}
+                for k, v in zip(names, values)}})
 print('ops:', ' '.join(sorted({n.op for n in gd.node})))

@@ -12,7 +12,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import REPO, session_config, tensor_json, v1, write_json  # noqa: E402
+from common import session_config, tensor_json, v1, write_graph_fixture  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -43,13 +43,7 @@ with v1.Session(graph=g, config=session_config()) as s:
 gd = g.as_graph_def()
 op_types = sorted({n.op for n in gd.node})
 assert 'ShapeN' in op_types, op_types
-out_dir = os.path.join(REPO, 'test', 'fixtures', 'graphdef')
-with open(os.path.join(out_dir, 'cnn_grads.pb'), 'wb') as f:
-    f.write(gd.SerializeToString(deterministic=True))
-write_json(os.path.join(out_dir, 'cnn_grads.json'), {
-    'tf_version': tf.__version__,
-    'graph': 'cnn_grads.pb',
-    'op_types': op_types,
+write_graph_fixture('cnn_grads', gd, {
     'inputs': [tensor_json(v, k) for k, v in feeds.items()],
     'outputs': [tensor_json(v, t.name) for t, v in zip(fetches, values)],
 })

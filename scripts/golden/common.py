@@ -92,6 +92,19 @@ def write_json(path, obj):
         f.write('\n')
 
 
+def write_graph_fixture(name, graph_def, fields, ensure_ascii=True):
+    """test/fixtures/graphdef/<name>.pb (the GraphDef) and <name>.json:
+    {tf_version, graph, op_types, **fields}."""
+    out_dir = os.path.join(REPO, 'test', 'fixtures', 'graphdef')
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, name + '.pb'), 'wb') as f:
+        f.write(graph_def.SerializeToString(deterministic=True))
+    obj = {'tf_version': tf.__version__, 'graph': name + '.pb', 'op_types': sorted({n.op for n in graph_def.node}), **fields}
+    with open(os.path.join(out_dir, name + '.json'), 'w') as f:
+        json.dump(obj, f, indent=1, ensure_ascii=ensure_ascii)
+        f.write('\n')
+
+
 def write_cases_json(path, head, cases):
     """Compact JSON, one case per line (small, diffable): {**head, "cases": [...]}."""
     os.makedirs(os.path.dirname(path), exist_ok=True)

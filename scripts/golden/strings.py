@@ -9,12 +9,11 @@ Equal/NotEqual, Select/SelectV2, boolean_mask (Where, GatherV2), ConcatV2, Pack/
 Transpose, Tile, Fill, ReverseV2, StridedSlice, Slice, ExpandDims/Squeeze, Shape/Size/Rank,
 ShapeN. The JSON holds the feed and each fetch's dtype, shape and values (strings as UTF-8 text).
 """
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import REPO, session_config, v1  # noqa: E402
+from common import session_config, v1, write_graph_fixture  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -65,12 +64,7 @@ def plain(v):
 
 
 gd = g.as_graph_def()
-out_dir = os.path.join(REPO, 'test', 'fixtures', 'graphdef')
-with open(os.path.join(out_dir, 'strings.pb'), 'wb') as f:
-    f.write(gd.SerializeToString(deterministic=True))
-with open(os.path.join(out_dir, 'strings.json'), 'w') as f:
-    json.dump({'tf_version': tf.__version__, 'graph': 'strings.pb', 'op_types': sorted({n.op for n in gd.node}),
-               'feed': {'name': 'words:0', 'values': [x if isinstance(x, str) else x.decode('utf-8') for x in words]},
-               'fetches': {'out_' + k + ':0': plain(v) for k, v in zip(names, values)}}, f, indent=1, ensure_ascii=False)
-    f.write('\n')
+write_graph_fixture('strings', gd, {
+    'feed': {'name': 'words:0', 'values': [x if isinstance(x, str) else x.decode('utf-8') for x in words]},
+    'fetches': {'out_' + k + ':0': plain(v) for k, v in zip(names, values)}}, ensure_ascii=False)
 print('ops:', ' '.join(sorted({n.op for n in gd.node})))
