@@ -171,10 +171,10 @@ void epilogue(const Fusion& f, T* y, int64_t rows, int64_t cols, int64_t ld, con
     // 64x512 layers 4-13 µs per block of C).
     if (bias && f.act == OpId::Erfc)
       return simd_kernels().bias_gelu(y, rows, cols, ld, bias, static_cast<float>(f.gelu_a), static_cast<float>(f.gelu_c));
-    if (bias && (f.act == OpId::NoOp || simd_activation(f.act) >= 0)) {
+    const int simd = simd_activation(f.act);
+    if (bias && (f.act == OpId::NoOp || simd >= 0)) {
       const SimdKernels& k = simd_kernels();
-      (f.act == OpId::NoOp ? k.bias_add : k.bias_act[simd_activation(f.act)])(y, rows, cols, ld, bias, f.alpha);
-      return;
+      return (f.act == OpId::NoOp ? k.bias_add : k.bias_act[simd])(y, rows, cols, ld, bias, f.alpha);
     }
   }
   const bool gelu = f.act == OpId::Erfc;
@@ -210,7 +210,7 @@ void fused_epilogue(const Fusion& f, double* y, int64_t rows, int64_t cols, int6
 void fused_activation(const Fusion& f, float* y, int64_t n) {
   if (f.act == OpId::NoOp) return;
   if (f.act == OpId::Erfc) return gelu_exact(f, y, n);
-  if (simd_activation(f.act) >= 0) return simd_kernels().unary[simd_activation(f.act)](y, y, n, f.alpha);
+  if (const int simd = simd_activation(f.act); simd >= 0) return simd_kernels().unary[simd](y, y, n, f.alpha);
   if (const LoopFn<float, float> act = activation_loop<float>(f.act)) act(y, y, n, f.alpha);
 }
 
