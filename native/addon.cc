@@ -13,6 +13,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <uv.h>
 #include "alloc.h"
 #include "cpu.h"
 #include "executor.h"
@@ -626,6 +627,23 @@ struct AsyncRun {
 
   void execute() { status = prepared ? prepared->run(*session, req, &res) : safe_run(*session, req, &res); }
 
+  // Back to a fresh run for EnvState's free list, keeping the vectors' capacity.
+  void reset() {
+    deferred = nullptr;
+    session.reset();
+    prepared.reset();
+    id = 0;
+    req.feeds.clear();
+    req.feed_values.clear();
+    req.fetches.clear();
+    req.targets.clear();
+    req.trace = req.want_executed = false;
+    req.timeout_ms = 0;
+    if (!res.trace.empty() || !res.executed.empty() || !res.folded_values.empty()) res = tl::RunResult();
+    else res.outputs.clear();
+    status = Status::OK();
+  }
+
   // On the JS thread: resolve or reject the promise with the result.
   void settle(napi_env env) {
     req.feed_values.clear();
@@ -666,6 +684,24 @@ class EnvState {
   void set_run_callback(Napi::Function f) { run_cb_ = Napi::Persistent(f); }
   bool has_run_callback() const { return !run_cb_.IsEmpty(); }
   HandOvers& hand_overs() { return hand_overs_; }
+
+  // JS thread: a run to fill and submit, from the free list of settled ones when it has one (a
+  // run then costs no allocation for itself and its vectors; 16 in flight reuse 16).
+  std::unique_ptr<AsyncRun> new_run() {
+    if (free_runs_.empty()) return std::make_unique<AsyncRun>();
+    std::unique_ptr<AsyncRun> r(free_runs_.back());
+    free_runs_.pop_back();
+    return r;
+  }
+  // JS thread: a settled run back to the free list (at most kFreeRuns kept).
+  void recycle(AsyncRun* r) {
+    if (free_runs_.size() >= kFreeRuns) {
+      delete r;
+      return;
+    }
+    r->reset();
+    free_runs_.push_back(r);
+  }
 
   void add_session(const SessionPtr& s) {
     std::lock_guard<std::mutex> lk(mu_);
@@ -708,8 +744,9 @@ class EnvState {
       queued_.store(queue_.size(), std::memory_order_release);
       wake = sleepers_ > 0 && !spinning_;  // a spinning run thread takes the work without a wake-up
     }
-    inbox_.clear();
     if (wake) cv_.notify_one();  // it wakes another when it leaves work in the queue
+    start_polling();
+    inbox_.clear();
   }
 
   // Env cleanup hook: stop the runs, join the threads, drop what never settled.
@@ -734,15 +771,57 @@ class EnvState {
     for (AsyncRun* r : self->queue_) delete r;
     for (AsyncRun* r : self->done_) delete r;
     for (AsyncRun* r : self->inbox_) delete r;
+    for (AsyncRun* r : self->free_runs_) delete r;
+    self->free_runs_.clear();
     self->inbox_.clear();
     self->queue_.clear();
     self->done_.clear();
     if (self->tsfn_) napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
     self->tsfn_ = nullptr;
+    if (self->poll_) {
+      uv_idle_stop(self->poll_);
+      uv_close(reinterpret_cast<uv_handle_t*>(self->poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
+      self->poll_ = nullptr;
+    }
   }
 
  private:
-  static constexpr int64_t kDeliverNs = 100000, kShareNs = 50000, kSpinNs = 100000;
+  static constexpr int64_t kDeliverNs = 100000, kShareNs = 50000, kSpinNs = 100000, kPollNs = 100000;
+
+  // JS thread, as flush() hands runs over (the inbox): when they are known to be fast (their
+  // signatures' average run times add up to at most kPollNs / 2), the event loop polls for
+  // kPollNs instead of sleeping in epoll_wait: an active idle handle makes libuv poll with a zero
+  // timeout, so the loop keeps turning (timers, I/O and callbacks run as usual) and the
+  // completions are picked up without waking a halted vCPU, which on a VM costs tens of µs
+  // per batch. Slow or new runs do not poll: the loop sleeps and leaves the cores to the kernels.
+  void start_polling() {
+    int64_t expected = 0;
+    for (AsyncRun* r : inbox_) {
+      const int64_t avg = r->prepared ? r->prepared->avg_ns.load(std::memory_order_relaxed) : -1;
+      if (avg < 0) return;
+      expected += avg;
+    }
+    if (expected > kPollNs / 2) return;
+    if (!poll_) {
+      uv_loop_t* loop = nullptr;
+      if (napi_get_uv_event_loop(env_, &loop) != napi_ok || !loop) return;
+      poll_ = new uv_idle_t;
+      if (uv_idle_init(loop, poll_) != 0) {
+        delete poll_;
+        poll_ = nullptr;
+        return;
+      }
+      poll_->data = this;
+      uv_unref(reinterpret_cast<uv_handle_t*>(poll_));  // never what keeps the process alive
+    }
+    poll_until_ = std::chrono::steady_clock::now() + std::chrono::nanoseconds(kPollNs);
+    if (!uv_is_active(reinterpret_cast<uv_handle_t*>(poll_))) uv_idle_start(poll_, &EnvState::poll);
+  }
+
+  static void poll(uv_idle_t* h) {
+    auto* self = static_cast<EnvState*>(h->data);
+    if (self->pending_ == 0 || std::chrono::steady_clock::now() >= self->poll_until_) uv_idle_stop(h);
+  }
 
   void work() {
     std::unique_lock<std::mutex> lk(mu_);
@@ -811,32 +890,35 @@ class EnvState {
   static void deliver(napi_env env, napi_value, void* context, void*) {
     if (env == nullptr) return;
     auto* self = static_cast<EnvState*>(context);
-    std::vector<AsyncRun*> done;
+    std::vector<AsyncRun*>& done = self->settling_;  // JS thread only; keeps its capacity
     {
       std::lock_guard<std::mutex> lk(self->mu_);
       done.swap(self->done_);
       self->wake_pending_ = false;
     }
-    std::vector<AsyncRun*> prepared;
-    for (AsyncRun* r : done) {
+    const int64_t n = static_cast<int64_t>(done.size());
+    size_t np = 0;  // prepared runs first, in order, for settle_prepared
+    for (AsyncRun*& r : done) {
       if (r->prepared) {
-        prepared.push_back(r);
+        std::swap(done[np++], r);
         continue;
       }
-      std::unique_ptr<AsyncRun> own(r);
-      own->settle(env);
+      r->settle(env);
+      self->recycle(r);
+      r = nullptr;
     }
-    if (!prepared.empty()) self->settle_prepared(env, prepared);
-    self->pending_ -= static_cast<int64_t>(done.size());
+    done.resize(np);
+    if (np) self->settle_prepared(env, done);
+    for (AsyncRun* r : done) self->recycle(r);
+    done.clear();
+    self->pending_ -= n;
     if (self->pending_ == 0 && self->tsfn_) napi_unref_threadsafe_function(env, self->tsfn_);
   }
 
   // Prepared runs settle in one call of the run callback per batch: (count, extras). Per run the
   // io block holds [id, 0, outputs (outputs_to_io)] or [id, 1 (result array) or 2 (error), index
   // into extras]. A batch larger than the block goes out in several calls.
-  void settle_prepared(napi_env env, std::vector<AsyncRun*>& runs) {
-    std::vector<std::unique_ptr<AsyncRun>> own;
-    for (AsyncRun* r : runs) own.emplace_back(r);
+  void settle_prepared(napi_env env, const std::vector<AsyncRun*>& runs) {
     try {
       if (run_cb_.IsEmpty() || !io_ || !can_run_js(env)) return;
       Napi::Env e(env);
@@ -863,9 +945,8 @@ class EnvState {
         nextra = count = 0;
         k = 0;
       };
-      for (auto& r : own) {
+      for (AsyncRun* r : runs) {
         r->req.feed_values.clear();
-        if (!can_run_js(env)) return;  // the environment is going away
         const bool traced = !r->res.trace.empty() || !r->res.executed.empty();
         const size_t need = r->status.ok() && !traced ? io_size(r->res.outputs) : 0;
         if (k + 2 + std::max<size_t>(need, 1) > kIoDoubles) call_back();
@@ -877,6 +958,7 @@ class EnvState {
         } else {
           Napi::Value v;
           int kind = 1;
+          if (!can_run_js(env)) return;  // the environment is going away
           try {
             if (!r->status.ok()) {
               napi_value err = status_error_raw(env, r->status);
@@ -921,6 +1003,10 @@ class EnvState {
   bool stopping_ = false, wake_pending_ = false;
   napi_threadsafe_function tsfn_ = nullptr;
   int64_t pending_ = 0;  // JS thread only: submitted, not yet settled
+  static constexpr size_t kFreeRuns = 64;
+  std::vector<AsyncRun*> free_runs_, settling_;  // JS thread only: see new_run; deliver's batch
+  uv_idle_t* poll_ = nullptr;  // JS thread only: see start_polling
+  std::chrono::steady_clock::time_point poll_until_;
   HandOvers hand_overs_;
 };
 
@@ -1034,7 +1120,7 @@ Napi::Value RunPreparedAsync(const Napi::CallbackInfo& info) {
   PreparedPtr p = *info[0].As<Napi::External<PreparedPtr>>().Data();
   EnvState* st = env_state(env);
   if (!st || !st->has_run_callback()) throw Napi::Error::New(env, "runPreparedAsync needs setRunCallback first");
-  auto r = std::make_unique<AsyncRun>();
+  auto r = st->new_run();
   r->session = live_session(env, *p);
   st->hand_overs().reclaim(env);
   read_feed_values(env, info[1], p->sig.feeds.size(), /*copy=*/true, st->io(), &r->req);

@@ -69,10 +69,30 @@ bool str_parse_records(const uint8_t* bytes, size_t len, int64_t n, StrElem* vie
 }
 
 Buffer::~Buffer() {
-  if (owned) pool::release(data, capacity);
+  if (owned && !embedded) pool::release(data, capacity);
 }
 
+namespace {
+struct EmbeddedBuffer : Buffer {
+  alignas(64) unsigned char storage[Buffer::kEmbedBytes];
+};
+}  // namespace
+
 std::shared_ptr<Buffer> Buffer::allocate(size_t bytes, bool* pool_hit) {
+  if (bytes <= kEmbedBytes) {
+    if (pool_hit) *pool_hit = false;
+    std::shared_ptr<EmbeddedBuffer> e;
+    try {
+      e = std::make_shared<EmbeddedBuffer>();
+    } catch (const std::bad_alloc&) {
+      return nullptr;
+    }
+    e->data = e->storage;
+    e->bytes = bytes;
+    e->capacity = kEmbedBytes;
+    e->owned = e->embedded = true;
+    return e;
+  }
   size_t capacity = 0;
   bool hit = false;
   void* p = pool::acquire(bytes, &capacity, &hit);

@@ -61,12 +61,16 @@ struct Buffer {
   size_t bytes = 0;
   size_t capacity = 0;  // the allocator's block size (owned blocks)
   bool owned = false;
+  bool embedded = false;  // owned, and data is in the Buffer's own allocation (small values)
   std::shared_ptr<const void> owner;
   std::vector<std::shared_ptr<const void>> keep;  // string record blocks (see above)
   // Adds `from`'s string blocks to keep (once each).
   void keep_strings_of(const Buffer& from);
   ~Buffer();
   // nullptr if the allocation fails; *pool_hit (when given) tells whether a cached block served it.
+  // Up to kEmbedBytes the data sits in the Buffer's own (64-byte aligned) allocation: a scalar
+  // costs one heap block, not two (the serving path allocates a feed and an output per run).
+  static constexpr size_t kEmbedBytes = 64;
   static std::shared_ptr<Buffer> allocate(size_t bytes, bool* pool_hit = nullptr);
 };
 

@@ -1054,12 +1054,13 @@ Status Session::get_plan(const RunRequest& req, std::shared_ptr<const Plan>* pla
   std::lock_guard<std::mutex> lk(mu_);
   if (!pool_) return make_error(kCancelled, "Session has been closed.");
   *pool = pool_;
-  pool_->wake();  // while the plan is found and the first steps run
   auto it = cache_.find(k);
   if (it != cache_.end()) {
     *plan = it->second;
+    if ((*plan)->used_pool.load(std::memory_order_relaxed)) pool_->wake();  // while the first steps run
     return Status::OK();
   }
+  pool_->wake();
   auto p = std::make_shared<Plan>();
   TL_RETURN_IF_ERROR(build_plan(req, p.get()));
   cache_.emplace(k, p);
@@ -1294,6 +1295,7 @@ Status Session::execute(const Plan& plan_ref, ThreadPool* pool_ptr, const RunReq
   ctl.pool = pool_ptr;
   ctl.cancel_flag = &closed_;
   const int64_t t_begin = steady_ns();
+  const uint64_t dispatched = pool_ptr->dispatched();
   if (req.timeout_ms > 0) ctl.deadline_ns = t_begin + req.timeout_ms * 1000000;
   if (req.trace) {
     out->start_epoch_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -1450,6 +1452,7 @@ Status Session::execute(const Plan& plan_ref, ThreadPool* pool_ptr, const RunReq
   }
   const int64_t took = steady_ns() - t_begin, avg = plan->avg_ns.load(std::memory_order_relaxed);
   plan->avg_ns.store(avg < 0 ? took : (7 * avg + took) / 8, std::memory_order_relaxed);
+  plan->used_pool.store(pool_ptr->dispatched() != dispatched, std::memory_order_relaxed);
   if (req.trace) {
     out->bytes_peak = ctl.bytes_peak;
     out->bytes_total = ctl.bytes_total;

@@ -100,6 +100,10 @@ struct Plan {
   // run yet) and how many steps may run at once (its widest dependency level; -1: not known).
   mutable std::atomic<int64_t> avg_ns{-1};
   mutable std::atomic<int> width{-1};
+  // Its last run handed work to the intra-op pool (true before the first run). Only then does
+  // a run wake the pool's sleeping workers as it starts: a small plan (a scalar add) would
+  // otherwise keep a worker spinning for nothing beside the JS and run threads.
+  mutable std::atomic<bool> used_pool{true};
   // Nodes that run as a Const of a plan-time value (fold_constants, fold_scale_into_filter), in
   // node order, and (conv, mul) pairs: the Mul runs as the convolution with a scaled filter.
   std::vector<int> folded;

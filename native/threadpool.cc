@@ -108,6 +108,7 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const Fn& fn) {
     queue_.push_back(job);
     jobs_.store(static_cast<int>(queue_.size()));
     epoch_.fetch_add(1, std::memory_order_release);
+    dispatched_.fetch_add(1, std::memory_order_relaxed);
   }
   work_cv_.notify_all();
   run_chunks(*job);

@@ -28,6 +28,8 @@ class ThreadPool {
   // Sleeping workers start spinning again (a run is about to start): the first parallel region
   // then finds them awake instead of paying a wake-up (tens of µs on a VM).
   void wake();
+  // Jobs handed to the workers so far (a run compares it before and after: did it use the pool?).
+  uint64_t dispatched() const { return dispatched_.load(std::memory_order_relaxed); }
 
  private:
   struct Job {
@@ -48,6 +50,7 @@ class ThreadPool {
   std::atomic<int> jobs_{0};                // queue_.size(), readable without the lock
   std::atomic<int> done_waiters_{0};        // callers asleep on done_cv_
   std::atomic<int> sleepers_{0};            // workers asleep on work_cv_
+  std::atomic<uint64_t> dispatched_{0};     // jobs queued for the workers, ever
   bool stop_ = false;
 };
 
