@@ -13,6 +13,7 @@
 //     the second operand when either is NaN; -0 vs +0 gives b);
 //   lt, gt, is_nan -> Mask; V::mask_or(m, m); V::any(m); select(m, a, b) = m ? a : b;
 //   exp2i(n) = 2^n for integral n in [-126, 127];
+//   optionally scalef(p, n) = p * 2^n for integral n, rounded once (AVX-512; scale2 below);
 //   V::Dbl, V::dzero(), dadd(d, a), dadd(d, d), dsum(d), dstore(d, double* p) (the kLanes
 //     doubles in lane order): lane-wise double accumulators.
 // Every function here is a template over V, so each ISA's file gets its own instantiation,
@@ -20,9 +21,29 @@
 #pragma once
 #include <cstdint>
 #include <limits>
+#include <type_traits>
+#include <utility>
 
 namespace tl {
 namespace simd {
+
+template <class V, class = void>
+struct HasScalef : std::false_type {};
+template <class V>
+struct HasScalef<V, std::void_t<decltype(scalef(std::declval<V>(), std::declval<V>()))>> : std::true_type {};
+
+// p * 2^n for p in [0.5, 2] and integral n in [-150, 128], rounded once: one instruction where
+// the ISA has it (AVX-512 scalef), else as (p * 2^n1) * 2^(n - n1), which keeps both factors in
+// the normal exponent range (denormal results round once, at the last multiply): the same bits.
+template <class V>
+V scale2(V p, V n) {
+  if constexpr (HasScalef<V>::value) {
+    return scalef(p, n);
+  } else {
+    const V n1 = floor(n * V::set1(0.5f));
+    return (p * exp2i(n1)) * exp2i(n - n1);
+  }
+}
 
 // exp(a + b) for a + b in [-150 ln2, 128 ln2]: a may be large (it is reduced exactly: n ln2 is
 // split in two, the first part with 9 significant bits), b small (added after the reduction).
@@ -39,10 +60,7 @@ V exp_sum(V a, V b) {
   p = fma(p, r, V::set1(1.6666665459e-1f));
   p = fma(p, r, V::set1(5.0000001201e-1f));
   p = fma(p, r * r, r + V::set1(1.0f));
-  // 2^n as 2^n1 * 2^n2 so n in [-150, 128] stays in the normal exponent range (denormal
-  // results round once, at the last multiply).
-  const V n1 = floor(n * V::set1(0.5f));
-  return (p * exp2i(n1)) * exp2i(n - n1);
+  return scale2(p, n);
 }
 
 template <class V>

@@ -54,6 +54,8 @@ struct VecAvx512 {
     const __m512i e = _mm512_add_epi32(_mm512_cvtps_epi32(n.v), _mm512_set1_epi32(127));
     return {_mm512_castsi512_ps(_mm512_slli_epi32(e, 23))};
   }
+  // p * 2^n (integral n), rounded once: AVX-512's scalef (see scale2 in vec.h).
+  friend VecAvx512 scalef(VecAvx512 p, VecAvx512 n) { return {_mm512_scalef_ps(p.v, n.v)}; }
   static Dbl dzero() { return {_mm512_setzero_pd(), _mm512_setzero_pd()}; }
   friend Dbl dadd(Dbl d, VecAvx512 a) {
     return {_mm512_add_pd(d.lo, _mm512_cvtps_pd(_mm512_castps512_ps256(a.v))),

@@ -1,6 +1,9 @@
 // Unary math and activations: Sign, Reciprocal, Rsqrt, Expm1, Log1p, Sin, Cos, Erf, Erfc, Floor,
 // Ceil, Round, IsNan, IsFinite, Softplus, Softsign, Relu6, Elu, Selu, LeakyRelu, LogicalNot,
 // against math-reference.ts; special values as TF gives them; the builders.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as tf from 'tensorloom';
 import { Rng, SAME_SHAPES, Val, constOf, isInt, mismatch, runAll, sizeOf, store, Tol } from './math-reference';
@@ -282,5 +285,35 @@ describe('unary math builders', () => {
   it('shapes pass through, unknown included', () => {
     expect(tf.elu(tf.placeholder('float32', [null, 3])).shape).toEqual([null, 3]);
     expect(tf.isNan(tf.placeholder('float64')).shape).toBeNull();
+  });
+});
+
+// exp and what is built on it (sigmoid, tanh, elu, erfc, softmax) compute 2^n · p with one
+// instruction on AVX-512 (scalef) and with two exact power-of-two multiplies elsewhere; the
+// rounding is the same, so every ISA level gives the same bits, down to the denormal results of
+// exp(x) for x in (-103.3, -87.3). Checked against a child process at TL_ISA=scalar (needs the
+// compiled dist/, as the packaging tests do). Erfc from 1 up, where it goes through exp (below,
+// its 1 - erf branch differs from the scalar level by an ulp for some |x| < 0.75).
+describe('the exp family at every ISA level', () => {
+  const dist = join(__dirname, '..', '..', 'dist', 'cjs', 'lib', 'index.js');
+  const script = (lib: string) => `const tf = require(${JSON.stringify(lib)});
+    const n = 200004, xs = new Float32Array(n);
+    for (let i = 0; i < n; i++) xs[i] = -110 + 210 * i / n;
+    xs.set([NaN, Infinity, -Infinity, 88.72283935546875, 88.7228469848632, -87.33654022216797, -103.97, -0, 0], 0);
+    const x = tf.constant(xs);
+    const outs = [tf.exp(x), tf.sigmoid(x), tf.tanh(x), tf.elu(x), tf.erfc(tf.add(tf.abs(x), 1)), tf.nn.softmax(tf.reshape(x, [12, -1]))];
+    const s = new tf.Session();
+    process.stdout.write(tf.isa() + ' ' + s.run(outs).map((v) => Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength).toString('base64')).join(','));`;
+  it.skipIf(!existsSync(dist))('exp, sigmoid, tanh, elu, erfc and softmax give the same bits as the scalar level', () => {
+    const run = (isa?: string) => {
+      const child = spawnSync(process.execPath, ['-e', script(dist)], { env: { ...process.env, ...(isa ? { TL_ISA: isa } : {}) }, encoding: 'utf8', maxBuffer: 1 << 26 });
+      expect(child.status, child.stderr).toBe(0);
+      const [level, data] = child.stdout.split(' ');
+      return { level, outs: data.split(',') };
+    };
+    const scalar = run('scalar'), here = run();
+    expect(scalar.level).toBe('scalar');
+    const names = ['exp', 'sigmoid', 'tanh', 'elu', 'erfc', 'softmax'];
+    here.outs.forEach((b, i) => expect(b === scalar.outs[i], `${names[i]} at ${here.level}`).toBe(true));
   });
 });
