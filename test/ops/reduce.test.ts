@@ -58,6 +58,36 @@ describe('reductions vs reference', () => {
     }
   });
 
+  it('a long row (a full reduction of 3·2^18 + 5 values) splits over threads: the same value at 1, 2 and 4 threads, matching the reference', () => {
+    // Rows too long for one thread are reduced in fixed blocks combined in order, so the thread
+    // count does not change the result; Sum/Mean stay within the double-sum reference's rounding.
+    const n = 3 * (1 << 18) + 5;
+    const rng = new Lcg(91);
+    const f32 = new Float32Array(randomData(rng, n, 'float32', -100, 100));
+    f32[n - 3] = 1e4;  // the max sits in the short last block
+    const i32 = Int32Array.from(f32, (v) => Math.trunc(v));
+    const results = [1, 2, 4].map((threads) => {
+      const g = new tf.Graph();
+      const outs = g.asDefault(() => {
+        const x = tf.constant(f32, 'float32', [n]), xi = tf.constant(i32, 'int32', [n]);
+        return [tf.reduceSum(x), tf.reduceMean(x), tf.reduceMax(x), tf.reduceMin(x), tf.reduceSum(xi), tf.reduceMax(tf.reshape(x, [1, n]), 1)];
+      });
+      const sess = new tf.Session({ graph: g, config: { intraOpParallelismThreads: threads } });
+      const v = sess.run(outs).map((t) => Array.from(t.data as ArrayLike<number>));
+      sess.close();
+      return v;
+    });
+    expect(results[1]).toEqual(results[0]);
+    expect(results[2]).toEqual(results[0]);
+    let sum = 0, max = -Infinity, min = Infinity, isum = 0;
+    for (let i = 0; i < n; i++) { sum += f32[i]; max = Math.max(max, f32[i]); min = Math.min(min, f32[i]); isum += i32[i]; }
+    const [[s], [m], [mx], [mn], [is], [mx2]] = results[0];
+    expect(Math.abs(s - sum)).toBeLessThanOrEqual(Math.abs(sum) * 2 ** -23 + 1e-3);
+    expect(Math.abs(m - sum / n)).toBeLessThanOrEqual(Math.abs(sum / n) * 2 ** -23 + 1e-9);
+    expect([mx, mn, is, mx2]).toEqual([1e4, min, isum, 1e4]);
+    expect(max).toBe(1e4);
+  });
+
   it('integer Mean truncates toward zero (TF integer division)', () => {
     const x = tf.constant(Int32Array.from([1, 2, -1, -2, 7, 0]), null, [3, 2]);
     const out = runOnce(tf.reduceMean(x, 1));
