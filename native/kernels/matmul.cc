@@ -165,9 +165,12 @@ class Gemm {
     // (A small A, e.g. an MLP's batch of 64 rows, is cheaper to pack twice than to wait for: one
     // parallel region less per product, 7% of the MLP at batch 64.)
     const bool shared_a = prepacked && g.tn > 1 && g.um >= 4 && m * k >= (int64_t{1} << 18);
+    // A single row against cached weights runs on the row kernel, which reads A in place: no A
+    // buffer (its 88 KB allocation and free were a tenth of an MLP's batch-1 run).
+    const bool row_only = prepacked && row_ && m == 1 && a.cs == 1;
     auto bbuf = prepacked ? nullptr : Buffer::allocate(sizeof(T) * kc_max * nc_max);
-    auto abuf = Buffer::allocate(sizeof(T) * (shared_a ? m_round * k : kc_max * mc_max * g.threads()));
-    if ((!prepacked && !bbuf) || !abuf) return make_error(kResourceExhausted, "MatMul: out of memory for packing buffers");
+    auto abuf = row_only ? nullptr : Buffer::allocate(sizeof(T) * (shared_a ? m_round * k : kc_max * mc_max * g.threads()));
+    if ((!prepacked && !bbuf) || (!row_only && !abuf)) return make_error(kResourceExhausted, "MatMul: out of memory for packing buffers");
     if (shared_a) {
       const int64_t n_pc = (k + kc_max - 1) / kc_max;
       ctx.run.parallel_for(n_pc * g.um, 1, [&](int64_t u0, int64_t u1) {
