@@ -897,18 +897,16 @@ class EnvState {
       self->wake_pending_ = false;
     }
     const int64_t n = static_cast<int64_t>(done.size());
-    size_t np = 0;  // prepared runs first, in order, for settle_prepared
+    // sessionRunAsync's runs settle their own promises; the prepared ones that are left, in
+    // order, go to the run callback in one batch.
     for (AsyncRun*& r : done) {
-      if (r->prepared) {
-        std::swap(done[np++], r);
-        continue;
-      }
+      if (r->prepared) continue;
       r->settle(env);
       self->recycle(r);
       r = nullptr;
     }
-    done.resize(np);
-    if (np) self->settle_prepared(env, done);
+    done.erase(std::remove(done.begin(), done.end(), nullptr), done.end());
+    if (!done.empty()) self->settle_prepared(env, done);
     for (AsyncRun* r : done) self->recycle(r);
     done.clear();
     self->pending_ -= n;

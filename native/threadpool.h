@@ -46,6 +46,7 @@ class ThreadPool {
   std::mutex mu_;
   std::condition_variable work_cv_, done_cv_;
   std::deque<std::shared_ptr<Job>> queue_;  // jobs whose callers have not returned
+  bool stop_ = false;
   // The counters live on cache lines of their own: workers spin reading epoch_, and which other
   // fields shared its line depended on the pool's heap address, so it changed from process to
   // process (MLP batch 1 ran at ~35 µs instead of ~25 in 3 of 14 processes; none of 8 since).
@@ -54,8 +55,7 @@ class ThreadPool {
   std::atomic<int> done_waiters_{0};            // callers asleep on done_cv_
   std::atomic<int> sleepers_{0};                // workers asleep on work_cv_
   std::atomic<uint64_t> dispatched_{0};         // jobs queued for the workers, ever
-  alignas(64) char end_[1] = {};                // nothing after the counters shares their line
-  bool stop_ = false;
+  // (The pool's 64-byte alignment pads its size to whole lines: no other object shares them.)
 };
 
 // The process-wide pool with `threads` threads (0: one per core), shared by every session that
