@@ -39,6 +39,8 @@ void matmul_kernel14x32_f32__avx512(int64_t kc, const float* a, const float* b, 
                                     bool accumulate, int mr, int nr);
 void matmul_row_packed_f32__avx512(int64_t kc, const float* a, const float* b, int64_t slivers, int nr_last,
                                    float* c, bool accumulate);
+void matmul_row16_packed_f32__avx512(int64_t kc, const float* a, const float* b, int64_t slivers, int nr_last, float* c,
+                                     bool accumulate);
 void conv_kernel28x16_f32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, int mr, int nr);
 void matmul_transpose_pack_f32__avx512(const float* src, int64_t ld, int rows, int64_t kc, int w, float* dst);
 
@@ -519,9 +521,12 @@ Status matmul_typed(KernelContext& ctx, int64_t m, int64_t n, int64_t k, View<T>
     // AVX-512: 14x32 tile (28 zmm accumulators). kc up to 512 (measured on Zen 5: 4-8% faster
     // than 256-320 at 512..1024, from fewer passes over C), so the 64 KiB B sliver streams from
     // L2 next to the 28 KiB A sliver in L1; the A block of <= 14*12 rows is <= 336 KiB (L2).
-    // At most 16 columns (a classifier's 10 logits): the 28x16 tile, not half an idle 14x32 one
-    // (a single row keeps the 14x32 engine's row kernel).
-    if (isa == Isa::avx512 && n <= 16 && m > 1) return Gemm<float, 28, 16>(conv_kernel28x16_f32__avx512, {168, 512, 4096}, false).run(ctx, m, n, k, a, b, c, ldc, b_const, epi);
+    // At most 16 columns (a classifier's 10 logits): the 28x16 tile, not half an idle 14x32 one,
+    // and for a single row against constant weights the 16-column row kernel, which streams
+    // half the bytes of a 32-column sliver. (A single row against a B used once stays on the
+    // 14x32 engine.)
+    if (isa == Isa::avx512 && n <= 16 && (m > 1 || b_const))
+      return Gemm<float, 28, 16>(conv_kernel28x16_f32__avx512, {168, 512, 4096}, false, matmul_row16_packed_f32__avx512).run(ctx, m, n, k, a, b, c, ldc, b_const, epi);
     if (isa == Isa::avx512) return Gemm<float, 14, 32>(matmul_kernel14x32_f32__avx512, {168, 512, 4096}, true, matmul_row_packed_f32__avx512).run(ctx, m, n, k, a, b, c, ldc, b_const, epi);
     if (isa == Isa::avx2) return Gemm<float, 6, 16>(via_scratch<float, 6, 16, matmul_kernel6x16_f32__avx2>, {144, 256, 4080}, false).run(ctx, m, n, k, a, b, c, ldc, b_const, epi);
   }

@@ -169,6 +169,28 @@ void matmul_row_packed_f32__avx512(int64_t kc, const float* a, const float* b, i
   if (s < slivers) row_slivers<1>(kc, a, b + s * 32 * kc, c + 32 * s, accumulate, nr_last);
 }
 
+// One row of C against `slivers` packed 16-column slivers (kc x 16 each, back to back; the last
+// with nr_last valid columns): the GEMV of M == 1 for outputs of at most 16 columns (an MLP's
+// classifier), whose 32-column slivers would stream twice the bytes. Four accumulator chains
+// (k mod 4) cover the FMA latency; they are added as (0 + 1) + (2 + 3).
+void matmul_row16_packed_f32__avx512(int64_t kc, const float* a, const float* b, int64_t slivers, int nr_last,
+                                     float* c, bool accumulate) {
+  for (int64_t s = 0; s < slivers; ++s, b += 16 * kc, c += 16) {
+    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    int64_t k = 0;
+    for (; k + 4 <= kc; k += 4) {
+#pragma GCC unroll 4
+      for (int p = 0; p < 4; ++p) acc[p] = _mm512_fmadd_ps(_mm512_set1_ps(a[k + p]), _mm512_load_ps(b + 16 * (k + p)), acc[p]);
+    }
+    for (int p = 0; k < kc; ++k, ++p) acc[p] = _mm512_fmadd_ps(_mm512_set1_ps(a[k]), _mm512_load_ps(b + 16 * k), acc[p]);
+    const int w = s + 1 < slivers ? 16 : nr_last;
+    const __mmask16 m = w >= 16 ? __mmask16(0xffff) : __mmask16((1u << w) - 1);
+    __m512 sum = _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3]));
+    if (accumulate) sum = _mm512_add_ps(sum, _mm512_maskz_loadu_ps(m, c));
+    _mm512_mask_storeu_ps(c, m, sum);
+  }
+}
+
 namespace {
 
 // Transposes 16 rows of 16 floats in registers: afterwards r[c] holds column c.

@@ -114,6 +114,7 @@ describe('MatMul engine paths (float32) vs reference', () => {
     [30, 300, 512], [64, 700, 512], [200, 333, 130], [450, 20, 45], [2, 10, 4100],
     [1, 2600, 3300],  // a row large enough to split its columns over the threads (with an odd tail)
     [64, 512, 10], [300, 1100, 16], [57, 40, 1],  // at most 16 columns: AVX-512's 28x16 tile (row tails, k blocks)
+    [1, 784, 10], [1, 603, 7], [1, 513, 16], [1, 1030, 13],  // a row against at most 16 constant columns: the 16-column row kernel (k tails, k blocks)
   ];
   for (const [m, k, n] of SHAPES) {
     for (const tb of [false, true]) {
