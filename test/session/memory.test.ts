@@ -215,3 +215,31 @@ describe('caching allocator', () => {
     sess.close();
   });
 });
+
+// Buffer sizes around the allocator's seams: glibc's per-thread cache (~1 KiB), the per-thread
+// small-block classes above it, and the pooled sizes from 256 KiB (a heap block rounded up to
+// 256 KiB must never be taken for a pooled one). Each size runs many times, so blocks are
+// recycled through every path, and every value is checked.
+describe('allocator size seams', () => {
+  const FLOATS = [255, 257, 300, 1000, 4096, 5000, 65535, 65520, 65521, 65535, 65536, 65537, 70000];
+  it('a + b at each size, repeatedly, matches plain JS', () => {
+    for (const n of FLOATS) {
+      const g = new tf.Graph();
+      const [a, b, y] = g.asDefault(() => {
+        const a = tf.placeholder('float32', [n]), b = tf.placeholder('float32', [n]);
+        return [a, b, tf.multiply(tf.add(a, b), tf.add(a, a))];
+      });
+      const A = ramp(n, 3), B = ramp(n, 4);
+      const want = f32(Array.from(A, (x, i) => Math.fround(Math.fround(x + B[i]) * Math.fround(x + x))));
+      const sess = new tf.Session({ graph: g });
+      const kept: tf.NDArray[] = [];
+      for (let r = 0; r < 12; r++) {
+        const out = sess.run(y, [[a, A], [b, B]]) as tf.NDArray;
+        if (r % 3 === 0) kept.push(out);  // some outputs stay alive while later runs allocate
+        else expectArray(out, want);
+      }
+      for (const k of kept) expectArray(k, want);
+      sess.close();
+    }
+  });
+});
