@@ -103,7 +103,7 @@ export class RunMetadata {
   partitionGraphs: GraphDefLike[] = [];
   /**
    * The run's memory (tensorloom extension): peak and total bytes its outputs allocated; of the
-   * allocations of 256 KiB and more, how many the caching allocator served from blocks earlier
+   * allocations of 64 KiB and more, how many the caching allocator served from blocks earlier
    * runs freed (`poolHits`) or mapped fresh from the OS (`poolMisses`); and how many outputs
    * were written over an input whose last use was that op (`forwarded`, no allocation).
    */

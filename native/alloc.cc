@@ -82,7 +82,8 @@ void unmap_block(void* p, size_t cap) {
 // malloc_consolidate: ~1.4 µs of an MLP's 23 µs batch-1 run). Each thread keeps a few freed
 // blocks per size class (8 classes per power of two, as the pool's) for its next requests.
 constexpr size_t kSmallMin = 1024;
-constexpr int kSmallClasses = 8 * 8;   // 2^10 up to (not including) 2^18 = kPoolMinBytes
+constexpr int log2_of(size_t x) { return x <= 1 ? 0 : 1 + log2_of(x / 2); }
+constexpr int kSmallClasses = 8 * (log2_of(kPoolMinBytes) - log2_of(kSmallMin));  // 2^10 up to kPoolMinBytes
 constexpr int kSmallPerClass = 4;
 constexpr size_t kSmallCacheBytes = size_t{1} << 20;  // per thread
 
@@ -170,6 +171,23 @@ void* acquire(size_t bytes, size_t* capacity, bool* hit) {
     }
     st.s.misses++;
   }
+#if TL_HAVE_MMAP
+  if (cap < kHugeBytes) {
+    // One huge page carved into blocks of this class: this request's and, cached, the next
+    // ones' (their pages fault in once, as one huge page). The tail past the last whole block
+    // stays mapped with the region.
+    char* region = static_cast<char*>(map_block(kHugeBytes));
+    if (!region) return nullptr;
+    std::lock_guard<std::mutex> l(st.mu);
+    st.s.mapped_bytes += kHugeBytes;
+    auto& list = st.free[cap];
+    for (size_t off = cap; off + cap <= kHugeBytes; off += cap) {
+      list.push_back(region + off);
+      st.s.cached_bytes += cap;
+    }
+    return region;
+  }
+#endif
   void* p = map_block(cap);
   if (p) {
     std::lock_guard<std::mutex> l(st.mu);

@@ -1,14 +1,17 @@
 // The caching allocator behind every tensor buffer (Buffer::allocate): TF keeps a BFC
 // allocator, onnxruntime an arena; without one, each large tensor of each run is a fresh mmap
-// whose pages fault on first touch (a 64 MiB output costs ~16k faults, more than the op itself).
+// whose pages fault on first touch (on the VMs this was tuned on, a 4 KiB page fault costs
+// ~10 µs: 2.5 ms per fresh MiB, where one 2 MiB huge page faults in ~0.1 ms).
 //
-// Blocks below kPoolMinBytes come from the C heap, which already recycles them. Larger ones are
-// rounded up to a size class (8 per power of two, so at most 12.5% slack), mapped from the OS
-// (2 MiB aligned with MADV_HUGEPAGE from 2 MiB up, where Linux has transparent huge pages) and,
-// when freed, kept on their class's free list for the next request of that class, up to a cap
-// on the bytes kept (TL_POOL_BYTES, default min(RAM / 8, 2 GiB)); beyond it they go back to the
-// OS. Process-wide and thread-safe: runs, sessions and the JS side's external ArrayBuffers
-// (whose finalizers release into it) share the pool.
+// Blocks below kPoolMinBytes come from the C heap (each thread keeps a few freed ones per size
+// class from 1 KiB up, past glibc's own cache). Larger ones are rounded up to a size class (8
+// per power of two, so at most 12.5% slack) and come from huge pages where Linux has
+// transparent huge pages: classes under 2 MiB are carved from 2 MiB regions (MADV_HUGEPAGE),
+// larger ones mapped 2 MiB aligned with MADV_HUGEPAGE. When freed they are kept on their
+// class's free list for the next request of that class, up to a cap on the bytes kept
+// (TL_POOL_BYTES, default min(RAM / 8, 2 GiB)); beyond it they go back to the OS.
+// Process-wide and thread-safe: runs, sessions and the JS side's external ArrayBuffers (whose
+// finalizers release into it) share the pool.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -16,7 +19,7 @@
 namespace tl {
 namespace pool {
 
-constexpr size_t kPoolMinBytes = size_t{256} << 10;
+constexpr size_t kPoolMinBytes = size_t{64} << 10;
 constexpr size_t kHugeBytes = size_t{2} << 20;
 
 // The size class `bytes` is served from (bytes itself below kPoolMinBytes; 0 on overflow).

@@ -243,3 +243,22 @@ describe('allocator size seams', () => {
     }
   });
 });
+
+// Pooled classes under 2 MiB are carved from one huge page each: many live blocks of one class
+// (fetched and kept, so none is recycled) must never overlap.
+describe('blocks carved from one region', () => {
+  it('twelve live 300 KB outputs per run, two runs kept, each with its own values', () => {
+    const n = 75000, outs = 12;
+    const g = new tf.Graph();
+    const [x, ys] = g.asDefault(() => {
+      const x = tf.placeholder('float32', [n]);
+      return [x, Array.from({ length: outs }, (_, i) => tf.add(x, tf.constant(i + 1)))] as const;
+    });
+    const X = ramp(n, 5);
+    const sess = new tf.Session({ graph: g });
+    const runs = [sess.run(ys, [[x, X]]) as tf.NDArray[], sess.run(ys, [[x, X]]) as tf.NDArray[]];
+    for (const r of runs)
+      r.forEach((out, i) => expectArray(out, f32(Array.from(X, (v) => Math.fround(v + i + 1)))));
+    sess.close();
+  });
+});
