@@ -22,15 +22,14 @@ namespace {
 // Rows [0, R) of the 14x32 tile: C[i][j] (row stride ldc) = or += sum_k a[k*14 + i] * b[k*32 + j]
 // for j < nr (masked stores when nr < 32). 2R accumulators + two B vectors + one broadcast: at
 // R = 14, 31 of the 32 zmm registers; the broadcasts fold into the FMAs as {1to16} operands.
-// With fewer than 4 rows, the FMA latency (4 cycles, 2 pipes) would bind, so even and odd k
-// accumulate separately (this is the weight-streaming GEMV of M == 1).
+// Every tile height sums k in the same order, one chain per row and half, so a row's value does
+// not depend on the tile it falls in: the thread count, which moves the tiles' borders, changes
+// no bit. (Tiles of fewer than 4 rows are bound by the FMA latency; they are the rare tails.)
 template <int R>
 void tile_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate, int nr) {
-  constexpr int P = R < 4 ? 2 : 1;
-  __m512 acc[P][R][2];
+  __m512 acc[R][2];
 #pragma GCC unroll 14
-  for (int i = 0; i < R; ++i)
-    for (int p = 0; p < P; ++p) acc[p][i][0] = acc[p][i][1] = _mm512_setzero_ps();
+  for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   // The C tile is fetched (both lines of each 32-float row) ~32 steps before the end: earlier,
   // the A and B slivers streaming through L1 would evict it again.
   auto prefetch_c = [&] {
@@ -40,45 +39,30 @@ void tile_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ldc
       _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
     }
   };
-  auto steps = [&](int64_t k, int64_t end) {  // k += P while k + P <= end; returns k
-    for (; k + P <= end; k += P) {
-#pragma GCC unroll 2
-      for (int p = 0; p < P; ++p) {
-        _mm_prefetch(reinterpret_cast<const char*>(a + 14 * 8), _MM_HINT_T0);
-        const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+  auto steps = [&](int64_t k, int64_t end) {  // k up to end; returns end
+    for (; k < end; ++k) {
+      _mm_prefetch(reinterpret_cast<const char*>(a + 14 * 8), _MM_HINT_T0);
+      const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
 #pragma GCC unroll 14
-        for (int i = 0; i < R; ++i) {
-          const __m512 av = _mm512_set1_ps(a[i]);
-          acc[p][i][0] = _mm512_fmadd_ps(av, b0, acc[p][i][0]);
-          acc[p][i][1] = _mm512_fmadd_ps(av, b1, acc[p][i][1]);
-        }
-        a += 14;
-        b += 32;
+      for (int i = 0; i < R; ++i) {
+        const __m512 av = _mm512_set1_ps(a[i]);
+        acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
+        acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
       }
+      a += 14;
+      b += 32;
     }
     return k;
   };
-  int64_t k = steps(0, kc - 32);
+  int64_t k = steps(0, std::max<int64_t>(0, kc - 32));
   prefetch_c();
-  k = steps(k, kc);
-  if (P == 2 && k < kc) {  // odd kc
-    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
-    for (int i = 0; i < R; ++i) {
-      const __m512 av = _mm512_set1_ps(a[i]);
-      acc[0][i][0] = _mm512_fmadd_ps(av, b0, acc[0][i][0]);
-      acc[0][i][1] = _mm512_fmadd_ps(av, b1, acc[0][i][1]);
-    }
-  }
+  steps(k, kc);
   const __mmask16 m0 = nr >= 16 ? __mmask16(0xffff) : __mmask16((1u << nr) - 1);
   const __mmask16 m1 = nr >= 32 ? __mmask16(0xffff) : nr <= 16 ? __mmask16(0) : __mmask16((1u << (nr - 16)) - 1);
 #pragma GCC unroll 14
   for (int i = 0; i < R; ++i) {
     float* p = c + i * ldc;
-    __m512 lo = acc[0][i][0], hi = acc[0][i][1];
-    if (P == 2) {
-      lo = _mm512_add_ps(lo, acc[P - 1][i][0]);
-      hi = _mm512_add_ps(hi, acc[P - 1][i][1]);
-    }
+    __m512 lo = acc[i][0], hi = acc[i][1];
     if (nr == 32) {
       if (accumulate) {
         lo = _mm512_add_ps(lo, _mm512_loadu_ps(p));
@@ -114,30 +98,20 @@ void matmul_kernel14x32_f32__avx512(int64_t kc, const float* a, const float* b, 
 
 namespace {
 
-// S slivers (kc x 32 packed B each, back to back) of one row of C: even and odd k accumulate
-// apart (2S x 2 chains in flight), then add; columns past nr of the last sliver are not stored.
+// S slivers (kc x 32 packed B each, back to back) of one row of C, k summed in order as by the
+// 14x32 tile (2S chains in flight: the weights' stream, not the FMA latency, bounds it); columns
+// past nr of the last sliver are not stored.
 template <int S>
 void row_slivers(int64_t kc, const float* a, const float* b, float* c, bool accumulate, int nr) {
-  __m512 e[S][2], o[S][2];
-  for (int s = 0; s < S; ++s) e[s][0] = e[s][1] = o[s][0] = o[s][1] = _mm512_setzero_ps();
-  int64_t k = 0;
-  for (; k + 2 <= kc; k += 2) {
-    const __m512 x = _mm512_set1_ps(a[k]), y = _mm512_set1_ps(a[k + 1]);
+  __m512 acc[S][2];
+  for (int s = 0; s < S; ++s) acc[s][0] = acc[s][1] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m512 x = _mm512_set1_ps(a[k]);
 #pragma GCC unroll 2
     for (int s = 0; s < S; ++s) {
       const float* p = b + s * 32 * kc + 32 * k;
-      e[s][0] = _mm512_fmadd_ps(x, _mm512_load_ps(p), e[s][0]);
-      e[s][1] = _mm512_fmadd_ps(x, _mm512_load_ps(p + 16), e[s][1]);
-      o[s][0] = _mm512_fmadd_ps(y, _mm512_load_ps(p + 32), o[s][0]);
-      o[s][1] = _mm512_fmadd_ps(y, _mm512_load_ps(p + 48), o[s][1]);
-    }
-  }
-  if (k < kc) {
-    const __m512 x = _mm512_set1_ps(a[k]);
-    for (int s = 0; s < S; ++s) {
-      const float* p = b + s * 32 * kc + 32 * k;
-      e[s][0] = _mm512_fmadd_ps(x, _mm512_load_ps(p), e[s][0]);
-      e[s][1] = _mm512_fmadd_ps(x, _mm512_load_ps(p + 16), e[s][1]);
+      acc[s][0] = _mm512_fmadd_ps(x, _mm512_load_ps(p), acc[s][0]);
+      acc[s][1] = _mm512_fmadd_ps(x, _mm512_load_ps(p + 16), acc[s][1]);
     }
   }
   for (int s = 0; s < S; ++s) {
@@ -145,7 +119,7 @@ void row_slivers(int64_t kc, const float* a, const float* b, float* c, bool accu
     const __mmask16 m0 = w >= 16 ? __mmask16(0xffff) : __mmask16((1u << w) - 1);
     const __mmask16 m1 = w >= 32 ? __mmask16(0xffff) : w <= 16 ? __mmask16(0) : __mmask16((1u << (w - 16)) - 1);
     float* p = c + 32 * s;
-    __m512 lo = _mm512_add_ps(e[s][0], o[s][0]), hi = _mm512_add_ps(e[s][1], o[s][1]);
+    __m512 lo = acc[s][0], hi = acc[s][1];
     if (accumulate) {
       lo = _mm512_add_ps(lo, _mm512_maskz_loadu_ps(m0, p));
       hi = _mm512_add_ps(hi, _mm512_maskz_loadu_ps(m1, p + 16));
@@ -159,9 +133,8 @@ void row_slivers(int64_t kc, const float* a, const float* b, float* c, bool accu
 
 // One row of C against `slivers` packed B slivers (the last with nr_last valid columns):
 // c[j] = or += sum_k a[k] * B[k][j]. The GEMV of M == 1 with cached packed weights: A is read in
-// place (no 14-row sliver whose lines would compete with B's stream in L1), two slivers at a time
-// keep eight accumulator chains in flight, and every column's sum is taken in the same order as
-// the 14x32 kernel's one-row tile (even and odd k apart, then added).
+// place (no 14-row sliver whose lines would compete with B's stream in L1), two slivers at a time,
+// and every column's sum is taken in the same order as by the 14x32 kernel's tiles.
 void matmul_row_packed_f32__avx512(int64_t kc, const float* a, const float* b, int64_t slivers, int nr_last,
                                    float* c, bool accumulate) {
   int64_t s = 0;

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import * as tf from 'tensorloom';
 import * as ref from '../reference/ops';
 import { Arr, Lcg, randomData, sizeOf } from '../reference/ops';
-import { NUMERIC, constOf, expectMatches, runOnce, tolFor } from './helpers';
+import { NUMERIC, constOf, expectMatches, runOnce, sameBits, tolFor } from './helpers';
 
 const abs = (a: Arr): Arr => ({ shape: a.shape, data: a.data.map(Math.abs) });
 
@@ -150,5 +150,30 @@ describe('MatMul engine paths (float32) vs reference', () => {
         } finally { sess.close(); }
       });
     }
+  }
+});
+
+// Threads split a product's rows (under AVX-512 an even share each, in steps of 4 rows, for a few dozen rows
+// per thread; whole 14-row slivers dealt out for more) or its columns: every row is summed in
+// the same order whatever tile it falls in, so the thread count changes no bit.
+describe('MatMul: the thread count changes no bit (float32)', () => {
+  beforeEach(() => tf.resetDefaultGraph());
+  const SHAPES: [number, number, number][] = [[64, 784, 512], [50, 300, 200], [37, 129, 77], [130, 256, 256], [33, 64, 1000], [700, 96, 64]];
+  for (const [m, k, n] of SHAPES) {
+    it(`[${m}x${k}] @ [${k}x${n}], constant and fed weights, 1 to 4 threads`, () => {
+      const rng = new Lcg(m * 131 + k * 7 + n);
+      const a: Arr = { shape: [m, k], data: randomData(rng, m * k, 'float32', -1, 1) };
+      const b: Arr = { shape: [k, n], data: randomData(rng, k * n, 'float32', -1, 1) };
+      const x = tf.placeholder(tf.float32, [m, k]);
+      const wFed = tf.placeholder(tf.float32, [k, n]);
+      const fetches = [tf.matmul(x, constOf(b, 'float32')), tf.matmul(x, wFed)];
+      const feeds = new Map<tf.Tensor, unknown>([[x, tf.ndarray(Float32Array.from(a.data), [m, k])], [wFed, tf.ndarray(Float32Array.from(b.data), [k, n])]]);
+      const outs = [1, 2, 3, 4].map((threads) => {
+        const sess = new tf.Session({ config: { intraOpParallelismThreads: threads } });
+        try { return sess.run(fetches, feeds) as tf.NDArray[]; } finally { sess.close(); }
+      });
+      expectMatches(outs[0][0], ref.matmul(a, b, false, false), 'float32', { rtol: 1e-4, atol: 1e-5 }, ref.matmul({ ...a, data: a.data.map(Math.abs) }, { ...b, data: b.data.map(Math.abs) }, false, false).data);
+      for (const o of outs) { sameBits(o[0], outs[0][0]); sameBits(o[1], outs[0][0]); }
+    });
   }
 });
