@@ -283,26 +283,46 @@ class HandOvers {
     if (napi_create_reference(env, ab, 0, &weak) != napi_ok) return;  // the finalizer still returns it
     live_.push_back({std::move(h), weak});
   }
+  // Checks the newest kNewest entries (fetched values mostly die young) and kOlder of the rest
+  // from a cursor that goes round, so a program that keeps thousands of fetched values pays a
+  // bounded cost per run, not one check per value it keeps. Older entries found collected stay
+  // as empty slots until they are an eighth of the list.
   void reclaim(napi_env env) {
     if (live_.empty()) return;
-    size_t kept = 0;
-    for (auto& e : live_) {
+    auto collected = [&](Entry& e) {
+      if (!e.h) return false;  // an empty slot
       // Not napi_get_reference_value: a handle taken during incremental marking would mark the
       // ArrayBuffer live for that cycle. Ref() answers 0 once the GC has cleared the reference.
       uint32_t count = 1, ignored;
       if (napi_reference_ref(env, e.weak, &count) != napi_ok) count = 1;
       else if (count > 0) napi_reference_unref(env, e.weak, &ignored);
-      if (count == 0) {
-        e.h->give_back(env);
-        napi_delete_reference(env, e.weak);
-      } else {
-        live_[kept++] = std::move(e);
-      }
+      if (count != 0) return false;
+      e.h->give_back(env);
+      napi_delete_reference(env, e.weak);
+      e.h.reset();
+      return true;
+    };
+    const size_t n = live_.size(), older = n - std::min(n, kNewest);
+    for (size_t j = 0; j < std::min(older, kOlder); ++j, ++cursor_) {
+      if (cursor_ >= older) cursor_ = 0;
+      if (collected(live_[cursor_])) ++empty_;
     }
-    live_.resize(kept);
+    size_t w = older;
+    for (size_t i = older; i < n; ++i) {
+      collected(live_[i]);
+      if (live_[i].h) live_[w++] = std::move(live_[i]);
+    }
+    live_.resize(w);
+    if (empty_ > live_.size() / 8 + 16) {
+      live_.erase(std::remove_if(live_.begin(), live_.end(), [](const Entry& e) { return !e.h; }), live_.end());
+      empty_ = 0;
+      cursor_ = 0;
+    }
   }
 
  private:
+  static constexpr size_t kNewest = 64, kOlder = 16;
+  size_t cursor_ = 0, empty_ = 0;
   struct Entry {
     std::shared_ptr<HandOver> h;
     napi_ref weak;

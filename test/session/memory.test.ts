@@ -199,6 +199,38 @@ describe('caching allocator', () => {
     sess.close();
   });
 
+  it('with hundreds of fetched values kept, dropped ones still return to the pool and kept ones keep their bytes', () => {
+    // The run checks the newest fetched values and a few of the older ones per call: a dropped
+    // value among many kept ones is found within a bounded number of runs, not all at once.
+    const gc = forcedGc();
+    const n = 30000;  // 120 KB: handed over without a copy
+    const g = new tf.Graph();
+    const [a, y] = g.asDefault(() => {
+      const a = tf.placeholder('float32', [n]);
+      return [a, tf.add(a, tf.constant(1))];
+    });
+    const sess = new tf.Session({ graph: g });
+    const kept: tf.NDArray[] = [];
+    for (let i = 0; i < 300; i++) kept.push(sess.run(y, [[a, new Float32Array(n).fill(i)]]) as tf.NDArray);
+    // Every other kept value is dropped, then enough runs to pass the cursor over all of them.
+    for (let i = 0; i < kept.length; i += 2) kept[i] = undefined as unknown as tf.NDArray;
+    gc();
+    const A = new Float32Array(n).fill(-7);
+    let misses = 0;
+    for (let r = 0; r < 40; r++) {
+      const [out, meta] = traced(sess, y, [[a, A]]);
+      misses += meta.memory.poolMisses;
+      const d = out.data as Float32Array;
+      expect([d[0], d[n - 1]]).toEqual([-6, -6]);
+    }
+    expect(misses).toBe(0);  // every run found a returned block
+    for (let i = 1; i < kept.length; i += 2) {
+      const d = kept[i].data as Float32Array;
+      expect([d[0], d[n >> 1], d[n - 1]]).toEqual([i + 1, i + 1, i + 1]);
+    }
+    sess.close();
+  });
+
   it('a zero-size and a scalar output still work in place', () => {
     const g = new tf.Graph();
     const [a, y, s] = g.asDefault(() => {
