@@ -158,7 +158,7 @@ class Gemm {
     const int64_t nc_max = even_block(n, blk_.nc, NR);
     // A thread's A block: at most blk_.mc rows and its share of the row slivers (even_block stays
     // within both).
-    const int64_t mc_max = round_up(std::min(blk_.mc, g.row_step ? g.rows(1, m) : (g.um + g.tm - 1) / g.tm * MR), MR);
+    const int64_t mc_max = round_up(std::min(blk_.mc, g.max_rows(m)), MR);
     std::shared_ptr<Buffer> prepacked = b_const ? cached_pack_all(ctx, n, k, b, kc_max, nc_max) : nullptr;
     // With cached B and threads sharing row slivers (a column split), A is packed once, by all
     // threads, before the products (unless it is a few rows, cheaper to pack twice than to wait
@@ -280,6 +280,13 @@ class Gemm {
       return std::min(m, i * um / tm * MR);
     }
     int64_t cols(int64_t j, int64_t n) const { return std::min(n, j * un / tn * NR); }
+    // The most rows any thread gets (rounding to row_step can give a later share more than the first).
+    int64_t max_rows(int64_t m) const {
+      if (!row_step) return (um + tm - 1) / tm * MR;
+      int64_t most = 0;
+      for (int64_t i = 0; i < tm; ++i) most = std::max(most, rows(i + 1, m) - rows(i, m));
+      return most;
+    }
   };
   static Grid grid(const KernelContext& ctx, int64_t m, int64_t n, int64_t k, int64_t mc, bool exact_rows) {
     const int64_t um = (m + MR - 1) / MR, un = (n + NR - 1) / NR;

@@ -158,7 +158,8 @@ describe('MatMul engine paths (float32) vs reference', () => {
 // the same order whatever tile it falls in, so the thread count changes no bit.
 describe('MatMul: the thread count changes no bit (float32)', () => {
   beforeEach(() => tf.resetDefaultGraph());
-  const SHAPES: [number, number, number][] = [[64, 784, 512], [50, 300, 200], [37, 129, 77], [130, 256, 256], [33, 64, 1000], [700, 96, 64]];
+  const SHAPES: [number, number, number][] = [[64, 784, 512], [50, 300, 200], [37, 129, 77], [130, 256, 256], [33, 64, 1000], [700, 96, 64],
+    [85, 200, 300]];  // 3 threads: shares of 28, 28 and 29 rows (the last the largest)
   for (const [m, k, n] of SHAPES) {
     it(`[${m}x${k}] @ [${k}x${n}], constant and fed weights, 1 to 4 threads`, () => {
       const rng = new Lcg(m * 131 + k * 7 + n);
