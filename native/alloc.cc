@@ -11,10 +11,42 @@
 #include <unistd.h>
 #define TL_HAVE_MMAP 1
 #endif
+#if defined(__SANITIZE_ADDRESS__)
+#define TL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TL_ASAN 1
+#endif
+#endif
+#ifdef TL_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 namespace tl {
 namespace pool {
 namespace {
+
+// Under AddressSanitizer (npm run test:asan) the bytes of a block past what was asked for, and
+// whole blocks while they sit in a cache, are poisoned: a kernel writing past its buffer is
+// reported even where the block came from a pooled region or a cache, not from malloc.
+void poison(void* p, size_t n) {
+#ifdef TL_ASAN
+  ASAN_POISON_MEMORY_REGION(p, n);
+#else
+  (void)p, (void)n;
+#endif
+}
+void unpoison(void* p, size_t n) {
+#ifdef TL_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(p, n);
+#else
+  (void)p, (void)n;
+#endif
+}
+void heap_free(void* p, size_t cap) {
+  unpoison(p, cap);
+  std::free(p);
+}
 
 uint64_t default_cap() {
   if (const char* env = std::getenv("TL_POOL_BYTES")) {
@@ -69,6 +101,7 @@ void* map_block(size_t cap) {
 }
 
 void unmap_block(void* p, size_t cap) {
+  unpoison(p, cap);
 #if TL_HAVE_MMAP
   munmap(p, cap);
 #else
@@ -97,6 +130,12 @@ int small_class(size_t bytes, size_t* cap) {
   return (lg2 - 10) * 8 + static_cast<int>((*cap >> (lg2 - 3)) - 8);
 }
 
+// The block size of class i (small_class's inverse).
+size_t small_class_size(int i) {
+  const int lg = 10 + i / 8;
+  return static_cast<size_t>(8 + i % 8) << (lg - 3);
+}
+
 // Plain data, so it stays usable while the thread's other thread_locals are destroyed (a
 // buffer may be released then: such a release bypasses the cache once `closed`).
 struct SmallCache {
@@ -113,7 +152,7 @@ struct SmallCacheOwner {
     SmallCache& c = small_cache;
     c.closed = true;
     for (int i = 0; i < kSmallClasses; ++i)
-      for (int j = 0; j < c.count[i]; ++j) std::free(c.blocks[i][j]);
+      for (int j = 0; j < c.count[i]; ++j) heap_free(c.blocks[i][j], small_class_size(i));
     std::fill(std::begin(c.count), std::end(c.count), 0);
     c.bytes = 0;
   }
@@ -132,7 +171,9 @@ size_t size_class(size_t bytes) {
   return rounded < bytes ? 0 : rounded;
 }
 
-void* acquire(size_t bytes, size_t* capacity, bool* hit) {
+namespace {
+
+void* acquire_block(size_t bytes, size_t* capacity, bool* hit) {
   *hit = false;
   // Heap blocks stay below kPoolMinBytes once rounded (release tells the two kinds apart by
   // their capacity): the last 63 bytes under it are served as the smallest pooled class.
@@ -181,10 +222,12 @@ void* acquire(size_t bytes, size_t* capacity, bool* hit) {
     std::lock_guard<std::mutex> l(st.mu);
     st.s.mapped_bytes += kHugeBytes;
     auto& list = st.free[cap];
-    for (size_t off = cap; off + cap <= kHugeBytes; off += cap) {
+    size_t off = cap;
+    for (; off + cap <= kHugeBytes; off += cap) {
       list.push_back(region + off);
       st.s.cached_bytes += cap;
     }
+    poison(region + cap, kHugeBytes - cap);  // the cached blocks and the tail
     return region;
   }
 #endif
@@ -196,8 +239,20 @@ void* acquire(size_t bytes, size_t* capacity, bool* hit) {
   return p;
 }
 
+}  // namespace
+
+void* acquire(size_t bytes, size_t* capacity, bool* hit) {
+  void* p = acquire_block(bytes, capacity, hit);
+  if (p) {
+    poison(p, *capacity);
+    unpoison(p, bytes);
+  }
+  return p;
+}
+
 void release(void* p, size_t capacity) {
   if (!p) return;
+  poison(p, capacity);  // cached from here on, or unpoisoned again as it goes back
   if (capacity > kSmallMin && capacity < kPoolMinBytes) {
     size_t cap;
     const int i = small_class(capacity, &cap);
@@ -211,7 +266,7 @@ void release(void* p, size_t capacity) {
     }
   }
   if (capacity < kPoolMinBytes) {
-    std::free(p);
+    heap_free(p, capacity);
     return;
   }
   State& st = state();
